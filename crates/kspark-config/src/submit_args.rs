@@ -1,0 +1,229 @@
+//! spark-submit's command line, parsed the way `SparkSubmitOptionParser`
+//! does: options (also as `--opt=value`) up to the first non-option, which
+//! is the primary resource; everything after it belongs to the application.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Everything given on a `kspark submit` command line, unresolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubmitArgs {
+    pub master: Option<String>,
+    pub deploy_mode: Option<String>,
+    pub name: Option<String>,
+    pub main_class: Option<String>,
+    /// `--conf` pairs in command-line order.
+    pub conf: Vec<(String, String)>,
+    pub properties_file: Option<PathBuf>,
+    pub load_spark_defaults: bool,
+    pub jars: Option<String>,
+    pub py_files: Option<String>,
+    pub files: Option<String>,
+    pub archives: Option<String>,
+    pub driver_memory: Option<String>,
+    pub driver_cores: Option<String>,
+    pub driver_java_options: Option<String>,
+    pub driver_class_path: Option<String>,
+    pub driver_library_path: Option<String>,
+    pub executor_memory: Option<String>,
+    pub executor_cores: Option<String>,
+    pub num_executors: Option<String>,
+    pub proxy_user: Option<String>,
+    pub verbose: bool,
+    pub primary_resource: Option<String>,
+    pub app_args: Vec<String>,
+    /// spark-submit's `--kill ID` and `--status ID`.
+    pub kill: Option<String>,
+    pub status: Option<String>,
+    /// Options spark-submit knows but kspark cannot honour, kept to refuse
+    /// them with a precise message.
+    pub unsupported: Vec<(&'static str, &'static str)>,
+    /// Options that do not apply to Kubernetes (Spark ignores them too).
+    pub ignored: Vec<&'static str>,
+    pub kspark: KsparkOptions,
+}
+
+/// kspark's own options, accepted among spark-submit's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KsparkOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub spark_version: Option<String>,
+    pub dry_run: bool,
+    pub output: Option<String>,
+    pub no_wait: bool,
+    pub quiet: bool,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ArgsError {
+    #[error("option {0} needs a value")]
+    MissingValue(String),
+    #[error("unrecognized option `{0}`")]
+    Unrecognized(String),
+    #[error("--conf `{0}` has no `=`: write --conf KEY=VALUE")]
+    ConfWithoutEquals(String),
+    #[error("--conf `{0}` has an empty key")]
+    EmptyConfKey(String),
+}
+
+/// How an option is handled.
+enum Opt {
+    Value(fn(&mut SubmitArgs, String)),
+    Switch(fn(&mut SubmitArgs)),
+    Conf,
+    Unsupported(&'static str),
+    IgnoredValue,
+}
+
+fn lookup(name: &str) -> Option<Opt> {
+    use Opt::*;
+    Some(match name {
+        "--master" => Value(|a, v| a.master = Some(v)),
+        "--deploy-mode" => Value(|a, v| a.deploy_mode = Some(v)),
+        "--class" => Value(|a, v| a.main_class = Some(v)),
+        "--name" => Value(|a, v| a.name = Some(v)),
+        "--conf" | "-c" => Conf,
+        "--properties-file" => Value(|a, v| a.properties_file = Some(PathBuf::from(v))),
+        "--load-spark-defaults" => Switch(|a| a.load_spark_defaults = true),
+        "--jars" => Value(|a, v| a.jars = Some(v)),
+        "--py-files" => Value(|a, v| a.py_files = Some(v)),
+        "--files" => Value(|a, v| a.files = Some(v)),
+        "--archives" => Value(|a, v| a.archives = Some(v)),
+        "--driver-memory" => Value(|a, v| a.driver_memory = Some(v)),
+        "--driver-cores" => Value(|a, v| a.driver_cores = Some(v)),
+        "--driver-java-options" => Value(|a, v| a.driver_java_options = Some(v)),
+        "--driver-class-path" => Value(|a, v| a.driver_class_path = Some(v)),
+        "--driver-library-path" => Value(|a, v| a.driver_library_path = Some(v)),
+        "--executor-memory" => Value(|a, v| a.executor_memory = Some(v)),
+        "--executor-cores" => Value(|a, v| a.executor_cores = Some(v)),
+        "--num-executors" => Value(|a, v| a.num_executors = Some(v)),
+        "--proxy-user" => Value(|a, v| a.proxy_user = Some(v)),
+        "--kill" => Value(|a, v| a.kill = Some(v)),
+        "--status" => Value(|a, v| a.status = Some(v)),
+        "--verbose" | "-v" => Switch(|a| a.verbose = true),
+        "--packages" | "--repositories" | "--exclude-packages" => Unsupported(
+            "resolving Maven packages needs Ivy on the client; bake the jars into the image or list them with --jars https://…",
+        ),
+        "--principal" | "--keytab" => Unsupported("Kerberos submission is not supported by kspark yet"),
+        "--supervise" | "--total-executor-cores" | "--queue" => return lookup_ignored(name),
+        "--kubeconfig" => Value(|a, v| a.kspark.kubeconfig = Some(PathBuf::from(v))),
+        "--context" => Value(|a, v| a.kspark.context = Some(v)),
+        "--spark-version" => Value(|a, v| a.kspark.spark_version = Some(v)),
+        "--dry-run" => Switch(|a| a.kspark.dry_run = true),
+        "--output" | "-o" => Value(|a, v| a.kspark.output = Some(v)),
+        "--no-wait" => Switch(|a| a.kspark.no_wait = true),
+        "--quiet" | "-q" => Switch(|a| a.kspark.quiet = true),
+        _ => return None,
+    })
+}
+
+fn lookup_ignored(name: &str) -> Option<Opt> {
+    Some(if name == "--supervise" {
+        Opt::Switch(|a| a.ignored.push("--supervise"))
+    } else {
+        Opt::IgnoredValue
+    })
+}
+
+/// Static name of a known option, for messages.
+fn static_name(name: &str) -> &'static str {
+    match name {
+        "--packages" => "--packages",
+        "--repositories" => "--repositories",
+        "--exclude-packages" => "--exclude-packages",
+        "--principal" => "--principal",
+        "--keytab" => "--keytab",
+        "--total-executor-cores" => "--total-executor-cores",
+        "--queue" => "--queue",
+        _ => "option",
+    }
+}
+
+impl SubmitArgs {
+    pub fn parse<I, S>(args: I) -> Result<SubmitArgs, ArgsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut out = SubmitArgs::default();
+        let mut it = args.into_iter().map(Into::into);
+        while let Some(arg) = it.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") && lookup(n).is_some() => (n.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let Some(opt) = lookup(&name) else {
+                if arg.starts_with('-') && arg.len() > 1 {
+                    return Err(ArgsError::Unrecognized(arg));
+                }
+                out.primary_resource = Some(arg);
+                out.app_args = it.by_ref().collect();
+                break;
+            };
+            let mut value = || inline.clone().or_else(|| it.next()).ok_or_else(|| ArgsError::MissingValue(name.clone()));
+            match opt {
+                Opt::Value(set) => set(&mut out, value()?),
+                Opt::Switch(set) => set(&mut out),
+                Opt::Conf => out.conf.push(split_conf(&value()?)?),
+                Opt::Unsupported(why) => {
+                    value()?;
+                    out.unsupported.push((static_name(&name), why));
+                }
+                Opt::IgnoredValue => {
+                    value()?;
+                    out.ignored.push(static_name(&name));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn split_conf(pair: &str) -> Result<(String, String), ArgsError> {
+    let (k, v) = pair
+        .split_once('=')
+        .ok_or_else(|| ArgsError::ConfWithoutEquals(pair.to_string()))?;
+    if k.trim().is_empty() {
+        return Err(ArgsError::EmptyConfKey(pair.to_string()));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<SubmitArgs, ArgsError> {
+        SubmitArgs::parse(args.iter().copied())
+    }
+
+    #[test]
+    fn options_then_primary_then_app_args() {
+        let a = parse(&[
+            "--master", "k8s://h", "--conf", "a=b=c", "--conf=x=y", "-c", "p=q", "--name=n", "app.py", "--name", "z",
+        ])
+        .unwrap_or_default();
+        assert_eq!(a.master.as_deref(), Some("k8s://h"));
+        assert_eq!(a.conf, vec![("a".into(), "b=c".into()), ("x".into(), "y".into()), ("p".into(), "q".into())]);
+        assert_eq!(a.name.as_deref(), Some("n"));
+        assert_eq!(a.primary_resource.as_deref(), Some("app.py"));
+        assert_eq!(a.app_args, vec!["--name", "z"]);
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        assert_eq!(parse(&["--bogus"]), Err(ArgsError::Unrecognized("--bogus".into())));
+        assert_eq!(parse(&["--master"]), Err(ArgsError::MissingValue("--master".into())));
+        assert_eq!(parse(&["--conf", "novalue"]), Err(ArgsError::ConfWithoutEquals("novalue".into())));
+    }
+
+    #[test]
+    fn unsupported_and_ignored_options_are_kept_for_reporting() {
+        let a = parse(&["--packages", "g:a:v", "--queue", "q", "x.jar"]).unwrap_or_default();
+        assert_eq!(a.unsupported.len(), 1);
+        assert_eq!(a.unsupported[0].0, "--packages");
+        assert_eq!(a.ignored, vec!["--queue"]);
+    }
+}
