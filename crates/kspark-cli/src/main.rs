@@ -1,1 +1,56 @@
-fn main() {}
+//! The `kspark` command line: a thin layer over the kspark libraries.
+
+mod commands;
+mod failure;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "kspark",
+    version,
+    about = "Run Apache Spark on Kubernetes: a JVM-free spark-submit and friends"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Submit an application, with spark-submit's options (cluster mode on
+    /// Kubernetes, or a local run with --master 'local[*]').
+    ///
+    /// Extra options: --kubeconfig FILE, --context NAME, --spark-version X.Y.Z,
+    /// --dry-run [-o yaml|json], --no-wait, --quiet.
+    #[command(disable_help_flag = true)]
+    Submit {
+        /// spark-submit's arguments: [options] <app jar | python file> [app arguments]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return failure::report(&anyhow::anyhow!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Submit { args } => commands::submit::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => failure::report(&e),
+    }
+}

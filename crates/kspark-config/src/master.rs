@@ -13,9 +13,13 @@ pub enum Master {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum MasterError {
-    #[error("invalid Kubernetes master scheme `{scheme}` in `{url}`: use k8s://https://HOST:PORT (or k8s://http:// for plain HTTP)")]
+    #[error(
+        "invalid Kubernetes master scheme `{scheme}` in `{url}`: use k8s://https://HOST:PORT (or k8s://http:// for plain HTTP)"
+    )]
     BadScheme { scheme: String, url: String },
-    #[error("master `{0}` is not supported by kspark: use k8s://https://HOST:PORT for Kubernetes or local[*] for a local run")]
+    #[error(
+        "master `{0}` is not supported by kspark: use k8s://https://HOST:PORT for Kubernetes or local[*] for a local run"
+    )]
     Unsupported(String),
     #[error("master `{0}` has no host")]
     NoHost(String),
@@ -44,7 +48,9 @@ impl Master {
 fn kubernetes(original: &str, rest: &str) -> Result<Master, MasterError> {
     let api_url = match rest.split_once("://") {
         None => format!("https://{rest}"),
-        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") => {
+        Some((scheme, _))
+            if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") =>
+        {
             rest.to_string()
         }
         Some((scheme, _)) => {
@@ -54,7 +60,10 @@ fn kubernetes(original: &str, rest: &str) -> Result<Master, MasterError> {
             });
         }
     };
-    let host = api_url.split_once("://").map(|(_, h)| h).unwrap_or_default();
+    let host = api_url
+        .split_once("://")
+        .map(|(_, h)| h)
+        .unwrap_or_default();
     if host.is_empty() || host.starts_with(':') || host.starts_with('/') {
         return Err(MasterError::NoHost(original.to_string()));
     }
@@ -65,7 +74,10 @@ fn is_local(text: &str) -> bool {
     if text == "local" {
         return true;
     }
-    let Some(inner) = text.strip_prefix("local[").and_then(|s| s.strip_suffix(']')) else {
+    let Some(inner) = text
+        .strip_prefix("local[")
+        .and_then(|s| s.strip_suffix(']'))
+    else {
         return false;
     };
     let threads = |s: &str| s == "*" || (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()));
@@ -96,10 +108,22 @@ mod tests {
 
     #[test]
     fn bad_masters_are_refused() {
-        assert!(matches!(Master::parse("k8s://ftp://h"), Err(MasterError::BadScheme { .. })));
-        assert!(matches!(Master::parse("yarn"), Err(MasterError::Unsupported(_))));
-        assert!(matches!(Master::parse("k8s://"), Err(MasterError::NoHost(_))));
-        assert!(matches!(Master::parse("local[x]"), Err(MasterError::Unsupported(_))));
+        assert!(matches!(
+            Master::parse("k8s://ftp://h"),
+            Err(MasterError::BadScheme { .. })
+        ));
+        assert!(matches!(
+            Master::parse("yarn"),
+            Err(MasterError::Unsupported(_))
+        ));
+        assert!(matches!(
+            Master::parse("k8s://"),
+            Err(MasterError::NoHost(_))
+        ));
+        assert!(matches!(
+            Master::parse("local[x]"),
+            Err(MasterError::Unsupported(_))
+        ));
     }
 
     #[test]

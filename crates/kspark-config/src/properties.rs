@@ -17,7 +17,11 @@ pub struct Entry {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PropertiesError {
     #[error("{path}:{line}: malformed \\uxxxx escape in key `{key}`")]
-    BadUnicodeEscape { path: PathBuf, line: usize, key: String },
+    BadUnicodeEscape {
+        path: PathBuf,
+        line: usize,
+        key: String,
+    },
     #[error("could not read properties file {path}: {reason}")]
     Read { path: PathBuf, reason: String },
     #[error("{path} is not valid UTF-8 (Spark reads properties files as UTF-8)")]
@@ -260,24 +264,40 @@ mod tests {
     #[test]
     fn separators_comments_and_blank_lines() {
         let got = kv("# c\n! c\n\n a b\nc=d\ne:f\ng = h \n  i   :  j\nk\n");
-        let want = [("a", "b", 4), ("c", "d", 5), ("e", "f", 6), ("g", "h", 7), ("i", "j", 8), ("k", "", 9)];
-        let want: Vec<_> = want.iter().map(|(k, v, l)| (k.to_string(), v.to_string(), *l)).collect();
+        let want = [
+            ("a", "b", 4),
+            ("c", "d", 5),
+            ("e", "f", 6),
+            ("g", "h", 7),
+            ("i", "j", 8),
+            ("k", "", 9),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(k, v, l)| (k.to_string(), v.to_string(), *l))
+            .collect();
         assert_eq!(got, want);
     }
 
     #[test]
     fn continuation_lines_join_and_skip_leading_blanks() {
-        assert_eq!(kv("a=one \\\n    two \\\n three\nb=x"), vec![
-            ("a".into(), "one two three".into(), 1),
-            ("b".into(), "x".into(), 4)
-        ]);
+        assert_eq!(
+            kv("a=one \\\n    two \\\n three\nb=x"),
+            vec![
+                ("a".into(), "one two three".into(), 1),
+                ("b".into(), "x".into(), 4)
+            ]
+        );
         // An even number of backslashes is an escaped backslash, not a continuation.
         assert_eq!(kv("a=x\\\\\nb=y")[0].1, "x\\");
     }
 
     #[test]
     fn escapes_in_keys_and_values() {
-        assert_eq!(kv(r"my\ key\=x=a\tb\u00e9\:\#")[0], ("my key=x".into(), "a\tbé:#".into(), 1));
+        assert_eq!(
+            kv(r"my\ key\=x=a\tb\u00e9\:\#")[0],
+            ("my key=x".into(), "a\tbé:#".into(), 1)
+        );
         assert_eq!(kv("k=\\uD83D\\uDE00")[0].1, "😀");
         assert!(parse("k=\\u12", Path::new("f")).is_err());
     }
@@ -299,7 +319,10 @@ mod tests {
 
     #[test]
     fn store_escapes_like_java() {
-        assert_eq!(store_line("spark.master", "k8s://https://h:443"), r"spark.master=k8s\://https\://h\:443");
+        assert_eq!(
+            store_line("spark.master", "k8s://https://h:443"),
+            r"spark.master=k8s\://https\://h\:443"
+        );
         assert_eq!(store_line("a b", " x y"), r"a\ b=\ x y");
         assert_eq!(store_line("k", "a\nb#!="), r"k=a\nb\#\!\=");
     }

@@ -29,7 +29,10 @@ impl SubmitEnv {
     }
 
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// `$SPARK_CONF_DIR`, else `$SPARK_HOME/conf`.
@@ -102,17 +105,25 @@ pub enum SubmissionError {
     Master(#[from] MasterError),
     #[error(transparent)]
     Conf(#[from] ConfError),
-    #[error("no application to run: give the primary resource (e.g. local:///opt/app/job.py or local:///opt/app/job.jar) after the options")]
+    #[error(
+        "no application to run: give the primary resource (e.g. local:///opt/app/job.py or local:///opt/app/job.jar) after the options"
+    )]
     NoPrimaryResource,
     #[error("{option} is not supported: {why}")]
     Unsupported { option: String, why: String },
     #[error("deploy mode `{0}` is not valid: use cluster (or client)")]
     BadDeployMode(String),
-    #[error("client deploy mode runs the Spark driver on this machine, which kspark does not do for Kubernetes: use --deploy-mode cluster")]
+    #[error(
+        "client deploy mode runs the Spark driver on this machine, which kspark does not do for Kubernetes: use --deploy-mode cluster"
+    )]
     ClientModeOnKubernetes,
-    #[error("no main class: a Java/Scala application needs --class (kspark cannot open a jar inside the image to read its manifest)")]
+    #[error(
+        "no main class: a Java/Scala application needs --class (kspark cannot open a jar inside the image to read its manifest)"
+    )]
     NoMainClass,
-    #[error("{what} `{entry}` is a file on this machine, and uploading local files is not supported yet: put it in the image (local:///path) or in remote storage (https://, abfss://, s3a://)")]
+    #[error(
+        "{what} `{entry}` is a file on this machine, and uploading local files is not supported yet: put it in the image (local:///path) or in remote storage (https://, abfss://, s3a://)"
+    )]
     LocalFile { what: String, entry: String },
 }
 
@@ -128,7 +139,9 @@ impl SubmitArgs {
         let mut conf = self.command_line_conf();
         self.merge_properties_files(&mut conf, env)?;
         let mut notes = drop_non_spark_keys(&mut conf);
-        notes.extend(self.ignored.iter().map(|o| format!("{o} does not apply to Kubernetes and is ignored (as spark-submit does)")));
+        notes.extend(self.ignored.iter().map(|o| {
+            format!("{o} does not apply to Kubernetes and is ignored (as spark-submit does)")
+        }));
         check_unsupported_conf(&conf)?;
         let master_text = self
             .master
@@ -136,16 +149,20 @@ impl SubmitArgs {
             .or_else(|| conf.get("spark.master").map(str::to_string))
             .or_else(|| env.var("MASTER").map(str::to_string))
             .unwrap_or_else(|| "local[*]".to_string());
-        let master = Master::parse(&master_text).map_err(|e| match conf.setting("spark.master") {
-            Some(s) if self.master.is_none() => SubmissionError::Conf(ConfError {
-                key: "spark.master".into(),
-                value: s.value.clone(),
-                origin: s.source.clone(),
-                reason: e.to_string(),
-            }),
-            _ => SubmissionError::Master(e),
-        })?;
-        let primary = self.primary_resource.clone().ok_or(SubmissionError::NoPrimaryResource)?;
+        let master =
+            Master::parse(&master_text).map_err(|e| match conf.setting("spark.master") {
+                Some(s) if self.master.is_none() => SubmissionError::Conf(ConfError {
+                    key: "spark.master".into(),
+                    value: s.value.clone(),
+                    origin: s.source.clone(),
+                    reason: e.to_string(),
+                }),
+                _ => SubmissionError::Master(e),
+            })?;
+        let primary = self
+            .primary_resource
+            .clone()
+            .ok_or(SubmissionError::NoPrimaryResource)?;
         let kind = AppKind::of(&primary);
         let main_class = match (kind.runner_class(), &self.main_class) {
             (Some(runner), _) => runner.to_string(),
@@ -179,7 +196,11 @@ impl SubmitArgs {
     /// `--properties-file` entries, then spark-defaults.conf (only without a
     /// properties file, or with `--load-spark-defaults`), each only where
     /// nothing of higher precedence set the key.
-    fn merge_properties_files(&self, conf: &mut SparkConf, env: &SubmitEnv) -> Result<(), PropertiesError> {
+    fn merge_properties_files(
+        &self,
+        conf: &mut SparkConf,
+        env: &SubmitEnv,
+    ) -> Result<(), PropertiesError> {
         if let Some(file) = &self.properties_file {
             merge_file(conf, &env.cwd.join(file), file)?;
         }
@@ -206,14 +227,54 @@ impl SubmitArgs {
     ) -> Result<(), SubmissionError> {
         let is_k8s = matches!(master, Master::Kubernetes { .. });
         let flags: [(&Option<String>, &'static str, &'static str, Option<&str>); 11] = [
-            (&self.driver_memory, "--driver-memory", "spark.driver.memory", env.var("SPARK_DRIVER_MEMORY")),
-            (&self.driver_cores, "--driver-cores", "spark.driver.cores", None),
-            (&self.executor_memory, "--executor-memory", "spark.executor.memory", env.var("SPARK_EXECUTOR_MEMORY")),
-            (&self.executor_cores, "--executor-cores", "spark.executor.cores", env.var("SPARK_EXECUTOR_CORES")),
-            (&self.num_executors, "--num-executors", "spark.executor.instances", None),
-            (&self.driver_java_options, "--driver-java-options", "spark.driver.extraJavaOptions", None),
-            (&self.driver_class_path, "--driver-class-path", "spark.driver.extraClassPath", None),
-            (&self.driver_library_path, "--driver-library-path", "spark.driver.extraLibraryPath", None),
+            (
+                &self.driver_memory,
+                "--driver-memory",
+                "spark.driver.memory",
+                env.var("SPARK_DRIVER_MEMORY"),
+            ),
+            (
+                &self.driver_cores,
+                "--driver-cores",
+                "spark.driver.cores",
+                None,
+            ),
+            (
+                &self.executor_memory,
+                "--executor-memory",
+                "spark.executor.memory",
+                env.var("SPARK_EXECUTOR_MEMORY"),
+            ),
+            (
+                &self.executor_cores,
+                "--executor-cores",
+                "spark.executor.cores",
+                env.var("SPARK_EXECUTOR_CORES"),
+            ),
+            (
+                &self.num_executors,
+                "--num-executors",
+                "spark.executor.instances",
+                None,
+            ),
+            (
+                &self.driver_java_options,
+                "--driver-java-options",
+                "spark.driver.extraJavaOptions",
+                None,
+            ),
+            (
+                &self.driver_class_path,
+                "--driver-class-path",
+                "spark.driver.extraClassPath",
+                None,
+            ),
+            (
+                &self.driver_library_path,
+                "--driver-library-path",
+                "spark.driver.extraLibraryPath",
+                None,
+            ),
             (&self.jars, "--jars", "spark.jars", None),
             (&self.files, "--files", "spark.files", None),
             (&self.archives, "--archives", "spark.archives", None),
@@ -230,9 +291,22 @@ impl SubmitArgs {
             self.set_deploy_mode(conf)?;
         }
         let name = self.app_name(conf, primary);
-        conf.set("spark.app.name", name, self.name.as_ref().map_or(Source::Derived, |_| Source::Flag("--name")));
-        let py_files = self.py_files.clone().or_else(|| conf.get("spark.submit.pyFiles").map(str::to_string));
-        conf.set("spark.submit.pyFiles", py_files.unwrap_or_default(), Source::Derived);
+        conf.set(
+            "spark.app.name",
+            name,
+            self.name
+                .as_ref()
+                .map_or(Source::Derived, |_| Source::Flag("--name")),
+        );
+        let py_files = self
+            .py_files
+            .clone()
+            .or_else(|| conf.get("spark.submit.pyFiles").map(str::to_string));
+        conf.set(
+            "spark.submit.pyFiles",
+            py_files.unwrap_or_default(),
+            Source::Derived,
+        );
         if kind == AppKind::Java {
             let jars = match conf.get("spark.jars").filter(|j| !j.is_empty()) {
                 Some(existing) => format!("{existing},{primary}"),
@@ -326,9 +400,17 @@ fn check_no_local_files(conf: &SparkConf, primary: &str) -> Result<(), Submissio
             entry: primary.to_string(),
         });
     }
-    for key in ["spark.jars", "spark.files", "spark.archives", "spark.submit.pyFiles"] {
+    for key in [
+        "spark.jars",
+        "spark.files",
+        "spark.archives",
+        "spark.submit.pyFiles",
+    ] {
         let entries = conf.get(key).unwrap_or_default();
-        if let Some(local) = entries.split(',').find(|e| is_local_file(e.split('#').next().unwrap_or(e))) {
+        if let Some(local) = entries
+            .split(',')
+            .find(|e| is_local_file(e.split('#').next().unwrap_or(e)))
+        {
             return Err(SubmissionError::LocalFile {
                 what: format!("{key} entry"),
                 entry: local.to_string(),

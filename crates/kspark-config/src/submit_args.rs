@@ -106,7 +106,9 @@ fn lookup(name: &str) -> Option<Opt> {
         "--packages" | "--repositories" | "--exclude-packages" => Unsupported(
             "resolving Maven packages needs Ivy on the client; bake the jars into the image or list them with --jars https://…",
         ),
-        "--principal" | "--keytab" => Unsupported("Kerberos submission is not supported by kspark yet"),
+        "--principal" | "--keytab" => {
+            Unsupported("Kerberos submission is not supported by kspark yet")
+        }
         "--supervise" | "--total-executor-cores" | "--queue" => return lookup_ignored(name),
         "--kubeconfig" => Value(|a, v| a.kspark.kubeconfig = Some(PathBuf::from(v))),
         "--context" => Value(|a, v| a.kspark.context = Some(v)),
@@ -151,7 +153,9 @@ impl SubmitArgs {
         let mut it = args.into_iter().map(Into::into);
         while let Some(arg) = it.next() {
             let (name, inline) = match arg.split_once('=') {
-                Some((n, v)) if n.starts_with("--") && lookup(n).is_some() => (n.to_string(), Some(v.to_string())),
+                Some((n, v)) if n.starts_with("--") && lookup(n).is_some() => {
+                    (n.to_string(), Some(v.to_string()))
+                }
                 _ => (arg.clone(), None),
             };
             let Some(opt) = lookup(&name) else {
@@ -162,7 +166,12 @@ impl SubmitArgs {
                 out.app_args = it.by_ref().collect();
                 break;
             };
-            let mut value = || inline.clone().or_else(|| it.next()).ok_or_else(|| ArgsError::MissingValue(name.clone()));
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| it.next())
+                    .ok_or_else(|| ArgsError::MissingValue(name.clone()))
+            };
             match opt {
                 Opt::Value(set) => set(&mut out, value()?),
                 Opt::Switch(set) => set(&mut out),
@@ -179,6 +188,54 @@ impl SubmitArgs {
         }
         Ok(out)
     }
+}
+
+/// kspark's own options and whether they take a value.
+const KSPARK_OPTIONS: [(&str, bool); 8] = [
+    ("--kubeconfig", true),
+    ("--context", true),
+    ("--spark-version", true),
+    ("--dry-run", false),
+    ("--output", true),
+    ("-o", true),
+    ("--no-wait", false),
+    ("--quiet", false),
+];
+
+/// The command line without kspark's own options, for handing to a real
+/// spark-submit (local runs).
+pub fn without_kspark_options(args: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
+        if let Some((_, takes_value)) = KSPARK_OPTIONS.iter().find(|(o, _)| *o == name) {
+            i += if *takes_value && !arg.contains('=') {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        out.push(arg.clone());
+        let Some(opt) = lookup(name) else {
+            out.extend(args[i + 1..].iter().cloned());
+            break;
+        };
+        if matches!(
+            opt,
+            Opt::Value(_) | Opt::Conf | Opt::Unsupported(_) | Opt::IgnoredValue
+        ) && !arg.contains('=')
+        {
+            if let Some(v) = args.get(i + 1) {
+                out.push(v.clone());
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    out
 }
 
 fn split_conf(pair: &str) -> Result<(String, String), ArgsError> {
@@ -202,21 +259,76 @@ mod tests {
     #[test]
     fn options_then_primary_then_app_args() {
         let a = parse(&[
-            "--master", "k8s://h", "--conf", "a=b=c", "--conf=x=y", "-c", "p=q", "--name=n", "app.py", "--name", "z",
+            "--master",
+            "k8s://h",
+            "--conf",
+            "a=b=c",
+            "--conf=x=y",
+            "-c",
+            "p=q",
+            "--name=n",
+            "app.py",
+            "--name",
+            "z",
         ])
         .unwrap_or_default();
         assert_eq!(a.master.as_deref(), Some("k8s://h"));
-        assert_eq!(a.conf, vec![("a".into(), "b=c".into()), ("x".into(), "y".into()), ("p".into(), "q".into())]);
+        assert_eq!(
+            a.conf,
+            vec![
+                ("a".into(), "b=c".into()),
+                ("x".into(), "y".into()),
+                ("p".into(), "q".into())
+            ]
+        );
         assert_eq!(a.name.as_deref(), Some("n"));
         assert_eq!(a.primary_resource.as_deref(), Some("app.py"));
         assert_eq!(a.app_args, vec!["--name", "z"]);
     }
 
     #[test]
+    fn kspark_options_are_removed_for_spark_submit() {
+        let args: Vec<String> = [
+            "--master",
+            "local[*]",
+            "--dry-run",
+            "--kubeconfig",
+            "k",
+            "--conf",
+            "a=b",
+            "app.py",
+            "--dry-run",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            without_kspark_options(&args),
+            vec![
+                "--master",
+                "local[*]",
+                "--conf",
+                "a=b",
+                "app.py",
+                "--dry-run"
+            ]
+        );
+    }
+
+    #[test]
     fn errors_name_the_option() {
-        assert_eq!(parse(&["--bogus"]), Err(ArgsError::Unrecognized("--bogus".into())));
-        assert_eq!(parse(&["--master"]), Err(ArgsError::MissingValue("--master".into())));
-        assert_eq!(parse(&["--conf", "novalue"]), Err(ArgsError::ConfWithoutEquals("novalue".into())));
+        assert_eq!(
+            parse(&["--bogus"]),
+            Err(ArgsError::Unrecognized("--bogus".into()))
+        );
+        assert_eq!(
+            parse(&["--master"]),
+            Err(ArgsError::MissingValue("--master".into()))
+        );
+        assert_eq!(
+            parse(&["--conf", "novalue"]),
+            Err(ArgsError::ConfWithoutEquals("novalue".into()))
+        );
     }
 
     #[test]

@@ -1,1 +1,14 @@
-//! placeholder
+//! kspark's cluster layer: kube-rs clients built with Spark's
+//! authentication rules, the submission of one application (pod first, the
+//! rest owned by it, nothing left behind on failure) and watching it to the
+//! end.
+
+pub mod connect;
+pub mod error;
+mod exec;
+pub mod jwt;
+pub mod submit;
+pub mod wait;
+
+pub use connect::{AuthMethod, ConnectOptions, Connection, connect, connect_unchecked};
+pub use error::{ClusterError, ConnectError};

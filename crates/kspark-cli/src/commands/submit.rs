@@ -1,0 +1,212 @@
+//! `kspark submit`: spark-submit's command line, Spark's objects, no JVM.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use k8s_openapi::api::core::v1::Pod;
+use kspark_config::version::VersionOrigin;
+use kspark_config::{Master, SparkVersion, Submission, SubmitArgs, SubmitEnv};
+use kspark_kube::submit::{self, Submitted};
+use kspark_kube::wait::{self, DriverStatus, Outcome};
+use kspark_kube::{ConnectOptions, Connection};
+use kspark_manifests::{BuildContext, DriverObjects, SubmissionIds};
+
+use super::local;
+use crate::failure::hinted;
+use crate::output::{self, Format};
+
+const USAGE: &str = "usage: kspark submit [options] <app jar | python file> [app arguments]
+
+Options are spark-submit's (--master, --deploy-mode, --name, --class, --conf K=V,
+--properties-file, --jars, --py-files, --files, --archives, --driver-memory,
+--driver-cores, --executor-memory, --executor-cores, --num-executors,
+--driver-java-options, --proxy-user, --verbose) plus kspark's own:
+  --kubeconfig FILE      kubeconfig to use (default: KUBECONFIG, ~/.kube/config)
+  --context NAME         kubeconfig context (also spark.kubernetes.context)
+  --spark-version X.Y.Z  build for this Spark when the image tag carries no version
+  --dry-run              print the objects instead of creating them (-o yaml|json)
+  --no-wait              return once submitted (spark.kubernetes.submission.waitAppCompletion=false)
+  --quiet                print only the outcome
+
+Examples:
+  kspark submit --master 'local[*]' examples/pi.py 10
+  kspark submit --master k8s://https://myaks.hcp.westeurope.azmk8s.io:443 --deploy-mode cluster \\
+      --name pi --conf spark.kubernetes.container.image=apache/spark:4.0.5 \\
+      --class org.apache.spark.examples.SparkPi local:///opt/spark/examples/jars/spark-examples.jar 100";
+
+pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
+    if wants_help(&raw) {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let args = SubmitArgs::parse(raw.iter().cloned())
+        .map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), 2))?;
+    let env = SubmitEnv::from_process();
+    let submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
+    for note in &submission.notes {
+        eprintln!("kspark: note: {note}");
+    }
+    match &submission.master {
+        Master::Local(_) => local::run(&raw, &submission, &env),
+        Master::Kubernetes { api_url } => kubernetes(&args, &submission, &env, api_url).await,
+    }
+}
+
+/// `--help` before the primary resource (after it, it belongs to the app).
+fn wants_help(raw: &[String]) -> bool {
+    raw.is_empty()
+        || SubmitArgs::parse(raw.iter().cloned())
+            .map(|a| a.primary_resource.is_none() && raw.iter().any(|r| r == "--help" || r == "-h"))
+            .unwrap_or_else(|_| raw.iter().any(|r| r == "--help" || r == "-h"))
+}
+
+async fn kubernetes(
+    args: &SubmitArgs,
+    submission: &Submission,
+    env: &SubmitEnv,
+    api_url: &str,
+) -> anyhow::Result<ExitCode> {
+    let quiet = args.kspark.quiet;
+    let objects = build(args, submission, env, quiet)?;
+    if args.kspark.dry_run {
+        let format =
+            Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
+        output::print_objects(&objects, format)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let connection = connect(args, submission, env, api_url).await?;
+    let submitted = submit::submit(&connection.client, objects)
+        .await
+        .map_err(|e| {
+            let hint = e.hint();
+            hinted(e, hint, 1)
+        })?;
+    let id = format!("{}:{}", submitted.namespace, submitted.pod_name);
+    eprintln!(
+        "kspark: submitted {} ({}) as {id}",
+        submission.conf.get("spark.app.name").unwrap_or_default(),
+        submitted.app_id
+    );
+    let wait_conf = submission
+        .conf
+        .bool("spark.kubernetes.submission.waitAppCompletion")
+        .map_err(|e| hinted(e, None, 2))?
+        .unwrap_or(true);
+    if args.kspark.no_wait || !wait_conf {
+        eprintln!(
+            "kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    follow(&connection, &submitted, quiet).await
+}
+
+fn build(
+    args: &SubmitArgs,
+    submission: &Submission,
+    env: &SubmitEnv,
+    quiet: bool,
+) -> anyhow::Result<DriverObjects> {
+    let conf = &submission.conf;
+    let image = conf
+        .get("spark.kubernetes.driver.container.image")
+        .or_else(|| conf.get("spark.kubernetes.container.image"));
+    let (version, origin) = SparkVersion::choose(image, args.kspark.spark_version.as_deref())
+        .map_err(|e| hinted(e, None, 2))?;
+    if !quiet {
+        let why = match origin {
+            VersionOrigin::ImageTag => "from the image tag",
+            VersionOrigin::Flag => "from --spark-version",
+            VersionOrigin::NewestSupported => {
+                "the newest supported; the image tag names no version, set --spark-version to change"
+            }
+        };
+        eprintln!("kspark: building Spark {version} objects ({why})");
+    }
+    let inputs = kspark_manifests::inputs::load(conf, env).map_err(|e| hinted(e, None, 2))?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let ctx = BuildContext {
+        submission,
+        version,
+        ids: SubmissionIds::random(now),
+        inputs,
+        now_millis: now,
+    };
+    kspark_manifests::build_driver(&ctx).map_err(|e| hinted(e, None, 2))
+}
+
+async fn connect(
+    args: &SubmitArgs,
+    submission: &Submission,
+    env: &SubmitEnv,
+    api_url: &str,
+) -> anyhow::Result<Connection> {
+    let mut options = ConnectOptions::from_conf(&submission.conf, &env.cwd);
+    options.kubeconfig = args.kspark.kubeconfig.clone();
+    options.context = args.kspark.context.clone().or(options.context);
+    options.api_url = Some(api_url.to_string());
+    kspark_kube::connect(&options).await.map_err(|e| {
+        let hint = e.hint();
+        hinted(e, hint, 1)
+    })
+}
+
+/// Waits for the driver, printing state changes; Ctrl-C stops waiting but
+/// leaves the application running.
+async fn follow(
+    connection: &Connection,
+    submitted: &Submitted,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let pods: kube::Api<Pod> =
+        kube::Api::namespaced(connection.client.clone(), &submitted.namespace);
+    let id = format!("{}:{}", submitted.namespace, submitted.pod_name);
+    let started = std::time::Instant::now();
+    let waiting = wait::wait_for_driver(&pods, &submitted.pod_name, |status| {
+        if !quiet {
+            eprintln!(
+                "kspark: [{:>5.1}s] driver {}",
+                started.elapsed().as_secs_f64(),
+                output::describe(status)
+            );
+        }
+    });
+    let outcome = tokio::select! {
+        outcome = waiting => outcome.context("lost track of the driver")?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\nkspark: stopped waiting; the application keeps running.");
+            eprintln!("  follow it: kspark wait {id}\n  stop it:   kspark kill {id}");
+            return Ok(ExitCode::from(130));
+        }
+    };
+    Ok(finish(outcome, &id))
+}
+
+fn finish(outcome: Outcome, id: &str) -> ExitCode {
+    match outcome {
+        Outcome::Finished(status) if status.phase == "Succeeded" => {
+            eprintln!("kspark: {id} succeeded");
+            ExitCode::SUCCESS
+        }
+        Outcome::Finished(status) => {
+            eprintln!("kspark: {id} failed: {}", failure_summary(&status));
+            let code = status
+                .exit_code
+                .filter(|c| *c != 0)
+                .map_or(1, |c| c.clamp(1, 255) as u8);
+            ExitCode::from(code)
+        }
+        Outcome::Deleted => {
+            eprintln!("kspark: {id} was deleted before it finished");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn failure_summary(status: &DriverStatus) -> String {
+    let mut text = output::describe(status);
+    if let Some(message) = status.message.as_deref().filter(|m| !m.is_empty()) {
+        text.push_str(&format!(": {}", message.trim()));
+    }
+    text
+}

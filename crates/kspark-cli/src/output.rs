@@ -1,0 +1,67 @@
+//! Rendering for people and programs: objects as YAML or JSON (secrets
+//! redacted), driver states as one short line.
+
+use kspark_kube::wait::DriverStatus;
+use kspark_manifests::DriverObjects;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    pub fn parse(text: Option<&str>) -> Result<Format, String> {
+        match text.unwrap_or("yaml") {
+            "yaml" => Ok(Format::Yaml),
+            "json" => Ok(Format::Json),
+            other => Err(format!("unknown output format `{other}`: use yaml or json")),
+        }
+    }
+}
+
+/// Prints the objects a submission would create. Secret values are never
+/// printed, only their sizes.
+pub fn print_objects(objects: &DriverObjects, format: Format) -> anyhow::Result<()> {
+    let mut items = objects.to_json();
+    for item in &mut items {
+        redact_secret(item);
+    }
+    match format {
+        Format::Json => {
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        Format::Yaml => {
+            for item in &items {
+                println!("---\n{}", serde_saphyr::to_string(item)?.trim_end());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn redact_secret(item: &mut Value) {
+    if item.get("kind").and_then(Value::as_str) != Some("Secret") {
+        return;
+    }
+    if let Some(Value::Object(data)) = item.get_mut("data") {
+        for value in data.values_mut() {
+            let size = value.as_str().map_or(0, |s| s.len() * 3 / 4);
+            *value = Value::String(format!("<redacted: about {size} bytes>"));
+        }
+    }
+}
+
+/// `Running on node-1 (running)`, `Failed (terminated: exit 3 (Error))`.
+pub fn describe(status: &DriverStatus) -> String {
+    let mut text = status.phase.clone();
+    if let Some(node) = &status.node {
+        text.push_str(&format!(" on {node}"));
+    }
+    if let Some(container) = &status.container {
+        text.push_str(&format!(" ({container})"));
+    }
+    text
+}

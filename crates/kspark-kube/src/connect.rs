@@ -1,0 +1,436 @@
+//! Builds the API client the way spark-submit does: kubeconfig (or the
+//! in-cluster service account) as the base, then Spark's
+//! `spark.kubernetes.authenticate.submission.*` settings and the master URL
+//! on top. Unlike Spark, tokens are cleaned of trailing CR/LF, exec plugins
+//! run once, and expired tokens are refused before anything is sent.
+
+use std::path::{Path, PathBuf};
+
+use jiff::{SignedDuration, Timestamp};
+use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::ConnectError;
+use crate::exec;
+use crate::jwt;
+
+/// Refuse tokens that expire sooner than this.
+const MIN_TOKEN_LIFETIME: SignedDuration = SignedDuration::from_secs(60);
+const SUBMISSION: &str = "spark.kubernetes.authenticate.submission";
+
+/// What the user told kspark about reaching the cluster.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    /// The API URL from `--master` (without `k8s://`), which wins over the
+    /// kubeconfig's server, as in Spark.
+    pub api_url: Option<String>,
+    pub oauth_token: Option<String>,
+    pub oauth_token_file: Option<PathBuf>,
+    pub ca_cert_file: Option<PathBuf>,
+    pub client_key_file: Option<PathBuf>,
+    pub client_cert_file: Option<PathBuf>,
+    /// `spark.kubernetes.trust.certificates`.
+    pub trust_certificates: bool,
+    /// Where relative paths are resolved.
+    pub cwd: PathBuf,
+}
+
+impl ConnectOptions {
+    /// Reads Spark's submission auth settings.
+    pub fn from_conf(conf: &kspark_config::SparkConf, cwd: &Path) -> ConnectOptions {
+        let path = |suffix: &str| {
+            conf.get(&format!("{SUBMISSION}.{suffix}"))
+                .map(|p| cwd.join(p))
+        };
+        ConnectOptions {
+            context: conf
+                .get("spark.kubernetes.context")
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
+            oauth_token: conf
+                .get(&format!("{SUBMISSION}.oauthToken"))
+                .map(str::to_string),
+            oauth_token_file: path("oauthTokenFile"),
+            ca_cert_file: path("caCertFile"),
+            client_key_file: path("clientKeyFile"),
+            client_cert_file: path("clientCertFile"),
+            trust_certificates: conf.get("spark.kubernetes.trust.certificates") == Some("true"),
+            cwd: cwd.to_path_buf(),
+            ..Default::default()
+        }
+    }
+}
+
+/// How the client authenticates, for reports (never the secret itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMethod {
+    None,
+    Token { source: String },
+    ClientCertificate { source: String },
+    ExecPlugin { command: String },
+    InCluster,
+    Other(String),
+}
+
+/// A ready client and what kspark learned while building it.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: Client,
+    pub api_url: String,
+    pub kubeconfig_namespace: Option<String>,
+    pub method: AuthMethod,
+    pub token: Option<SecretString>,
+    pub expires_at: Option<Timestamp>,
+    pub identity_hint: Option<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("api_url", &self.api_url)
+            .field("method", &self.method)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a client, refusing credentials that are expired or about to be.
+pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
+    let conn = connect_unchecked(opts).await?;
+    check_expiry(&conn, Timestamp::now())?;
+    Ok(conn)
+}
+
+/// Builds a client without the expiry check (for `kspark auth`, which
+/// reports expiry instead of refusing).
+pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
+    let (mut config, kubeconfig_namespace, mut method) = base_config(opts).await?;
+    if let Some(url) = &opts.api_url {
+        config.cluster_url =
+            url.parse()
+                .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl {
+                    url: url.clone(),
+                    reason: e.to_string(),
+                })?;
+    }
+    config.accept_invalid_certs = opts.trust_certificates;
+    if let Some(ca) = &opts.ca_cert_file {
+        config.root_cert = Some(read_ca(ca)?);
+        config.root_cert_file = None;
+    }
+    apply_client_cert(&mut config.auth_info, opts, &mut method)?;
+    let mut expires_at = None;
+    apply_token(&mut config.auth_info, opts, &mut method, &mut expires_at)?;
+    let token = config.auth_info.token.clone();
+    if let Some(t) = &token {
+        let claims = jwt::claims(t.expose_secret());
+        expires_at = expires_at.or(claims.as_ref().and_then(|c| c.expires_at));
+    }
+    let identity_hint = token
+        .as_ref()
+        .and_then(|t| jwt::claims(t.expose_secret()))
+        .and_then(|c| c.subject);
+    let api_url = config.cluster_url.to_string();
+    let client = Client::try_from(config).map_err(|e| ConnectError::Client(e.to_string()))?;
+    Ok(Connection {
+        client,
+        api_url,
+        kubeconfig_namespace,
+        method,
+        token,
+        expires_at,
+        identity_hint,
+    })
+}
+
+/// The kubeconfig if there is one, else the in-cluster account, else a bare
+/// config for `--master`.
+async fn base_config(
+    opts: &ConnectOptions,
+) -> Result<(Config, Option<String>, AuthMethod), ConnectError> {
+    if let Some(kubeconfig) = load_kubeconfig(opts)? {
+        return from_kubeconfig(kubeconfig, opts).await;
+    }
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+        if let Ok(config) = Config::incluster() {
+            let ns =
+                std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+                    .ok();
+            return Ok((config, ns, AuthMethod::InCluster));
+        }
+    }
+    let url = opts.api_url.clone().ok_or(ConnectError::NoCluster)?;
+    let uri = url
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok((Config::new(uri), None, AuthMethod::None))
+}
+
+fn load_kubeconfig(opts: &ConnectOptions) -> Result<Option<Kubeconfig>, ConnectError> {
+    let read = |path: &Path| {
+        Kubeconfig::read_from(path).map_err(|e| ConnectError::Kubeconfig {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    };
+    if let Some(path) = &opts.kubeconfig {
+        return read(&opts.cwd.join(path)).map(Some);
+    }
+    if let Some(paths) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        let mut merged: Option<Kubeconfig> = None;
+        for path in std::env::split_paths(&paths).filter(|p| p.is_file()) {
+            let next = read(&path)?;
+            merged = Some(match merged {
+                None => next,
+                Some(m) => m.merge(next).map_err(|e| ConnectError::Kubeconfig {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?,
+            });
+        }
+        return Ok(merged);
+    }
+    let default = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube").join("config"));
+    match default.filter(|p| p.is_file()) {
+        Some(path) => read(&path).map(Some),
+        None => Ok(None),
+    }
+}
+
+async fn from_kubeconfig(
+    kubeconfig: Kubeconfig,
+    opts: &ConnectOptions,
+) -> Result<(Config, Option<String>, AuthMethod), ConnectError> {
+    if let Some(ctx) = &opts.context {
+        if !kubeconfig.contexts.iter().any(|c| &c.name == ctx) {
+            return Err(ConnectError::NoContext(ctx.clone()));
+        }
+    }
+    let options = KubeConfigOptions {
+        context: opts.context.clone(),
+        ..Default::default()
+    };
+    let context_name = opts
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone());
+    let namespace = context_name
+        .and_then(|name| kubeconfig.contexts.iter().find(|c| c.name == name).cloned())
+        .and_then(|c| c.context)
+        .and_then(|c| c.namespace);
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| ConnectError::Kubeconfig {
+            path: opts
+                .kubeconfig
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("(KUBECONFIG)")),
+            reason: e.to_string(),
+        })?;
+    let method = kubeconfig_method(&mut config.auth_info)?;
+    Ok((config, namespace, method))
+}
+
+/// Resolves what the kubeconfig's user entry authenticates with; an exec
+/// plugin is run here, once.
+fn kubeconfig_method(auth: &mut AuthInfo) -> Result<AuthMethod, ConnectError> {
+    if let Some(exec) = auth.exec.take() {
+        let command = exec.command.clone().unwrap_or_default();
+        let out = exec::run(&exec)?;
+        auth.token = out.token.map(SecretString::from);
+        if let (Some(cert), Some(key)) = (out.client_cert_pem, out.client_key_pem) {
+            auth.client_certificate_data = Some(base64_of(&cert));
+            auth.client_key_data = Some(SecretString::from(base64_of(&key)));
+        }
+        auth.other.insert(
+            "kspark-exec-expiry".into(),
+            serde_json::Value::from(out.expires_at.map(|t| t.to_string())),
+        );
+        return Ok(AuthMethod::ExecPlugin { command });
+    }
+    if let Some(token) = auth.token.take() {
+        auth.token = Some(SecretString::from(clean_token(token.expose_secret())));
+        return Ok(AuthMethod::Token {
+            source: "kubeconfig".into(),
+        });
+    }
+    if let Some(file) = auth.token_file.take() {
+        let token = std::fs::read_to_string(&file).map_err(|e| ConnectError::CredentialFile {
+            key: "kubeconfig tokenFile".into(),
+            path: file.clone().into(),
+            reason: e.to_string(),
+        })?;
+        auth.token = Some(SecretString::from(clean_token(&token)));
+        return Ok(AuthMethod::Token { source: file });
+    }
+    if auth.client_certificate.is_some() || auth.client_certificate_data.is_some() {
+        return Ok(AuthMethod::ClientCertificate {
+            source: "kubeconfig".into(),
+        });
+    }
+    if let Some(provider) = &auth.auth_provider {
+        return Ok(AuthMethod::Other(format!(
+            "auth-provider {}",
+            provider.name
+        )));
+    }
+    Ok(AuthMethod::None)
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// Pasted tokens often carry a trailing CR/LF (Windows kubeconfigs) or
+/// blanks; Spark sends them as-is and fails.
+pub fn clean_token(token: &str) -> String {
+    token.trim().to_string()
+}
+
+fn apply_token(
+    auth: &mut AuthInfo,
+    opts: &ConnectOptions,
+    method: &mut AuthMethod,
+    expires_at: &mut Option<Timestamp>,
+) -> Result<(), ConnectError> {
+    if let Some(Some(text)) = auth
+        .other
+        .remove("kspark-exec-expiry")
+        .map(|v| v.as_str().map(str::to_string))
+    {
+        *expires_at = text.parse().ok();
+    }
+    let (token, source) = match (&opts.oauth_token, &opts.oauth_token_file) {
+        (Some(_), Some(_)) => return Err(ConnectError::TwoTokens),
+        (Some(t), None) => (clean_token(t), format!("{SUBMISSION}.oauthToken")),
+        (None, Some(path)) => (read_token_file(path)?, path.display().to_string()),
+        (None, None) => return Ok(()),
+    };
+    auth.token = Some(SecretString::from(token));
+    auth.exec = None;
+    *expires_at = None;
+    *method = AuthMethod::Token { source };
+    Ok(())
+}
+
+fn read_token_file(path: &Path) -> Result<String, ConnectError> {
+    std::fs::read_to_string(path)
+        .map(|t| clean_token(&t))
+        .map_err(|e| ConnectError::CredentialFile {
+            key: format!("{SUBMISSION}.oauthTokenFile"),
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
+
+fn apply_client_cert(
+    auth: &mut AuthInfo,
+    opts: &ConnectOptions,
+    method: &mut AuthMethod,
+) -> Result<(), ConnectError> {
+    for (key, path) in [
+        ("clientCertFile", &opts.client_cert_file),
+        ("clientKeyFile", &opts.client_key_file),
+    ] {
+        if let Some(p) = path {
+            if !p.is_file() {
+                return Err(ConnectError::CredentialFile {
+                    key: format!("{SUBMISSION}.{key}"),
+                    path: p.clone(),
+                    reason: "no such file".into(),
+                });
+            }
+        }
+    }
+    if let (Some(cert), Some(key)) = (&opts.client_cert_file, &opts.client_key_file) {
+        auth.client_certificate = Some(cert.display().to_string());
+        auth.client_key = Some(key.display().to_string());
+        auth.client_certificate_data = None;
+        auth.client_key_data = None;
+        *method = AuthMethod::ClientCertificate {
+            source: cert.display().to_string(),
+        };
+    }
+    Ok(())
+}
+
+fn read_ca(path: &Path) -> Result<Vec<Vec<u8>>, ConnectError> {
+    let err = |reason: String| ConnectError::CredentialFile {
+        key: format!("{SUBMISSION}.caCertFile"),
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let certs: Vec<Vec<u8>> = pem::parse_many(&bytes)
+        .map_err(|e| err(e.to_string()))?
+        .into_iter()
+        .map(|p| p.into_contents())
+        .collect();
+    if certs.is_empty() {
+        return Err(err("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+/// Refuses a token that has expired or expires within a minute.
+pub fn check_expiry(conn: &Connection, now: Timestamp) -> Result<(), ConnectError> {
+    let Some(expires_at) = conn.expires_at else {
+        return Ok(());
+    };
+    let source_name = match &conn.method {
+        AuthMethod::Token { source } => source.clone(),
+        AuthMethod::ExecPlugin { command } => format!("credential plugin {command}"),
+        other => format!("{other:?}"),
+    };
+    let left = expires_at.duration_since(now);
+    if left <= SignedDuration::ZERO {
+        return Err(ConnectError::TokenExpired {
+            source_name,
+            expired_at: expires_at.to_string(),
+            ago: human(-left),
+        });
+    }
+    if left < MIN_TOKEN_LIFETIME {
+        return Err(ConnectError::TokenExpiring {
+            source_name,
+            expires_at: expires_at.to_string(),
+            left: human(left),
+        });
+    }
+    Ok(())
+}
+
+pub fn human(d: SignedDuration) -> String {
+    let s = d.as_secs().abs();
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7199 => format!("{}m", s / 60),
+        7200..=172_799 => format!("{}h{}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_cleaned() {
+        assert_eq!(clean_token("abc\r\n"), "abc");
+        assert_eq!(clean_token("  abc \n"), "abc");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human(SignedDuration::from_secs(42)), "42s");
+        assert_eq!(human(SignedDuration::from_secs(3600)), "60m");
+        assert_eq!(human(SignedDuration::from_secs(-7300)), "2h1m");
+    }
+}

@@ -1,0 +1,158 @@
+//! Follows a driver pod to its end. Survives watch time-outs, dropped
+//! connections and `410 Gone` by re-reading the pod and watching again.
+
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use kube::Api;
+use kube::api::{WatchEvent, WatchParams};
+
+use crate::error::ClusterError;
+
+/// How many watch failures in a row are tolerated before giving up.
+const MAX_FAILURES: u32 = 30;
+const RETRY_PAUSE: Duration = Duration::from_secs(2);
+
+/// A driver's state, compared to print only changes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DriverStatus {
+    pub phase: String,
+    pub node: Option<String>,
+    /// `running`, `waiting: ErrImagePull`, `terminated: exit 3 (Error)`.
+    pub container: Option<String>,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+}
+
+impl DriverStatus {
+    pub fn of(pod: &Pod) -> DriverStatus {
+        let status = pod.status.clone().unwrap_or_default();
+        let spark = spark_container(pod);
+        let mut out = DriverStatus {
+            phase: status.phase.unwrap_or_else(|| "Unknown".into()),
+            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            ..Default::default()
+        };
+        let Some(state) = spark.and_then(|c| c.state) else {
+            return out;
+        };
+        if let Some(t) = state.terminated {
+            out.container = Some(format!(
+                "terminated: exit {}{}",
+                t.exit_code,
+                t.reason
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ));
+            out.exit_code = Some(t.exit_code);
+            out.reason = t.reason;
+            out.message = t.message;
+        } else if let Some(w) = state.waiting {
+            out.container = Some(format!("waiting: {}", w.reason.clone().unwrap_or_default()));
+            out.reason = w.reason;
+            out.message = w.message;
+        } else if state.running.is_some() {
+            out.container = Some("running".into());
+        }
+        out
+    }
+
+    pub fn is_terminal(&self) -> bool {
+        self.phase == "Succeeded" || self.phase == "Failed"
+    }
+}
+
+/// The Spark container's status: the last container of the pod (Spark
+/// appends its container after any template sidecars).
+fn spark_container(pod: &Pod) -> Option<ContainerStatus> {
+    let name = pod.spec.as_ref()?.containers.last()?.name.clone();
+    let statuses = pod.status.as_ref()?.container_statuses.as_ref()?;
+    statuses.iter().find(|s| s.name == name).cloned()
+}
+
+/// How the wait ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Finished(DriverStatus),
+    Deleted,
+}
+
+/// Watches `name` until it succeeds, fails or disappears, calling
+/// `on_change` with every new status.
+pub async fn wait_for_driver(
+    pods: &Api<Pod>,
+    name: &str,
+    mut on_change: impl FnMut(&DriverStatus),
+) -> Result<Outcome, ClusterError> {
+    let mut last: Option<DriverStatus> = None;
+    let mut failures = 0;
+    let mut report = |status: DriverStatus, last: &mut Option<DriverStatus>| {
+        if last.as_ref() != Some(&status) {
+            on_change(&status);
+            *last = Some(status);
+        }
+    };
+    loop {
+        let pod = match pods.get_opt(name).await {
+            Ok(Some(pod)) => pod,
+            Ok(None) => return Ok(Outcome::Deleted),
+            Err(e) => {
+                failures += 1;
+                if failures > MAX_FAILURES {
+                    return Err(ClusterError::from_kube(
+                        format!("read driver pod {name}"),
+                        e,
+                    ));
+                }
+                tokio::time::sleep(RETRY_PAUSE).await;
+                continue;
+            }
+        };
+        let status = DriverStatus::of(&pod);
+        report(status.clone(), &mut last);
+        if status.is_terminal() {
+            return Ok(Outcome::Finished(status));
+        }
+        let version = pod.metadata.resource_version.clone().unwrap_or_default();
+        match watch_once(pods, name, &version, &mut |s| report(s, &mut last)).await {
+            Ok(Some(outcome)) => return Ok(outcome),
+            Ok(None) => failures = 0,
+            Err(_) => {
+                failures += 1;
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+        }
+    }
+}
+
+/// One watch; `Ok(None)` when it ended without an outcome (time-out, 410).
+async fn watch_once(
+    pods: &Api<Pod>,
+    name: &str,
+    version: &str,
+    report: &mut impl FnMut(DriverStatus),
+) -> Result<Option<Outcome>, kube::Error> {
+    let params = WatchParams::default()
+        .fields(&format!("metadata.name={name}"))
+        .timeout(290);
+    let mut stream = pods.watch(&params, version).await?.boxed();
+    while let Some(event) = stream.try_next().await? {
+        match event {
+            WatchEvent::Added(pod) | WatchEvent::Modified(pod) => {
+                let status = DriverStatus::of(&pod);
+                let done = status.is_terminal();
+                report(status.clone());
+                if done {
+                    return Ok(Some(Outcome::Finished(status)));
+                }
+            }
+            WatchEvent::Deleted(_) => return Ok(Some(Outcome::Deleted)),
+            WatchEvent::Bookmark(_) => {}
+            WatchEvent::Error(_) => return Ok(None),
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,33 @@
+//! What each supported Spark line adds to the objects, as recorded from the
+//! real clients (see golden/README.md).
+
+use kspark_config::version::SparkLine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineFeatures {
+    /// 4.1+: a `spark-connect` port 15002 on the driver pod and Service.
+    pub connect_port: bool,
+    /// 4.2+: the Service's connect port says `appProtocol: grpc`.
+    pub connect_app_protocol: bool,
+    /// 4.2+: a NetworkPolicy letting only the app's pods reach executors.
+    pub executor_network_policy: bool,
+    /// 4.3+: `allowPrivilegeEscalation: false` on the driver container.
+    pub no_privilege_escalation: bool,
+    /// 4.3+: the Service says `publishNotReadyAddresses: false`.
+    pub explicit_publish_not_ready: bool,
+    /// 4.0+: `spark.driver.minMemoryOverhead` exists (3.5 has a fixed 384).
+    pub min_memory_overhead_setting: bool,
+}
+
+impl LineFeatures {
+    pub fn of(line: SparkLine) -> LineFeatures {
+        LineFeatures {
+            connect_port: line >= SparkLine::V4_1,
+            connect_app_protocol: line >= SparkLine::V4_2,
+            executor_network_policy: line >= SparkLine::V4_2,
+            no_privilege_escalation: line >= SparkLine::V4_3,
+            explicit_publish_not_ready: line >= SparkLine::V4_3,
+            min_memory_overhead_setting: line >= SparkLine::V4_0,
+        }
+    }
+}
