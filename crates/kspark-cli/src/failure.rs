@@ -19,16 +19,8 @@ impl std::fmt::Display for Hinted {
 
 impl std::error::Error for Hinted {}
 
-pub fn hinted(
-    message: impl std::fmt::Display,
-    hint: Option<String>,
-    exit_code: u8,
-) -> anyhow::Error {
-    anyhow::Error::new(Hinted {
-        message: message.to_string(),
-        hint,
-        exit_code,
-    })
+pub fn hinted(message: impl std::fmt::Display, hint: Option<String>, exit_code: u8) -> anyhow::Error {
+    anyhow::Error::new(Hinted { message: message.to_string(), hint, exit_code })
 }
 
 pub fn report(err: &anyhow::Error) -> ExitCode {

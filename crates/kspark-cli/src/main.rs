@@ -9,11 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "kspark",
-    version,
-    about = "Run Apache Spark on Kubernetes: a JVM-free spark-submit and friends"
-)]
+#[command(name = "kspark", version, about = "Run Apache Spark on Kubernetes: a JVM-free spark-submit and friends")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,11 +32,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return failure::report(&anyhow::anyhow!("cannot start the async runtime: {e}")),
     };

@@ -62,13 +62,7 @@ impl SparkConf {
     }
 
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>, source: Source) {
-        self.settings.insert(
-            key.into(),
-            Setting {
-                value: value.into(),
-                source,
-            },
-        );
+        self.settings.insert(key.into(), Setting { value: value.into(), source });
     }
 
     pub fn set_if_missing(&mut self, key: &str, value: &str, source: Source) {
@@ -98,10 +92,7 @@ impl SparkConf {
     }
 
     /// Entries under `prefix`, with the prefix stripped from their keys.
-    pub fn with_prefix<'a>(
-        &'a self,
-        prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.settings
             .range(prefix.to_string()..)
             .take_while(move |(k, _)| k.starts_with(prefix))
@@ -114,26 +105,17 @@ impl SparkConf {
             Some(s) => (s.value.clone(), s.source.clone()),
             None => (String::new(), Source::Derived),
         };
-        ConfError {
-            key: key.to_string(),
-            value,
-            origin: source,
-            reason: reason.into(),
-        }
+        ConfError { key: key.to_string(), value, origin: source, reason: reason.into() }
     }
 
     /// A memory setting in MiB (a bare number means MiB).
     pub fn mib(&self, key: &str) -> Result<Option<u64>, ConfError> {
-        self.parsed(key, |v| {
-            memory::parse_mib(v).map_err(|e: SizeError| e.to_string())
-        })
+        self.parsed(key, |v| memory::parse_mib(v).map_err(|e: SizeError| e.to_string()))
     }
 
     /// A size setting in bytes with `default_unit` for bare numbers.
     pub fn bytes(&self, key: &str, default_unit: &str) -> Result<Option<u128>, ConfError> {
-        self.parsed(key, |v| {
-            memory::parse_bytes(v, default_unit).map_err(|e| e.to_string())
-        })
+        self.parsed(key, |v| memory::parse_bytes(v, default_unit).map_err(|e| e.to_string()))
     }
 
     pub fn bool(&self, key: &str) -> Result<Option<bool>, ConfError> {
@@ -145,11 +127,7 @@ impl SparkConf {
     }
 
     pub fn int(&self, key: &str) -> Result<Option<i64>, ConfError> {
-        self.parsed(key, |v| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| "expected a whole number".to_string())
-        })
+        self.parsed(key, |v| v.trim().parse::<i64>().map_err(|_| "expected a whole number".to_string()))
     }
 
     pub fn float(&self, key: &str) -> Result<Option<f64>, ConfError> {
@@ -165,16 +143,10 @@ impl SparkConf {
         self.parsed(key, |v| crate::time::parse_millis(v, default_unit))
     }
 
-    fn parsed<T>(
-        &self,
-        key: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, ConfError> {
+    fn parsed<T>(&self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, ConfError> {
         match self.settings.get(key) {
             None => Ok(None),
-            Some(s) => parse(&s.value)
-                .map(Some)
-                .map_err(|reason| self.error(key, reason)),
+            Some(s) => parse(&s.value).map(Some).map_err(|reason| self.error(key, reason)),
         }
     }
 }

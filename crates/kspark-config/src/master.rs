@@ -48,22 +48,14 @@ impl Master {
 fn kubernetes(original: &str, rest: &str) -> Result<Master, MasterError> {
     let api_url = match rest.split_once("://") {
         None => format!("https://{rest}"),
-        Some((scheme, _))
-            if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") =>
-        {
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http") => {
             rest.to_string()
         }
         Some((scheme, _)) => {
-            return Err(MasterError::BadScheme {
-                scheme: scheme.to_string(),
-                url: original.to_string(),
-            });
+            return Err(MasterError::BadScheme { scheme: scheme.to_string(), url: original.to_string() });
         }
     };
-    let host = api_url
-        .split_once("://")
-        .map(|(_, h)| h)
-        .unwrap_or_default();
+    let host = api_url.split_once("://").map(|(_, h)| h).unwrap_or_default();
     if host.is_empty() || host.starts_with(':') || host.starts_with('/') {
         return Err(MasterError::NoHost(original.to_string()));
     }
@@ -74,10 +66,7 @@ fn is_local(text: &str) -> bool {
     if text == "local" {
         return true;
     }
-    let Some(inner) = text
-        .strip_prefix("local[")
-        .and_then(|s| s.strip_suffix(']'))
-    else {
+    let Some(inner) = text.strip_prefix("local[").and_then(|s| s.strip_suffix(']')) else {
         return false;
     };
     let threads = |s: &str| s == "*" || (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()));
@@ -108,22 +97,10 @@ mod tests {
 
     #[test]
     fn bad_masters_are_refused() {
-        assert!(matches!(
-            Master::parse("k8s://ftp://h"),
-            Err(MasterError::BadScheme { .. })
-        ));
-        assert!(matches!(
-            Master::parse("yarn"),
-            Err(MasterError::Unsupported(_))
-        ));
-        assert!(matches!(
-            Master::parse("k8s://"),
-            Err(MasterError::NoHost(_))
-        ));
-        assert!(matches!(
-            Master::parse("local[x]"),
-            Err(MasterError::Unsupported(_))
-        ));
+        assert!(matches!(Master::parse("k8s://ftp://h"), Err(MasterError::BadScheme { .. })));
+        assert!(matches!(Master::parse("yarn"), Err(MasterError::Unsupported(_))));
+        assert!(matches!(Master::parse("k8s://"), Err(MasterError::NoHost(_))));
+        assert!(matches!(Master::parse("local[x]"), Err(MasterError::Unsupported(_))));
     }
 
     #[test]

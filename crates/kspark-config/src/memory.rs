@@ -5,13 +5,9 @@ use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SizeError {
-    #[error(
-        "`{0}` is not a size: fractional values are not supported (write e.g. 1536m instead of 1.5g)"
-    )]
+    #[error("`{0}` is not a size: fractional values are not supported (write e.g. 1536m instead of 1.5g)")]
     Fractional(String),
-    #[error(
-        "`{0}` is not a size: use a whole number with an optional unit b, k, m, g, t or p (e.g. 512m, 4g)"
-    )]
+    #[error("`{0}` is not a size: use a whole number with an optional unit b, k, m, g, t or p (e.g. 512m, 4g)")]
     Invalid(String),
 }
 
@@ -33,9 +29,7 @@ fn unit_bytes(suffix: &str) -> Option<u128> {
 /// Spark's memory settings).
 pub fn parse_bytes(text: &str, default_unit: &str) -> Result<u128, SizeError> {
     let lower = text.trim().to_ascii_lowercase();
-    let digits_end = lower
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(lower.len());
+    let digits_end = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
     let (number, suffix) = lower.split_at(digits_end);
     if number.is_empty() {
         return Err(SizeError::Invalid(text.to_string()));
@@ -43,17 +37,10 @@ pub fn parse_bytes(text: &str, default_unit: &str) -> Result<u128, SizeError> {
     if suffix.starts_with('.') {
         return Err(SizeError::Fractional(text.to_string()));
     }
-    let suffix = if suffix.is_empty() {
-        default_unit
-    } else {
-        suffix
-    };
+    let suffix = if suffix.is_empty() { default_unit } else { suffix };
     let unit = unit_bytes(suffix).ok_or_else(|| SizeError::Invalid(text.to_string()))?;
-    let n: u128 = number
-        .parse()
-        .map_err(|_| SizeError::Invalid(text.to_string()))?;
-    n.checked_mul(unit)
-        .ok_or_else(|| SizeError::Invalid(text.to_string()))
+    let n: u128 = number.parse().map_err(|_| SizeError::Invalid(text.to_string()))?;
+    n.checked_mul(unit).ok_or_else(|| SizeError::Invalid(text.to_string()))
 }
 
 /// Parses into whole MiB, truncating like `byteStringAsMb`.

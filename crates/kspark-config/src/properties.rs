@@ -17,11 +17,7 @@ pub struct Entry {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PropertiesError {
     #[error("{path}:{line}: malformed \\uxxxx escape in key `{key}`")]
-    BadUnicodeEscape {
-        path: PathBuf,
-        line: usize,
-        key: String,
-    },
+    BadUnicodeEscape { path: PathBuf, line: usize, key: String },
     #[error("could not read properties file {path}: {reason}")]
     Read { path: PathBuf, reason: String },
     #[error("{path} is not valid UTF-8 (Spark reads properties files as UTF-8)")]
@@ -30,13 +26,9 @@ pub enum PropertiesError {
 
 /// Reads and parses a properties file.
 pub fn read_file(path: &Path) -> Result<Vec<Entry>, PropertiesError> {
-    let bytes = std::fs::read(path).map_err(|e| PropertiesError::Read {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| PropertiesError::NotUtf8 {
-        path: path.to_path_buf(),
-    })?;
+    let bytes =
+        std::fs::read(path).map_err(|e| PropertiesError::Read { path: path.to_path_buf(), reason: e.to_string() })?;
+    let text = String::from_utf8(bytes).map_err(|_| PropertiesError::NotUtf8 { path: path.to_path_buf() })?;
     parse(&text, path)
 }
 
@@ -52,11 +44,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Vec<Entry>, PropertiesError> {
         };
         let key = unescape(raw_key).ok_or_else(|| unescape_err(raw_key))?;
         let value = unescape(raw_value).ok_or_else(|| unescape_err(&key))?;
-        entries.push(Entry {
-            key,
-            value: trim_except_crlf(&value).to_string(),
-            line: logical.line,
-        });
+        entries.push(Entry { key, value: trim_except_crlf(&value).to_string(), line: logical.line });
     }
     Ok(entries)
 }
@@ -101,10 +89,7 @@ fn logical_lines(text: &str) -> Vec<LogicalLine> {
                 break;
             }
         }
-        out.push(LogicalLine {
-            text,
-            line: start_line,
-        });
+        out.push(LogicalLine { text, line: start_line });
     }
     out
 }
@@ -155,10 +140,7 @@ fn split_key_value(line: &str) -> (&str, &str) {
             return (&line[..pos], line[pos + 1..].trim_start_matches(is_blank));
         } else if is_blank(c) {
             let rest = line[pos..].trim_start_matches(is_blank);
-            let rest = rest
-                .strip_prefix('=')
-                .or_else(|| rest.strip_prefix(':'))
-                .unwrap_or(rest);
+            let rest = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')).unwrap_or(rest);
             return (&line[..pos], rest.trim_start_matches(is_blank));
         }
     }
@@ -254,28 +236,14 @@ mod tests {
     use super::*;
 
     fn kv(text: &str) -> Vec<(String, String, usize)> {
-        parse(text, Path::new("t.conf"))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.key, e.value, e.line))
-            .collect()
+        parse(text, Path::new("t.conf")).unwrap_or_default().into_iter().map(|e| (e.key, e.value, e.line)).collect()
     }
 
     #[test]
     fn separators_comments_and_blank_lines() {
         let got = kv("# c\n! c\n\n a b\nc=d\ne:f\ng = h \n  i   :  j\nk\n");
-        let want = [
-            ("a", "b", 4),
-            ("c", "d", 5),
-            ("e", "f", 6),
-            ("g", "h", 7),
-            ("i", "j", 8),
-            ("k", "", 9),
-        ];
-        let want: Vec<_> = want
-            .iter()
-            .map(|(k, v, l)| (k.to_string(), v.to_string(), *l))
-            .collect();
+        let want = [("a", "b", 4), ("c", "d", 5), ("e", "f", 6), ("g", "h", 7), ("i", "j", 8), ("k", "", 9)];
+        let want: Vec<_> = want.iter().map(|(k, v, l)| (k.to_string(), v.to_string(), *l)).collect();
         assert_eq!(got, want);
     }
 
@@ -283,10 +251,7 @@ mod tests {
     fn continuation_lines_join_and_skip_leading_blanks() {
         assert_eq!(
             kv("a=one \\\n    two \\\n three\nb=x"),
-            vec![
-                ("a".into(), "one two three".into(), 1),
-                ("b".into(), "x".into(), 4)
-            ]
+            vec![("a".into(), "one two three".into(), 1), ("b".into(), "x".into(), 4)]
         );
         // An even number of backslashes is an escaped backslash, not a continuation.
         assert_eq!(kv("a=x\\\\\nb=y")[0].1, "x\\");
@@ -294,10 +259,7 @@ mod tests {
 
     #[test]
     fn escapes_in_keys_and_values() {
-        assert_eq!(
-            kv(r"my\ key\=x=a\tb\u00e9\:\#")[0],
-            ("my key=x".into(), "a\tbé:#".into(), 1)
-        );
+        assert_eq!(kv(r"my\ key\=x=a\tb\u00e9\:\#")[0], ("my key=x".into(), "a\tbé:#".into(), 1));
         assert_eq!(kv("k=\\uD83D\\uDE00")[0].1, "😀");
         assert!(parse("k=\\u12", Path::new("f")).is_err());
     }
@@ -319,10 +281,7 @@ mod tests {
 
     #[test]
     fn store_escapes_like_java() {
-        assert_eq!(
-            store_line("spark.master", "k8s://https://h:443"),
-            r"spark.master=k8s\://https\://h\:443"
-        );
+        assert_eq!(store_line("spark.master", "k8s://https://h:443"), r"spark.master=k8s\://https\://h\:443");
         assert_eq!(store_line("a b", " x y"), r"a\ b=\ x y");
         assert_eq!(store_line("k", "a\nb#!="), r"k=a\nb\#\!\=");
     }

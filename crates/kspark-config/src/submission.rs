@@ -22,17 +22,11 @@ pub struct SubmitEnv {
 
 impl SubmitEnv {
     pub fn from_process() -> SubmitEnv {
-        SubmitEnv {
-            vars: std::env::vars().collect(),
-            cwd: std::env::current_dir().unwrap_or_default(),
-        }
+        SubmitEnv { vars: std::env::vars().collect(), cwd: std::env::current_dir().unwrap_or_default() }
     }
 
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
     }
 
     /// `$SPARK_CONF_DIR`, else `$SPARK_HOME/conf`.
@@ -131,17 +125,16 @@ impl SubmitArgs {
     /// Applies spark-submit's precedence and checks what kspark can honour.
     pub fn resolve(&self, env: &SubmitEnv) -> Result<Submission, SubmissionError> {
         if let Some((option, why)) = self.unsupported.first() {
-            return Err(SubmissionError::Unsupported {
-                option: option.to_string(),
-                why: why.to_string(),
-            });
+            return Err(SubmissionError::Unsupported { option: option.to_string(), why: why.to_string() });
         }
         let mut conf = self.command_line_conf();
         self.merge_properties_files(&mut conf, env)?;
         let mut notes = drop_non_spark_keys(&mut conf);
-        notes.extend(self.ignored.iter().map(|o| {
-            format!("{o} does not apply to Kubernetes and is ignored (as spark-submit does)")
-        }));
+        notes.extend(
+            self.ignored
+                .iter()
+                .map(|o| format!("{o} does not apply to Kubernetes and is ignored (as spark-submit does)")),
+        );
         check_unsupported_conf(&conf)?;
         let master_text = self
             .master
@@ -149,20 +142,16 @@ impl SubmitArgs {
             .or_else(|| conf.get("spark.master").map(str::to_string))
             .or_else(|| env.var("MASTER").map(str::to_string))
             .unwrap_or_else(|| "local[*]".to_string());
-        let master =
-            Master::parse(&master_text).map_err(|e| match conf.setting("spark.master") {
-                Some(s) if self.master.is_none() => SubmissionError::Conf(ConfError {
-                    key: "spark.master".into(),
-                    value: s.value.clone(),
-                    origin: s.source.clone(),
-                    reason: e.to_string(),
-                }),
-                _ => SubmissionError::Master(e),
-            })?;
-        let primary = self
-            .primary_resource
-            .clone()
-            .ok_or(SubmissionError::NoPrimaryResource)?;
+        let master = Master::parse(&master_text).map_err(|e| match conf.setting("spark.master") {
+            Some(s) if self.master.is_none() => SubmissionError::Conf(ConfError {
+                key: "spark.master".into(),
+                value: s.value.clone(),
+                origin: s.source.clone(),
+                reason: e.to_string(),
+            }),
+            _ => SubmissionError::Master(e),
+        })?;
+        let primary = self.primary_resource.clone().ok_or(SubmissionError::NoPrimaryResource)?;
         let kind = AppKind::of(&primary);
         let main_class = match (kind.runner_class(), &self.main_class) {
             (Some(runner), _) => runner.to_string(),
@@ -196,11 +185,7 @@ impl SubmitArgs {
     /// `--properties-file` entries, then spark-defaults.conf (only without a
     /// properties file, or with `--load-spark-defaults`), each only where
     /// nothing of higher precedence set the key.
-    fn merge_properties_files(
-        &self,
-        conf: &mut SparkConf,
-        env: &SubmitEnv,
-    ) -> Result<(), PropertiesError> {
+    fn merge_properties_files(&self, conf: &mut SparkConf, env: &SubmitEnv) -> Result<(), PropertiesError> {
         if let Some(file) = &self.properties_file {
             merge_file(conf, &env.cwd.join(file), file)?;
         }
@@ -227,60 +212,23 @@ impl SubmitArgs {
     ) -> Result<(), SubmissionError> {
         let is_k8s = matches!(master, Master::Kubernetes { .. });
         let flags: [(&Option<String>, &'static str, &'static str, Option<&str>); 11] = [
-            (
-                &self.driver_memory,
-                "--driver-memory",
-                "spark.driver.memory",
-                env.var("SPARK_DRIVER_MEMORY"),
-            ),
-            (
-                &self.driver_cores,
-                "--driver-cores",
-                "spark.driver.cores",
-                None,
-            ),
-            (
-                &self.executor_memory,
-                "--executor-memory",
-                "spark.executor.memory",
-                env.var("SPARK_EXECUTOR_MEMORY"),
-            ),
-            (
-                &self.executor_cores,
-                "--executor-cores",
-                "spark.executor.cores",
-                env.var("SPARK_EXECUTOR_CORES"),
-            ),
-            (
-                &self.num_executors,
-                "--num-executors",
-                "spark.executor.instances",
-                None,
-            ),
-            (
-                &self.driver_java_options,
-                "--driver-java-options",
-                "spark.driver.extraJavaOptions",
-                None,
-            ),
-            (
-                &self.driver_class_path,
-                "--driver-class-path",
-                "spark.driver.extraClassPath",
-                None,
-            ),
-            (
-                &self.driver_library_path,
-                "--driver-library-path",
-                "spark.driver.extraLibraryPath",
-                None,
-            ),
+            (&self.driver_memory, "--driver-memory", "spark.driver.memory", env.var("SPARK_DRIVER_MEMORY")),
+            (&self.driver_cores, "--driver-cores", "spark.driver.cores", None),
+            (&self.executor_memory, "--executor-memory", "spark.executor.memory", env.var("SPARK_EXECUTOR_MEMORY")),
+            (&self.executor_cores, "--executor-cores", "spark.executor.cores", env.var("SPARK_EXECUTOR_CORES")),
+            (&self.num_executors, "--num-executors", "spark.executor.instances", None),
+            (&self.driver_java_options, "--driver-java-options", "spark.driver.extraJavaOptions", None),
+            (&self.driver_class_path, "--driver-class-path", "spark.driver.extraClassPath", None),
+            (&self.driver_library_path, "--driver-library-path", "spark.driver.extraLibraryPath", None),
             (&self.jars, "--jars", "spark.jars", None),
             (&self.files, "--files", "spark.files", None),
             (&self.archives, "--archives", "spark.archives", None),
         ];
         for (value, flag, key, env_fallback) in flags {
-            if let Some(v) = value {
+            // spark-submit lets --conf win over the driver JVM option flags.
+            if let (Some(v), true) = (value, key.starts_with("spark.driver.extra")) {
+                conf.set_if_missing(key, v, Source::Flag(flag));
+            } else if let Some(v) = value {
                 conf.set(key, v.clone(), Source::Flag(flag));
             } else if let Some(v) = env_fallback {
                 conf.set_if_missing(key, v, Source::Derived);
@@ -291,22 +239,9 @@ impl SubmitArgs {
             self.set_deploy_mode(conf)?;
         }
         let name = self.app_name(conf, primary);
-        conf.set(
-            "spark.app.name",
-            name,
-            self.name
-                .as_ref()
-                .map_or(Source::Derived, |_| Source::Flag("--name")),
-        );
-        let py_files = self
-            .py_files
-            .clone()
-            .or_else(|| conf.get("spark.submit.pyFiles").map(str::to_string));
-        conf.set(
-            "spark.submit.pyFiles",
-            py_files.unwrap_or_default(),
-            Source::Derived,
-        );
+        conf.set("spark.app.name", name, self.name.as_ref().map_or(Source::Derived, |_| Source::Flag("--name")));
+        let py_files = self.py_files.clone().or_else(|| conf.get("spark.submit.pyFiles").map(str::to_string));
+        conf.set("spark.submit.pyFiles", py_files.unwrap_or_default(), Source::Derived);
         if kind == AppKind::Java {
             let jars = match conf.get("spark.jars").filter(|j| !j.is_empty()) {
                 Some(existing) => format!("{existing},{primary}"),
@@ -321,10 +256,7 @@ impl SubmitArgs {
     }
 
     fn set_deploy_mode(&self, conf: &mut SparkConf) -> Result<(), SubmissionError> {
-        let mode = self
-            .deploy_mode
-            .clone()
-            .or_else(|| conf.get("spark.submit.deployMode").map(str::to_string));
+        let mode = self.deploy_mode.clone().or_else(|| conf.get("spark.submit.deployMode").map(str::to_string));
         match mode.as_deref() {
             None | Some("cluster") => {}
             Some("client") => return Err(SubmissionError::ClientModeOnKubernetes),
@@ -346,15 +278,14 @@ impl SubmitArgs {
 }
 
 fn merge_file(conf: &mut SparkConf, path: &Path, shown: &Path) -> Result<(), PropertiesError> {
-    for entry in properties::read_file(path)? {
-        conf.set_if_missing(
-            &entry.key,
-            &entry.value,
-            Source::File {
-                path: shown.to_path_buf(),
-                line: entry.line,
-            },
-        );
+    let mut entries = properties::read_file(path)?;
+    // Within one file the last occurrence of a key wins, as in java.util.Properties.
+    let mut seen = std::collections::BTreeSet::new();
+    entries.reverse();
+    entries.retain(|e| seen.insert(e.key.clone()));
+    entries.reverse();
+    for entry in entries {
+        conf.set_if_missing(&entry.key, &entry.value, Source::File { path: shown.to_path_buf(), line: entry.line });
     }
     Ok(())
 }
@@ -395,26 +326,12 @@ fn is_local_file(entry: &str) -> bool {
 
 fn check_no_local_files(conf: &SparkConf, primary: &str) -> Result<(), SubmissionError> {
     if is_local_file(primary) && primary != "spark-internal" {
-        return Err(SubmissionError::LocalFile {
-            what: "the primary resource".into(),
-            entry: primary.to_string(),
-        });
+        return Err(SubmissionError::LocalFile { what: "the primary resource".into(), entry: primary.to_string() });
     }
-    for key in [
-        "spark.jars",
-        "spark.files",
-        "spark.archives",
-        "spark.submit.pyFiles",
-    ] {
+    for key in ["spark.jars", "spark.files", "spark.archives", "spark.submit.pyFiles"] {
         let entries = conf.get(key).unwrap_or_default();
-        if let Some(local) = entries
-            .split(',')
-            .find(|e| is_local_file(e.split('#').next().unwrap_or(e)))
-        {
-            return Err(SubmissionError::LocalFile {
-                what: format!("{key} entry"),
-                entry: local.to_string(),
-            });
+        if let Some(local) = entries.split(',').find(|e| is_local_file(e.split('#').next().unwrap_or(e))) {
+            return Err(SubmissionError::LocalFile { what: format!("{key} entry"), entry: local.to_string() });
         }
     }
     Ok(())

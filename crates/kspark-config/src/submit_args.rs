@@ -106,9 +106,7 @@ fn lookup(name: &str) -> Option<Opt> {
         "--packages" | "--repositories" | "--exclude-packages" => Unsupported(
             "resolving Maven packages needs Ivy on the client; bake the jars into the image or list them with --jars https://…",
         ),
-        "--principal" | "--keytab" => {
-            Unsupported("Kerberos submission is not supported by kspark yet")
-        }
+        "--principal" | "--keytab" => Unsupported("Kerberos submission is not supported by kspark yet"),
         "--supervise" | "--total-executor-cores" | "--queue" => return lookup_ignored(name),
         "--kubeconfig" => Value(|a, v| a.kspark.kubeconfig = Some(PathBuf::from(v))),
         "--context" => Value(|a, v| a.kspark.context = Some(v)),
@@ -122,11 +120,7 @@ fn lookup(name: &str) -> Option<Opt> {
 }
 
 fn lookup_ignored(name: &str) -> Option<Opt> {
-    Some(if name == "--supervise" {
-        Opt::Switch(|a| a.ignored.push("--supervise"))
-    } else {
-        Opt::IgnoredValue
-    })
+    Some(if name == "--supervise" { Opt::Switch(|a| a.ignored.push("--supervise")) } else { Opt::IgnoredValue })
 }
 
 /// Static name of a known option, for messages.
@@ -153,9 +147,7 @@ impl SubmitArgs {
         let mut it = args.into_iter().map(Into::into);
         while let Some(arg) = it.next() {
             let (name, inline) = match arg.split_once('=') {
-                Some((n, v)) if n.starts_with("--") && lookup(n).is_some() => {
-                    (n.to_string(), Some(v.to_string()))
-                }
+                Some((n, v)) if n.starts_with("--") && lookup(n).is_some() => (n.to_string(), Some(v.to_string())),
                 _ => (arg.clone(), None),
             };
             let Some(opt) = lookup(&name) else {
@@ -166,12 +158,8 @@ impl SubmitArgs {
                 out.app_args = it.by_ref().collect();
                 break;
             };
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| it.next())
-                    .ok_or_else(|| ArgsError::MissingValue(name.clone()))
-            };
+            let mut value =
+                || inline.clone().or_else(|| it.next()).ok_or_else(|| ArgsError::MissingValue(name.clone()));
             match opt {
                 Opt::Value(set) => set(&mut out, value()?),
                 Opt::Switch(set) => set(&mut out),
@@ -211,11 +199,7 @@ pub fn without_kspark_options(args: &[String]) -> Vec<String> {
         let arg = &args[i];
         let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
         if let Some((_, takes_value)) = KSPARK_OPTIONS.iter().find(|(o, _)| *o == name) {
-            i += if *takes_value && !arg.contains('=') {
-                2
-            } else {
-                1
-            };
+            i += if *takes_value && !arg.contains('=') { 2 } else { 1 };
             continue;
         }
         out.push(arg.clone());
@@ -223,11 +207,7 @@ pub fn without_kspark_options(args: &[String]) -> Vec<String> {
             out.extend(args[i + 1..].iter().cloned());
             break;
         };
-        if matches!(
-            opt,
-            Opt::Value(_) | Opt::Conf | Opt::Unsupported(_) | Opt::IgnoredValue
-        ) && !arg.contains('=')
-        {
+        if matches!(opt, Opt::Value(_) | Opt::Conf | Opt::Unsupported(_) | Opt::IgnoredValue) && !arg.contains('=') {
             if let Some(v) = args.get(i + 1) {
                 out.push(v.clone());
             }
@@ -239,9 +219,7 @@ pub fn without_kspark_options(args: &[String]) -> Vec<String> {
 }
 
 fn split_conf(pair: &str) -> Result<(String, String), ArgsError> {
-    let (k, v) = pair
-        .split_once('=')
-        .ok_or_else(|| ArgsError::ConfWithoutEquals(pair.to_string()))?;
+    let (k, v) = pair.split_once('=').ok_or_else(|| ArgsError::ConfWithoutEquals(pair.to_string()))?;
     if k.trim().is_empty() {
         return Err(ArgsError::EmptyConfKey(pair.to_string()));
     }
@@ -273,14 +251,7 @@ mod tests {
         ])
         .unwrap_or_default();
         assert_eq!(a.master.as_deref(), Some("k8s://h"));
-        assert_eq!(
-            a.conf,
-            vec![
-                ("a".into(), "b=c".into()),
-                ("x".into(), "y".into()),
-                ("p".into(), "q".into())
-            ]
-        );
+        assert_eq!(a.conf, vec![("a".into(), "b=c".into()), ("x".into(), "y".into()), ("p".into(), "q".into())]);
         assert_eq!(a.name.as_deref(), Some("n"));
         assert_eq!(a.primary_resource.as_deref(), Some("app.py"));
         assert_eq!(a.app_args, vec!["--name", "z"]);
@@ -288,47 +259,19 @@ mod tests {
 
     #[test]
     fn kspark_options_are_removed_for_spark_submit() {
-        let args: Vec<String> = [
-            "--master",
-            "local[*]",
-            "--dry-run",
-            "--kubeconfig",
-            "k",
-            "--conf",
-            "a=b",
-            "app.py",
-            "--dry-run",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(
-            without_kspark_options(&args),
-            vec![
-                "--master",
-                "local[*]",
-                "--conf",
-                "a=b",
-                "app.py",
-                "--dry-run"
-            ]
-        );
+        let args: Vec<String> =
+            ["--master", "local[*]", "--dry-run", "--kubeconfig", "k", "--conf", "a=b", "app.py", "--dry-run"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        assert_eq!(without_kspark_options(&args), vec!["--master", "local[*]", "--conf", "a=b", "app.py", "--dry-run"]);
     }
 
     #[test]
     fn errors_name_the_option() {
-        assert_eq!(
-            parse(&["--bogus"]),
-            Err(ArgsError::Unrecognized("--bogus".into()))
-        );
-        assert_eq!(
-            parse(&["--master"]),
-            Err(ArgsError::MissingValue("--master".into()))
-        );
-        assert_eq!(
-            parse(&["--conf", "novalue"]),
-            Err(ArgsError::ConfWithoutEquals("novalue".into()))
-        );
+        assert_eq!(parse(&["--bogus"]), Err(ArgsError::Unrecognized("--bogus".into())));
+        assert_eq!(parse(&["--master"]), Err(ArgsError::MissingValue("--master".into())));
+        assert_eq!(parse(&["--conf", "novalue"]), Err(ArgsError::ConfWithoutEquals("novalue".into())));
     }
 
     #[test]

@@ -49,19 +49,12 @@ pub enum VersionError {
     #[error(
         "conflicting versions: the image tag says Spark {tag} but --spark-version says {flag}; drop --spark-version or fix the image"
     )]
-    Conflict {
-        tag: SparkVersion,
-        flag: SparkVersion,
-    },
+    Conflict { tag: SparkVersion, flag: SparkVersion },
 }
 
 impl SparkVersion {
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        SparkVersion {
-            major,
-            minor,
-            patch,
-        }
+        SparkVersion { major, minor, patch }
     }
 
     pub fn newest() -> SparkVersion {
@@ -71,12 +64,7 @@ impl SparkVersion {
     pub fn parse(text: &str) -> Result<SparkVersion, VersionError> {
         let bad = || VersionError::Malformed(text.to_string());
         let mut parts = text.trim().trim_start_matches('v').split('.');
-        let mut next = || {
-            parts
-                .next()
-                .and_then(|p| p.parse::<u32>().ok())
-                .ok_or_else(bad)
-        };
+        let mut next = || parts.next().and_then(|p| p.parse::<u32>().ok()).ok_or_else(bad);
         let v = SparkVersion::new(next()?, next()?, next()?);
         if parts.next().is_some() {
             return Err(bad());
@@ -105,10 +93,7 @@ impl SparkVersion {
 
     /// Picks the target: the image tag's version, else `--spark-version`,
     /// else the newest supported release.
-    pub fn choose(
-        image: Option<&str>,
-        flag: Option<&str>,
-    ) -> Result<(SparkVersion, VersionOrigin), VersionError> {
+    pub fn choose(image: Option<&str>, flag: Option<&str>) -> Result<(SparkVersion, VersionOrigin), VersionError> {
         let flag = flag.map(SparkVersion::parse).transpose()?;
         let tag = image.and_then(SparkVersion::from_image);
         let chosen = match (tag, flag) {
@@ -127,20 +112,13 @@ impl SparkVersion {
 fn first_version_in(tag: &str) -> Option<SparkVersion> {
     let bytes = tag.as_bytes();
     (0..bytes.len())
-        .filter(|&i| {
-            bytes[i].is_ascii_digit()
-                && (i == 0 || !bytes[i - 1].is_ascii_digit() && bytes[i - 1] != b'.')
-        })
+        .filter(|&i| bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit() && bytes[i - 1] != b'.'))
         .find_map(|i| {
             let rest = &tag[i..];
-            let end = rest
-                .find(|c: char| !c.is_ascii_digit() && c != '.')
-                .unwrap_or(rest.len());
+            let end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
             let candidate = rest[..end].trim_end_matches('.');
             let parts: Vec<&str> = candidate.split('.').collect();
-            (parts.len() >= 3)
-                .then(|| SparkVersion::parse(&parts[..3].join(".")).ok())
-                .flatten()
+            (parts.len() >= 3).then(|| SparkVersion::parse(&parts[..3].join(".")).ok()).flatten()
         })
 }
 
@@ -158,14 +136,8 @@ mod tests {
     fn version_from_image_tags() {
         let v = |s| SparkVersion::from_image(s).map(|v| v.to_string());
         assert_eq!(v("apache/spark:4.0.5"), Some("4.0.5".into()));
-        assert_eq!(
-            v("myacr.azurecr.io/spark:3.5.9-python3"),
-            Some("3.5.9".into())
-        );
-        assert_eq!(
-            v("spark:4.0.1-scala2.13-java17-python3-ubuntu"),
-            Some("4.0.1".into())
-        );
+        assert_eq!(v("myacr.azurecr.io/spark:3.5.9-python3"), Some("3.5.9".into()));
+        assert_eq!(v("spark:4.0.1-scala2.13-java17-python3-ubuntu"), Some("4.0.1".into()));
         assert_eq!(v("registry:5000/spark:v4.1.4"), Some("4.1.4".into()));
         assert_eq!(v("registry:5000/spark"), None);
         assert_eq!(v("spark:latest"), None);
@@ -175,29 +147,11 @@ mod tests {
     #[test]
     fn choosing_a_version() {
         let c = |i, f| SparkVersion::choose(i, f).map(|(v, o)| (v.to_string(), o));
-        assert_eq!(
-            c(Some("spark:4.0.5"), None),
-            Ok(("4.0.5".into(), VersionOrigin::ImageTag))
-        );
-        assert_eq!(
-            c(Some("spark:latest"), Some("3.5.9")),
-            Ok(("3.5.9".into(), VersionOrigin::Flag))
-        );
-        assert_eq!(
-            c(None, None),
-            Ok(("4.3.0".into(), VersionOrigin::NewestSupported))
-        );
-        assert!(matches!(
-            c(Some("spark:4.0.5"), Some("3.5.9")),
-            Err(VersionError::Conflict { .. })
-        ));
-        assert!(matches!(
-            c(Some("spark:3.4.1"), None),
-            Err(VersionError::Unsupported(_))
-        ));
-        assert!(matches!(
-            c(None, Some("4.x")),
-            Err(VersionError::Malformed(_))
-        ));
+        assert_eq!(c(Some("spark:4.0.5"), None), Ok(("4.0.5".into(), VersionOrigin::ImageTag)));
+        assert_eq!(c(Some("spark:latest"), Some("3.5.9")), Ok(("3.5.9".into(), VersionOrigin::Flag)));
+        assert_eq!(c(None, None), Ok(("4.3.0".into(), VersionOrigin::NewestSupported)));
+        assert!(matches!(c(Some("spark:4.0.5"), Some("3.5.9")), Err(VersionError::Conflict { .. })));
+        assert!(matches!(c(Some("spark:3.4.1"), None), Err(VersionError::Unsupported(_))));
+        assert!(matches!(c(None, Some("4.x")), Err(VersionError::Malformed(_))));
     }
 }

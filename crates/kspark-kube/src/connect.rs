@@ -41,18 +41,10 @@ pub struct ConnectOptions {
 impl ConnectOptions {
     /// Reads Spark's submission auth settings.
     pub fn from_conf(conf: &kspark_config::SparkConf, cwd: &Path) -> ConnectOptions {
-        let path = |suffix: &str| {
-            conf.get(&format!("{SUBMISSION}.{suffix}"))
-                .map(|p| cwd.join(p))
-        };
+        let path = |suffix: &str| conf.get(&format!("{SUBMISSION}.{suffix}")).map(|p| cwd.join(p));
         ConnectOptions {
-            context: conf
-                .get("spark.kubernetes.context")
-                .filter(|c| !c.is_empty())
-                .map(str::to_string),
-            oauth_token: conf
-                .get(&format!("{SUBMISSION}.oauthToken"))
-                .map(str::to_string),
+            context: conf.get("spark.kubernetes.context").filter(|c| !c.is_empty()).map(str::to_string),
+            oauth_token: conf.get(&format!("{SUBMISSION}.oauthToken")).map(str::to_string),
             oauth_token_file: path("oauthTokenFile"),
             ca_cert_file: path("caCertFile"),
             client_key_file: path("clientKeyFile"),
@@ -109,12 +101,9 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
 pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
     let (mut config, kubeconfig_namespace, mut method) = base_config(opts).await?;
     if let Some(url) = &opts.api_url {
-        config.cluster_url =
-            url.parse()
-                .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl {
-                    url: url.clone(),
-                    reason: e.to_string(),
-                })?;
+        config.cluster_url = url
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl { url: url.clone(), reason: e.to_string() })?;
     }
     config.accept_invalid_certs = opts.trust_certificates;
     if let Some(ca) = &opts.ca_cert_file {
@@ -129,55 +118,35 @@ pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, Conn
         let claims = jwt::claims(t.expose_secret());
         expires_at = expires_at.or(claims.as_ref().and_then(|c| c.expires_at));
     }
-    let identity_hint = token
-        .as_ref()
-        .and_then(|t| jwt::claims(t.expose_secret()))
-        .and_then(|c| c.subject);
+    let identity_hint = token.as_ref().and_then(|t| jwt::claims(t.expose_secret())).and_then(|c| c.subject);
     let api_url = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(|e| ConnectError::Client(e.to_string()))?;
-    Ok(Connection {
-        client,
-        api_url,
-        kubeconfig_namespace,
-        method,
-        token,
-        expires_at,
-        identity_hint,
-    })
+    Ok(Connection { client, api_url, kubeconfig_namespace, method, token, expires_at, identity_hint })
 }
 
 /// The kubeconfig if there is one, else the in-cluster account, else a bare
 /// config for `--master`.
-async fn base_config(
-    opts: &ConnectOptions,
-) -> Result<(Config, Option<String>, AuthMethod), ConnectError> {
+async fn base_config(opts: &ConnectOptions) -> Result<(Config, Option<String>, AuthMethod), ConnectError> {
     if let Some(kubeconfig) = load_kubeconfig(opts)? {
         return from_kubeconfig(kubeconfig, opts).await;
     }
     if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
         if let Ok(config) = Config::incluster() {
-            let ns =
-                std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
-                    .ok();
+            let ns = std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok();
             return Ok((config, ns, AuthMethod::InCluster));
         }
     }
     let url = opts.api_url.clone().ok_or(ConnectError::NoCluster)?;
     let uri = url
         .parse()
-        .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl { url: url.clone(), reason: e.to_string() })?;
     Ok((Config::new(uri), None, AuthMethod::None))
 }
 
 fn load_kubeconfig(opts: &ConnectOptions) -> Result<Option<Kubeconfig>, ConnectError> {
     let read = |path: &Path| {
-        Kubeconfig::read_from(path).map_err(|e| ConnectError::Kubeconfig {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+        Kubeconfig::read_from(path)
+            .map_err(|e| ConnectError::Kubeconfig { path: path.to_path_buf(), reason: e.to_string() })
     };
     if let Some(path) = &opts.kubeconfig {
         return read(&opts.cwd.join(path)).map(Some);
@@ -188,10 +157,9 @@ fn load_kubeconfig(opts: &ConnectOptions) -> Result<Option<Kubeconfig>, ConnectE
             let next = read(&path)?;
             merged = Some(match merged {
                 None => next,
-                Some(m) => m.merge(next).map_err(|e| ConnectError::Kubeconfig {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?,
+                Some(m) => {
+                    m.merge(next).map_err(|e| ConnectError::Kubeconfig { path: path.clone(), reason: e.to_string() })?
+                }
             });
         }
         return Ok(merged);
@@ -212,25 +180,15 @@ async fn from_kubeconfig(
             return Err(ConnectError::NoContext(ctx.clone()));
         }
     }
-    let options = KubeConfigOptions {
-        context: opts.context.clone(),
-        ..Default::default()
-    };
-    let context_name = opts
-        .context
-        .clone()
-        .or_else(|| kubeconfig.current_context.clone());
+    let options = KubeConfigOptions { context: opts.context.clone(), ..Default::default() };
+    let context_name = opts.context.clone().or_else(|| kubeconfig.current_context.clone());
     let namespace = context_name
         .and_then(|name| kubeconfig.contexts.iter().find(|c| c.name == name).cloned())
         .and_then(|c| c.context)
         .and_then(|c| c.namespace);
-    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .map_err(|e| ConnectError::Kubeconfig {
-            path: opts
-                .kubeconfig
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("(KUBECONFIG)")),
+    let mut config =
+        Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| ConnectError::Kubeconfig {
+            path: opts.kubeconfig.clone().unwrap_or_else(|| PathBuf::from("(KUBECONFIG)")),
             reason: e.to_string(),
         })?;
     let method = kubeconfig_method(&mut config.auth_info)?;
@@ -248,17 +206,12 @@ fn kubeconfig_method(auth: &mut AuthInfo) -> Result<AuthMethod, ConnectError> {
             auth.client_certificate_data = Some(base64_of(&cert));
             auth.client_key_data = Some(SecretString::from(base64_of(&key)));
         }
-        auth.other.insert(
-            "kspark-exec-expiry".into(),
-            serde_json::Value::from(out.expires_at.map(|t| t.to_string())),
-        );
+        auth.other.insert("kspark-exec-expiry".into(), serde_json::Value::from(out.expires_at.map(|t| t.to_string())));
         return Ok(AuthMethod::ExecPlugin { command });
     }
     if let Some(token) = auth.token.take() {
         auth.token = Some(SecretString::from(clean_token(token.expose_secret())));
-        return Ok(AuthMethod::Token {
-            source: "kubeconfig".into(),
-        });
+        return Ok(AuthMethod::Token { source: "kubeconfig".into() });
     }
     if let Some(file) = auth.token_file.take() {
         let token = std::fs::read_to_string(&file).map_err(|e| ConnectError::CredentialFile {
@@ -270,15 +223,10 @@ fn kubeconfig_method(auth: &mut AuthInfo) -> Result<AuthMethod, ConnectError> {
         return Ok(AuthMethod::Token { source: file });
     }
     if auth.client_certificate.is_some() || auth.client_certificate_data.is_some() {
-        return Ok(AuthMethod::ClientCertificate {
-            source: "kubeconfig".into(),
-        });
+        return Ok(AuthMethod::ClientCertificate { source: "kubeconfig".into() });
     }
     if let Some(provider) = &auth.auth_provider {
-        return Ok(AuthMethod::Other(format!(
-            "auth-provider {}",
-            provider.name
-        )));
+        return Ok(AuthMethod::Other(format!("auth-provider {}", provider.name)));
     }
     Ok(AuthMethod::None)
 }
@@ -300,11 +248,7 @@ fn apply_token(
     method: &mut AuthMethod,
     expires_at: &mut Option<Timestamp>,
 ) -> Result<(), ConnectError> {
-    if let Some(Some(text)) = auth
-        .other
-        .remove("kspark-exec-expiry")
-        .map(|v| v.as_str().map(str::to_string))
-    {
+    if let Some(Some(text)) = auth.other.remove("kspark-exec-expiry").map(|v| v.as_str().map(str::to_string)) {
         *expires_at = text.parse().ok();
     }
     let (token, source) = match (&opts.oauth_token, &opts.oauth_token_file) {
@@ -321,24 +265,15 @@ fn apply_token(
 }
 
 fn read_token_file(path: &Path) -> Result<String, ConnectError> {
-    std::fs::read_to_string(path)
-        .map(|t| clean_token(&t))
-        .map_err(|e| ConnectError::CredentialFile {
-            key: format!("{SUBMISSION}.oauthTokenFile"),
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+    std::fs::read_to_string(path).map(|t| clean_token(&t)).map_err(|e| ConnectError::CredentialFile {
+        key: format!("{SUBMISSION}.oauthTokenFile"),
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
-fn apply_client_cert(
-    auth: &mut AuthInfo,
-    opts: &ConnectOptions,
-    method: &mut AuthMethod,
-) -> Result<(), ConnectError> {
-    for (key, path) in [
-        ("clientCertFile", &opts.client_cert_file),
-        ("clientKeyFile", &opts.client_key_file),
-    ] {
+fn apply_client_cert(auth: &mut AuthInfo, opts: &ConnectOptions, method: &mut AuthMethod) -> Result<(), ConnectError> {
+    for (key, path) in [("clientCertFile", &opts.client_cert_file), ("clientKeyFile", &opts.client_key_file)] {
         if let Some(p) = path {
             if !p.is_file() {
                 return Err(ConnectError::CredentialFile {
@@ -354,9 +289,7 @@ fn apply_client_cert(
         auth.client_key = Some(key.display().to_string());
         auth.client_certificate_data = None;
         auth.client_key_data = None;
-        *method = AuthMethod::ClientCertificate {
-            source: cert.display().to_string(),
-        };
+        *method = AuthMethod::ClientCertificate { source: cert.display().to_string() };
     }
     Ok(())
 }
@@ -368,11 +301,8 @@ fn read_ca(path: &Path) -> Result<Vec<Vec<u8>>, ConnectError> {
         reason,
     };
     let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    let certs: Vec<Vec<u8>> = pem::parse_many(&bytes)
-        .map_err(|e| err(e.to_string()))?
-        .into_iter()
-        .map(|p| p.into_contents())
-        .collect();
+    let certs: Vec<Vec<u8>> =
+        pem::parse_many(&bytes).map_err(|e| err(e.to_string()))?.into_iter().map(|p| p.into_contents()).collect();
     if certs.is_empty() {
         return Err(err("no PEM certificate in it".into()));
     }
@@ -391,18 +321,10 @@ pub fn check_expiry(conn: &Connection, now: Timestamp) -> Result<(), ConnectErro
     };
     let left = expires_at.duration_since(now);
     if left <= SignedDuration::ZERO {
-        return Err(ConnectError::TokenExpired {
-            source_name,
-            expired_at: expires_at.to_string(),
-            ago: human(-left),
-        });
+        return Err(ConnectError::TokenExpired { source_name, expired_at: expires_at.to_string(), ago: human(-left) });
     }
     if left < MIN_TOKEN_LIFETIME {
-        return Err(ConnectError::TokenExpiring {
-            source_name,
-            expires_at: expires_at.to_string(),
-            left: human(left),
-        });
+        return Err(ConnectError::TokenExpiring { source_name, expires_at: expires_at.to_string(), left: human(left) });
     }
     Ok(())
 }

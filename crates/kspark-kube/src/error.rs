@@ -18,31 +18,15 @@ pub enum ConnectError {
     #[error("bad API server URL `{url}`: {reason}")]
     BadUrl { url: String, reason: String },
     #[error("{key}: cannot read {path}: {reason}")]
-    CredentialFile {
-        key: String,
-        path: PathBuf,
-        reason: String,
-    },
-    #[error(
-        "spark.kubernetes.authenticate.submission.oauthToken and oauthTokenFile are both set; keep one"
-    )]
+    CredentialFile { key: String, path: PathBuf, reason: String },
+    #[error("spark.kubernetes.authenticate.submission.oauthToken and oauthTokenFile are both set; keep one")]
     TwoTokens,
     #[error("credential plugin `{command}` failed: {reason}")]
     Exec { command: String, reason: String },
     #[error("the bearer token from {source_name} expired at {expired_at} ({ago} ago)")]
-    TokenExpired {
-        source_name: String,
-        expired_at: String,
-        ago: String,
-    },
-    #[error(
-        "the bearer token from {source_name} expires at {expires_at}, in {left}: too soon to submit safely"
-    )]
-    TokenExpiring {
-        source_name: String,
-        expires_at: String,
-        left: String,
-    },
+    TokenExpired { source_name: String, expired_at: String, ago: String },
+    #[error("the bearer token from {source_name} expires at {expires_at}, in {left}: too soon to submit safely")]
+    TokenExpiring { source_name: String, expires_at: String, left: String },
     #[error("cannot set up the Kubernetes client: {0}")]
     Client(String),
 }
@@ -65,11 +49,7 @@ pub enum ClusterError {
     #[error("the API server refused to {action}: {message}")]
     Forbidden { action: String, message: String },
     #[error("the API server rejected {action}: {message}")]
-    Rejected {
-        action: String,
-        message: String,
-        code: u16,
-    },
+    Rejected { action: String, message: String, code: u16 },
     #[error("the API server says the credentials are not valid (401) while trying to {action}")]
     Unauthorized { action: String },
     #[error("{action}: {message}")]
@@ -80,20 +60,14 @@ impl ClusterError {
     pub fn from_kube(action: impl Into<String>, err: kube::Error) -> ClusterError {
         let action = action.into();
         match err {
-            kube::Error::Api(status) if status.code == 403 => ClusterError::Forbidden {
-                action,
-                message: status.message.clone(),
-            },
+            kube::Error::Api(status) if status.code == 403 => {
+                ClusterError::Forbidden { action, message: status.message.clone() }
+            }
             kube::Error::Api(status) if status.code == 401 => ClusterError::Unauthorized { action },
-            kube::Error::Api(status) => ClusterError::Rejected {
-                action,
-                message: status.message.clone(),
-                code: status.code,
-            },
-            other => ClusterError::Transport {
-                action,
-                message: describe_transport(&other),
-            },
+            kube::Error::Api(status) => {
+                ClusterError::Rejected { action, message: status.message.clone(), code: status.code }
+            }
+            other => ClusterError::Transport { action, message: describe_transport(&other) },
         }
     }
 

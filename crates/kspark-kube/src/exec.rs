@@ -39,29 +39,22 @@ pub fn run(exec: &ExecConfig) -> Result<ExecOutput, ConnectError> {
         command: "(none)".into(),
         reason: "the kubeconfig's exec section has no command".into(),
     })?;
-    let output = build(exec, &command)
-        .output()
-        .map_err(|e| ConnectError::Exec {
-            command: command.clone(),
-            reason: match (e.kind(), &exec.install_hint) {
-                (std::io::ErrorKind::NotFound, Some(hint)) => {
-                    format!("not found on PATH. {}", hint.trim())
-                }
-                (std::io::ErrorKind::NotFound, None) => {
-                    "not found on PATH (AKS kubeconfigs need kubelogin: https://aka.ms/kubelogin)"
-                        .into()
-                }
-                _ => e.to_string(),
-            },
-        })?;
+    let output = build(exec, &command).output().map_err(|e| ConnectError::Exec {
+        command: command.clone(),
+        reason: match (e.kind(), &exec.install_hint) {
+            (std::io::ErrorKind::NotFound, Some(hint)) => {
+                format!("not found on PATH. {}", hint.trim())
+            }
+            (std::io::ErrorKind::NotFound, None) => {
+                "not found on PATH (AKS kubeconfigs need kubelogin: https://aka.ms/kubelogin)".into()
+            }
+            _ => e.to_string(),
+        },
+    })?;
     if !output.status.success() {
         return Err(ConnectError::Exec {
             command,
-            reason: format!(
-                "exited with {}: {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
+            reason: format!("exited with {}: {}", output.status, String::from_utf8_lossy(&output.stderr).trim()),
         });
     }
     parse(&command, &output.stdout)
@@ -85,36 +78,20 @@ fn build(exec: &ExecConfig, command: &str) -> Command {
         "spec": {"interactive": interactive},
     });
     cmd.env("KUBERNETES_EXEC_INFO", info.to_string());
-    cmd.stdin(if interactive {
-        Stdio::inherit()
-    } else {
-        Stdio::null()
-    });
-    cmd.stderr(if interactive {
-        Stdio::inherit()
-    } else {
-        Stdio::piped()
-    });
+    cmd.stdin(if interactive { Stdio::inherit() } else { Stdio::null() });
+    cmd.stderr(if interactive { Stdio::inherit() } else { Stdio::piped() });
     cmd
 }
 
 fn parse(command: &str, stdout: &[u8]) -> Result<ExecOutput, ConnectError> {
-    let bad = |reason: String| ConnectError::Exec {
-        command: command.to_string(),
-        reason,
-    };
-    let credential: ExecCredential = serde_saphyr::from_slice(stdout)
-        .map_err(|e| bad(format!("printed no ExecCredential: {e}")))?;
-    let status = credential
-        .status
-        .ok_or_else(|| bad("its ExecCredential has no status".into()))?;
+    let bad = |reason: String| ConnectError::Exec { command: command.to_string(), reason };
+    let credential: ExecCredential =
+        serde_saphyr::from_slice(stdout).map_err(|e| bad(format!("printed no ExecCredential: {e}")))?;
+    let status = credential.status.ok_or_else(|| bad("its ExecCredential has no status".into()))?;
     let expires_at = status
         .expiration_timestamp
         .as_deref()
-        .map(|t| {
-            t.parse::<Timestamp>()
-                .map_err(|e| bad(format!("bad expirationTimestamp {t}: {e}")))
-        })
+        .map(|t| t.parse::<Timestamp>().map_err(|e| bad(format!("bad expirationTimestamp {t}: {e}"))))
         .transpose()?;
     Ok(ExecOutput {
         token: status.token.map(|t| t.trim_end().to_string()),

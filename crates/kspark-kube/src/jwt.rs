@@ -27,10 +27,7 @@ pub fn claims(token: &str) -> Option<Claims> {
             .get("exp")
             .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
             .and_then(|s| Timestamp::from_second(s).ok()),
-        subject: text("upn")
-            .or_else(|| text("preferred_username"))
-            .or_else(|| text("email"))
-            .or_else(|| text("sub")),
+        subject: text("upn").or_else(|| text("preferred_username")).or_else(|| text("email")).or_else(|| text("sub")),
         object_id: text("oid"),
     })
 }
@@ -47,9 +44,7 @@ mod tests {
 
     #[test]
     fn reads_expiry_and_subject() {
-        let token = fake_jwt(
-            &serde_json::json!({"exp": 1_700_000_000, "upn": "ada@example.com", "oid": "1234"}),
-        );
+        let token = fake_jwt(&serde_json::json!({"exp": 1_700_000_000, "upn": "ada@example.com", "oid": "1234"}));
         let c = claims(&token).unwrap_or_default();
         assert_eq!(c.expires_at.map(|t| t.as_second()), Some(1_700_000_000));
         assert_eq!(c.subject.as_deref(), Some("ada@example.com"));

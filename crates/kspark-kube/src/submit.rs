@@ -31,11 +31,7 @@ pub enum SubmitError {
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error("{failure}; the driver pod {pod} was deleted again{cleanup}")]
-    RolledBack {
-        failure: ClusterError,
-        pod: String,
-        cleanup: String,
-    },
+    RolledBack { failure: ClusterError, pod: String, cleanup: String },
 }
 
 impl SubmitError {
@@ -53,28 +49,17 @@ pub async fn submit(client: &Client, objects: DriverObjects) -> Result<Submitted
     let created = pods
         .create(&PostParams::default(), &objects.pod)
         .await
-        .map_err(|e| {
-            ClusterError::from_kube(format!("create driver pod {pod_name} in namespace {ns}"), e)
-        })?;
+        .map_err(|e| ClusterError::from_kube(format!("create driver pod {pod_name} in namespace {ns}"), e))?;
     let pod_uid = created.metadata.uid.clone().unwrap_or_default();
     let owner = driver_owner(&pod_name, &pod_uid);
     for mut object in objects.applied.clone() {
         object.set_owner(owner.clone());
         if let Err(failure) = apply(client, &ns, &object).await {
             let cleanup = delete_pod(&pods, &pod_name).await;
-            return Err(SubmitError::RolledBack {
-                failure,
-                pod: pod_name,
-                cleanup,
-            });
+            return Err(SubmitError::RolledBack { failure, pod: pod_name, cleanup });
         }
     }
-    Ok(Submitted {
-        namespace: ns,
-        app_id: objects.app_id().to_string(),
-        pod_name,
-        pod_uid,
-    })
+    Ok(Submitted { namespace: ns, app_id: objects.app_id().to_string(), pod_name, pod_uid })
 }
 
 /// Deletes the driver pod after a failed submission; says if that failed.
@@ -109,10 +94,5 @@ where
     api.patch(&name, &params, &Patch::Apply(object))
         .await
         .map(|_| ())
-        .map_err(|e| {
-            ClusterError::from_kube(
-                format!("apply {} {name} in namespace {ns}", K::kind(&())),
-                e,
-            )
-        })
+        .map_err(|e| ClusterError::from_kube(format!("apply {} {name} in namespace {ns}", K::kind(&())), e))
 }

@@ -42,10 +42,7 @@ impl DriverStatus {
             out.container = Some(format!(
                 "terminated: exit {}{}",
                 t.exit_code,
-                t.reason
-                    .as_ref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
+                t.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
             ));
             out.exit_code = Some(t.exit_code);
             out.reason = t.reason;
@@ -102,10 +99,7 @@ pub async fn wait_for_driver(
             Err(e) => {
                 failures += 1;
                 if failures > MAX_FAILURES {
-                    return Err(ClusterError::from_kube(
-                        format!("read driver pod {name}"),
-                        e,
-                    ));
+                    return Err(ClusterError::from_kube(format!("read driver pod {name}"), e));
                 }
                 tokio::time::sleep(RETRY_PAUSE).await;
                 continue;
@@ -135,9 +129,7 @@ async fn watch_once(
     version: &str,
     report: &mut impl FnMut(DriverStatus),
 ) -> Result<Option<Outcome>, kube::Error> {
-    let params = WatchParams::default()
-        .fields(&format!("metadata.name={name}"))
-        .timeout(290);
+    let params = WatchParams::default().fields(&format!("metadata.name={name}")).timeout(290);
     let mut stream = pods.watch(&params, version).await?.boxed();
     while let Some(event) = stream.try_next().await? {
         match event {

@@ -86,9 +86,6 @@ impl BuildContext<'_> {
     }
 
     pub fn app_name(&self) -> &str {
-        self.submission
-            .conf
-            .get("spark.app.name")
-            .unwrap_or("spark")
+        self.submission.conf.get("spark.app.name").unwrap_or("spark")
     }
 }

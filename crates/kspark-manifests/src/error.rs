@@ -5,9 +5,7 @@ use thiserror::Error;
 pub enum ManifestError {
     #[error(transparent)]
     Conf(#[from] ConfError),
-    #[error(
-        "no container image: set spark.kubernetes.container.image (or spark.kubernetes.driver.container.image)"
-    )]
+    #[error("no container image: set spark.kubernetes.container.image (or spark.kubernetes.driver.container.image)")]
     NoImage,
     #[error(
         "app name `{0}` has no letters or digits, but Kubernetes names and labels are built from it: choose a name with --name"
@@ -21,9 +19,6 @@ pub enum ManifestError {
 
 impl ManifestError {
     pub fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ManifestError {
-        ManifestError::Invalid {
-            key: key.into(),
-            reason: reason.into(),
-        }
+        ManifestError::Invalid { key: key.into(), reason: reason.into() }
     }
 }

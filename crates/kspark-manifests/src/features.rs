@@ -17,6 +17,15 @@ pub struct LineFeatures {
     pub explicit_publish_not_ready: bool,
     /// 4.0+: `spark.driver.minMemoryOverhead` exists (3.5 has a fixed 384).
     pub min_memory_overhead_setting: bool,
+    /// 4.0+: `{{APP_ID}}` in custom pod labels is replaced (3.5 keeps it).
+    pub app_id_in_labels: bool,
+    /// 4.0+: volume mounts carry `subPathExpr` (as `""` when unset).
+    pub sub_path_expr: bool,
+    /// 4.0+: Spark-created PVCs are `ReadWriteOncePod` (3.5: `ReadWriteOnce`)
+    /// and take `label.*`/`annotation.*` settings.
+    pub pvc_4x: bool,
+    /// 4.0+: `options.type` of hostPath volumes is honoured (3.5 writes "").
+    pub host_path_type: bool,
 }
 
 impl LineFeatures {
@@ -28,6 +37,10 @@ impl LineFeatures {
             no_privilege_escalation: line >= SparkLine::V4_3,
             explicit_publish_not_ready: line >= SparkLine::V4_3,
             min_memory_overhead_setting: line >= SparkLine::V4_0,
+            app_id_in_labels: line >= SparkLine::V4_0,
+            sub_path_expr: line >= SparkLine::V4_0,
+            pvc_4x: line >= SparkLine::V4_0,
+            host_path_type: line >= SparkLine::V4_0,
         }
     }
 }

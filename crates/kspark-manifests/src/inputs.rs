@@ -20,10 +20,7 @@ pub fn load(conf: &SparkConf, env: &SubmitEnv) -> Result<SubmitterInputs, Manife
             Some(dir) => conf_dir_files(&dir),
             None => BTreeMap::new(),
         },
-        hadoop_conf_files: env
-            .var("HADOOP_CONF_DIR")
-            .map(|d| hadoop_files(&env.cwd.join(d)))
-            .transpose()?,
+        hadoop_conf_files: env.var("HADOOP_CONF_DIR").map(|d| hadoop_files(&env.cwd.join(d))).transpose()?,
         driver_template: conf
             .get("spark.kubernetes.driver.podTemplateFile")
             .map(|p| read_template(conf, env, p))
@@ -70,11 +67,8 @@ fn conf_dir_files(dir: &Path) -> BTreeMap<String, String> {
 }
 
 fn excluded_conf_file(name: &str) -> bool {
-    let archive = [".gz", ".zip", ".jar", ".tar"]
-        .iter()
-        .any(|ext| name.ends_with(ext));
-    let spark_own =
-        name.starts_with("spark") && (name.ends_with("conf") || name.ends_with("properties"));
+    let archive = [".gz", ".zip", ".jar", ".tar"].iter().any(|ext| name.ends_with(ext));
+    let spark_own = name.starts_with("spark") && (name.ends_with("conf") || name.ends_with("properties"));
     name.ends_with(".template") || spark_own || archive
 }
 
@@ -82,10 +76,7 @@ fn hadoop_files(dir: &Path) -> Result<BTreeMap<String, String>, ManifestError> {
     if !dir.is_dir() {
         return Err(ManifestError::invalid(
             "HADOOP_CONF_DIR",
-            format!(
-                "{} is not a directory (unset HADOOP_CONF_DIR or fix it)",
-                dir.display()
-            ),
+            format!("{} is not a directory (unset HADOOP_CONF_DIR or fix it)", dir.display()),
         ));
     }
     Ok(regular_files(dir)
@@ -94,51 +85,26 @@ fn hadoop_files(dir: &Path) -> Result<BTreeMap<String, String>, ManifestError> {
         .collect())
 }
 
-fn read_bytes(
-    conf: &SparkConf,
-    env: &SubmitEnv,
-    key: &str,
-    path: &str,
-) -> Result<Vec<u8>, ManifestError> {
+fn read_bytes(conf: &SparkConf, env: &SubmitEnv, key: &str, path: &str) -> Result<Vec<u8>, ManifestError> {
     let full = env.cwd.join(path);
-    std::fs::read(&full).map_err(|e| {
-        conf.error(key, format!("cannot read {}: {e}", full.display()))
-            .into()
-    })
+    std::fs::read(&full).map_err(|e| conf.error(key, format!("cannot read {}: {e}", full.display())).into())
 }
 
-fn read_text(
-    conf: &SparkConf,
-    env: &SubmitEnv,
-    key: &str,
-    path: &str,
-) -> Result<String, ManifestError> {
+fn read_text(conf: &SparkConf, env: &SubmitEnv, key: &str, path: &str) -> Result<String, ManifestError> {
     let bytes = read_bytes(conf, env, key, path)?;
-    String::from_utf8(bytes)
-        .map_err(|_| conf.error(key, format!("{path} is not UTF-8 text")).into())
+    String::from_utf8(bytes).map_err(|_| conf.error(key, format!("{path} is not UTF-8 text")).into())
 }
 
-fn read_template(
-    conf: &SparkConf,
-    env: &SubmitEnv,
-    path: &str,
-) -> Result<serde_json::Value, ManifestError> {
+fn read_template(conf: &SparkConf, env: &SubmitEnv, path: &str) -> Result<serde_json::Value, ManifestError> {
     let text = read_text(conf, env, "spark.kubernetes.driver.podTemplateFile", path)?;
-    serde_saphyr::from_str::<serde_json::Value>(&text).map_err(|e| ManifestError::BadTemplate {
-        path: path.to_string(),
-        reason: format!("not valid YAML: {e}"),
-    })
+    serde_saphyr::from_str::<serde_json::Value>(&text)
+        .map_err(|e| ManifestError::BadTemplate { path: path.to_string(), reason: format!("not valid YAML: {e}") })
 }
 
-fn credential_files(
-    conf: &SparkConf,
-    env: &SubmitEnv,
-) -> Result<DriverCredentialFiles, ManifestError> {
+fn credential_files(conf: &SparkConf, env: &SubmitEnv) -> Result<DriverCredentialFiles, ManifestError> {
     let read = |suffix: &str| -> Result<Option<Vec<u8>>, ManifestError> {
         let key = format!("spark.kubernetes.authenticate.driver.{suffix}");
-        conf.get(&key)
-            .map(|p| read_bytes(conf, env, &key, p))
-            .transpose()
+        conf.get(&key).map(|p| read_bytes(conf, env, &key, p)).transpose()
     };
     Ok(DriverCredentialFiles {
         ca_cert: read("caCertFile")?,
@@ -153,21 +119,10 @@ mod tests {
 
     #[test]
     fn conf_dir_filter_matches_spark() {
-        for shipped in [
-            "log4j2.properties",
-            "metrics.conf",
-            "core-site.xml",
-            "my-spark.properties",
-        ] {
+        for shipped in ["log4j2.properties", "metrics.conf", "core-site.xml", "my-spark.properties"] {
             assert!(!excluded_conf_file(shipped), "{shipped}");
         }
-        for skipped in [
-            "spark-defaults.conf",
-            "spark.properties",
-            "log4j2.properties.template",
-            "x.jar",
-            "a.tar",
-        ] {
+        for skipped in ["spark-defaults.conf", "spark.properties", "log4j2.properties.template", "x.jar", "a.tar"] {
             assert!(excluded_conf_file(skipped), "{skipped}");
         }
     }

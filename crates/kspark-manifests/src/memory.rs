@@ -16,19 +16,10 @@ const NON_JVM_FACTOR: f64 = 0.4;
 /// (and writes back into spark.properties for the executors).
 pub fn default_overhead_factor(conf: &SparkConf, kind: AppKind) -> Result<f64, ManifestError> {
     let explicit = conf.float("spark.kubernetes.memoryOverheadFactor")?;
-    let fallback = if kind == AppKind::Java {
-        JVM_FACTOR
-    } else {
-        NON_JVM_FACTOR
-    };
+    let fallback = if kind == AppKind::Java { JVM_FACTOR } else { NON_JVM_FACTOR };
     let factor = explicit.unwrap_or(fallback);
     if factor < 0.0 {
-        return Err(conf
-            .error(
-                "spark.kubernetes.memoryOverheadFactor",
-                "must not be negative",
-            )
-            .into());
+        return Err(conf.error("spark.kubernetes.memoryOverheadFactor", "must not be negative").into());
     }
     Ok(factor)
 }
@@ -52,8 +43,7 @@ pub fn container_mib(
         None => default_overhead_factor(conf, kind)?,
     };
     let floor = if features.min_memory_overhead_setting {
-        conf.mib(&format!("spark.{role}.minMemoryOverhead"))?
-            .unwrap_or(MIN_OVERHEAD_MIB)
+        conf.mib(&format!("spark.{role}.minMemoryOverhead"))?.unwrap_or(MIN_OVERHEAD_MIB)
     } else {
         MIN_OVERHEAD_MIB
     };
@@ -74,11 +64,7 @@ fn executor_extras(conf: &SparkConf, kind: AppKind, role: &str) -> Result<u64, M
     } else {
         0
     };
-    let pyspark = if kind == AppKind::Python {
-        conf.mib("spark.executor.pyspark.memory")?.unwrap_or(0)
-    } else {
-        0
-    };
+    let pyspark = if kind == AppKind::Python { conf.mib("spark.executor.pyspark.memory")?.unwrap_or(0) } else { 0 };
     Ok(off_heap + pyspark)
 }
 
@@ -99,26 +85,10 @@ mod tests {
     #[test]
     fn spark_reference_examples() {
         assert_eq!(mib(&[], AppKind::Java, "driver"), 1408);
-        assert_eq!(
-            mib(&[("spark.driver.memory", "2g")], AppKind::Java, "driver"),
-            2432
-        );
-        assert_eq!(
-            mib(&[("spark.driver.memory", "2g")], AppKind::Python, "driver"),
-            2867
-        );
-        assert_eq!(
-            mib(&[("spark.driver.memory", "4g")], AppKind::Java, "driver"),
-            4505
-        );
-        assert_eq!(
-            mib(
-                &[("spark.driver.memoryOverhead", "512m")],
-                AppKind::Java,
-                "driver"
-            ),
-            1536
-        );
+        assert_eq!(mib(&[("spark.driver.memory", "2g")], AppKind::Java, "driver"), 2432);
+        assert_eq!(mib(&[("spark.driver.memory", "2g")], AppKind::Python, "driver"), 2867);
+        assert_eq!(mib(&[("spark.driver.memory", "4g")], AppKind::Java, "driver"), 4505);
+        assert_eq!(mib(&[("spark.driver.memoryOverhead", "512m")], AppKind::Java, "driver"), 1536);
     }
 
     #[test]
@@ -128,10 +98,7 @@ mod tests {
             ("spark.memory.offHeap.size", "1g"),
             ("spark.executor.pyspark.memory", "512m"),
         ];
-        assert_eq!(
-            mib(&pairs, AppKind::Python, "executor"),
-            1024 + 409 + 1024 + 512
-        );
+        assert_eq!(mib(&pairs, AppKind::Python, "executor"), 1024 + 409 + 1024 + 512);
         assert_eq!(mib(&pairs, AppKind::Java, "executor"), 1024 + 384 + 1024);
     }
 
@@ -139,12 +106,7 @@ mod tests {
     fn bad_memory_names_the_key() {
         let mut conf = SparkConf::new();
         conf.set("spark.driver.memory", "1x", Source::ConfFlag);
-        let err = container_mib(
-            &conf,
-            AppKind::Java,
-            "driver",
-            LineFeatures::of(SparkLine::V4_0),
-        );
+        let err = container_mib(&conf, AppKind::Java, "driver", LineFeatures::of(SparkLine::V4_0));
         assert!(matches!(err, Err(e) if e.to_string().contains("spark.driver.memory=1x")));
     }
 }

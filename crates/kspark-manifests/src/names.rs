@@ -20,11 +20,7 @@ fn dashed(text: &str) -> String {
     let lower = text.trim_matches(|c: char| c <= ' ').to_lowercase();
     let mut out = String::with_capacity(lower.len());
     for c in lower.chars() {
-        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            c
-        } else {
-            '-'
-        };
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' };
         if !(c == '-' && out.ends_with('-')) {
             out.push(c);
         }
@@ -57,19 +53,12 @@ pub fn app_name_label(app_name: &str) -> String {
 /// than a DNS label, `spark-<fresh id>-driver-svc`.
 pub fn driver_service_name(prefix: &str, fallback_id: &str) -> String {
     let preferred = format!("{prefix}-driver-svc");
-    if preferred.len() <= DNS_LABEL_MAX {
-        preferred
-    } else {
-        format!("spark-{fallback_id}-driver-svc")
-    }
+    if preferred.len() <= DNS_LABEL_MAX { preferred } else { format!("spark-{fallback_id}-driver-svc") }
 }
 
 /// `spark-drv-<id>-conf-map`.
 pub fn driver_conf_map_name(unique_id: &str) -> String {
-    let base: String = format!("spark-drv-{unique_id}")
-        .chars()
-        .take(253 - 9)
-        .collect();
+    let base: String = format!("spark-drv-{unique_id}").chars().take(253 - 9).collect();
     format!("{base}-conf-map")
 }
 
@@ -82,10 +71,7 @@ mod tests {
         let id = unique_id(1_795_547_781_474);
         assert_eq!(id.len(), 16);
         assert!(id.ends_with("0efcd99a62") || id.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(
-            &id[6..],
-            format!("{:x}", 1_795_547_781_474_i64 & 0xFF_FFFF_FFFF)
-        );
+        assert_eq!(&id[6..], format!("{:x}", 1_795_547_781_474_i64 & 0xFF_FFFF_FFFF));
     }
 
     #[test]
@@ -97,10 +83,7 @@ mod tests {
             "org-apache-spark-examples-sparkpi-e327fba20efcd995"
         );
         assert_eq!(resource_prefix("pi.py", id), "pi-py-e327fba20efcd995");
-        assert_eq!(
-            resource_prefix("9 Weird__App!!", id),
-            "x-weird-app-e327fba20efcd995"
-        );
+        assert_eq!(resource_prefix("9 Weird__App!!", id), "x-weird-app-e327fba20efcd995");
         assert_eq!(resource_prefix("-lead", id), "lead-e327fba20efcd995");
     }
 
@@ -113,18 +96,9 @@ mod tests {
 
     #[test]
     fn long_names_fall_back_for_the_service() {
-        let prefix = resource_prefix(
-            "this-is-a-deliberately-long-application-name-for-tests",
-            "0123456789abcdef",
-        );
+        let prefix = resource_prefix("this-is-a-deliberately-long-application-name-for-tests", "0123456789abcdef");
         assert_eq!(prefix.len(), 71);
-        assert_eq!(
-            driver_service_name(&prefix, "fedcba9876543210"),
-            "spark-fedcba9876543210-driver-svc"
-        );
-        assert_eq!(
-            driver_service_name("short-0123456789abcdef", "x"),
-            "short-0123456789abcdef-driver-svc"
-        );
+        assert_eq!(driver_service_name(&prefix, "fedcba9876543210"), "spark-fedcba9876543210-driver-svc");
+        assert_eq!(driver_service_name("short-0123456789abcdef", "x"), "short-0123456789abcdef-driver-svc");
     }
 }

@@ -103,8 +103,6 @@ impl DriverObjects {
     /// Every object as JSON, pod first.
     pub fn to_json(&self) -> Vec<serde_json::Value> {
         let pod = serde_json::to_value(&self.pod).unwrap_or(serde_json::Value::Null);
-        std::iter::once(pod)
-            .chain(self.applied.iter().map(Applied::to_json))
-            .collect()
+        std::iter::once(pod).chain(self.applied.iter().map(Applied::to_json)).collect()
     }
 }

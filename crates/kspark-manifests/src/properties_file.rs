@@ -12,16 +12,9 @@ pub const REDACTED: &str = "<present_but_redacted>";
 
 /// Final key → value map (sorted, as JDK 18+ writes it).
 pub(crate) fn final_properties(st: &DriverState<'_, '_>) -> BTreeMap<String, String> {
-    let mut props: BTreeMap<String, String> = st
-        .ctx
-        .submission
-        .conf
-        .iter()
-        .map(|(k, s)| (k.to_string(), s.value.clone()))
-        .collect();
-    props
-        .entry("spark.app.submitTime".into())
-        .or_insert_with(|| st.ctx.now_millis.to_string());
+    let mut props: BTreeMap<String, String> =
+        st.ctx.submission.conf.iter().map(|(k, s)| (k.to_string(), s.value.clone())).collect();
+    props.entry("spark.app.submitTime".into()).or_insert_with(|| st.ctx.now_millis.to_string());
     for (k, v) in &st.added_props {
         props.insert(k.clone(), v.clone());
     }

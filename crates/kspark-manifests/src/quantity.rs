@@ -5,28 +5,19 @@ use kspark_config::SparkConf;
 
 use crate::error::ManifestError;
 
-const SUFFIXES: [&str; 16] = [
-    "", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u",
-];
+const SUFFIXES: [&str; 16] = ["", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u"];
 
 pub fn is_quantity(text: &str) -> bool {
-    let end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, suffix) = text.split_at(end);
-    !number.is_empty()
-        && number != "."
-        && number.matches('.').count() <= 1
-        && SUFFIXES.contains(&suffix)
+    !number.is_empty() && number != "." && number.matches('.').count() <= 1 && SUFFIXES.contains(&suffix)
 }
 
 pub fn checked(conf: &SparkConf, key: &str, value: &str) -> Result<String, ManifestError> {
     if is_quantity(value) {
         Ok(value.to_string())
     } else {
-        Err(conf
-            .error(key, "not a Kubernetes quantity (e.g. 500m, 1, 2.5)")
-            .into())
+        Err(conf.error(key, "not a Kubernetes quantity (e.g. 500m, 1, 2.5)").into())
     }
 }
 

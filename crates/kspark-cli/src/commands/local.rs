@@ -12,30 +12,18 @@ use kspark_config::{Submission, SubmitEnv};
 use crate::failure::hinted;
 
 pub fn run(raw: &[String], submission: &Submission, env: &SubmitEnv) -> anyhow::Result<ExitCode> {
-    let ignored: Vec<&str> = submission
-        .conf
-        .iter()
-        .map(|(k, _)| k)
-        .filter(|k| k.starts_with("spark.kubernetes."))
-        .collect();
+    let ignored: Vec<&str> =
+        submission.conf.iter().map(|(k, _)| k).filter(|k| k.starts_with("spark.kubernetes.")).collect();
     if !ignored.is_empty() {
-        eprintln!(
-            "kspark: note: running locally; Kubernetes settings are ignored: {}",
-            ignored.join(", ")
-        );
+        eprintln!("kspark: note: running locally; Kubernetes settings are ignored: {}", ignored.join(", "));
     }
     let spark_submit = find_spark_submit(env)?;
-    eprintln!(
-        "kspark: running on a local Spark with {}",
-        spark_submit.display()
-    );
+    eprintln!("kspark: running on a local Spark with {}", spark_submit.display());
     let status = Command::new(&spark_submit)
         .args(without_kspark_options(raw))
         .status()
         .with_context(|| format!("cannot run {}", spark_submit.display()))?;
-    Ok(ExitCode::from(
-        status.code().map_or(1, |c| c.clamp(0, 255) as u8),
-    ))
+    Ok(ExitCode::from(status.code().map_or(1, |c| c.clamp(0, 255) as u8)))
 }
 
 fn find_spark_submit(env: &SubmitEnv) -> anyhow::Result<PathBuf> {
@@ -46,19 +34,12 @@ fn find_spark_submit(env: &SubmitEnv) -> anyhow::Result<PathBuf> {
         }
         return Err(hinted(
             format!("SPARK_HOME is {home} but it has no bin/spark-submit"),
-            Some(
-                "point SPARK_HOME at a Spark distribution, or unset it to use the pyspark package"
-                    .into(),
-            ),
+            Some("point SPARK_HOME at a Spark distribution, or unset it to use the pyspark package".into()),
             2,
         ));
     }
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
-        ])
-        .output();
+    let output =
+        Command::new("python3").args(["-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"]).output();
     let dir = match output {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
         _ => {

@@ -39,8 +39,8 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
         println!("{USAGE}");
         return Ok(ExitCode::SUCCESS);
     }
-    let args = SubmitArgs::parse(raw.iter().cloned())
-        .map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), 2))?;
+    let args =
+        SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), 2))?;
     let env = SubmitEnv::from_process();
     let submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
     for note in &submission.notes {
@@ -69,18 +69,15 @@ async fn kubernetes(
     let quiet = args.kspark.quiet;
     let objects = build(args, submission, env, quiet)?;
     if args.kspark.dry_run {
-        let format =
-            Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
+        let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
         output::print_objects(&objects, format)?;
         return Ok(ExitCode::SUCCESS);
     }
     let connection = connect(args, submission, env, api_url).await?;
-    let submitted = submit::submit(&connection.client, objects)
-        .await
-        .map_err(|e| {
-            let hint = e.hint();
-            hinted(e, hint, 1)
-        })?;
+    let submitted = submit::submit(&connection.client, objects).await.map_err(|e| {
+        let hint = e.hint();
+        hinted(e, hint, 1)
+    })?;
     let id = format!("{}:{}", submitted.namespace, submitted.pod_name);
     eprintln!(
         "kspark: submitted {} ({}) as {id}",
@@ -93,26 +90,18 @@ async fn kubernetes(
         .map_err(|e| hinted(e, None, 2))?
         .unwrap_or(true);
     if args.kspark.no_wait || !wait_conf {
-        eprintln!(
-            "kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`"
-        );
+        eprintln!("kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`");
         return Ok(ExitCode::SUCCESS);
     }
     follow(&connection, &submitted, quiet).await
 }
 
-fn build(
-    args: &SubmitArgs,
-    submission: &Submission,
-    env: &SubmitEnv,
-    quiet: bool,
-) -> anyhow::Result<DriverObjects> {
+fn build(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv, quiet: bool) -> anyhow::Result<DriverObjects> {
     let conf = &submission.conf;
-    let image = conf
-        .get("spark.kubernetes.driver.container.image")
-        .or_else(|| conf.get("spark.kubernetes.container.image"));
-    let (version, origin) = SparkVersion::choose(image, args.kspark.spark_version.as_deref())
-        .map_err(|e| hinted(e, None, 2))?;
+    let image =
+        conf.get("spark.kubernetes.driver.container.image").or_else(|| conf.get("spark.kubernetes.container.image"));
+    let (version, origin) =
+        SparkVersion::choose(image, args.kspark.spark_version.as_deref()).map_err(|e| hinted(e, None, 2))?;
     if !quiet {
         let why = match origin {
             VersionOrigin::ImageTag => "from the image tag",
@@ -125,13 +114,7 @@ fn build(
     }
     let inputs = kspark_manifests::inputs::load(conf, env).map_err(|e| hinted(e, None, 2))?;
     let now = jiff::Timestamp::now().as_millisecond();
-    let ctx = BuildContext {
-        submission,
-        version,
-        ids: SubmissionIds::random(now),
-        inputs,
-        now_millis: now,
-    };
+    let ctx = BuildContext { submission, version, ids: SubmissionIds::random(now), inputs, now_millis: now };
     kspark_manifests::build_driver(&ctx).map_err(|e| hinted(e, None, 2))
 }
 
@@ -153,22 +136,13 @@ async fn connect(
 
 /// Waits for the driver, printing state changes; Ctrl-C stops waiting but
 /// leaves the application running.
-async fn follow(
-    connection: &Connection,
-    submitted: &Submitted,
-    quiet: bool,
-) -> anyhow::Result<ExitCode> {
-    let pods: kube::Api<Pod> =
-        kube::Api::namespaced(connection.client.clone(), &submitted.namespace);
+async fn follow(connection: &Connection, submitted: &Submitted, quiet: bool) -> anyhow::Result<ExitCode> {
+    let pods: kube::Api<Pod> = kube::Api::namespaced(connection.client.clone(), &submitted.namespace);
     let id = format!("{}:{}", submitted.namespace, submitted.pod_name);
     let started = std::time::Instant::now();
     let waiting = wait::wait_for_driver(&pods, &submitted.pod_name, |status| {
         if !quiet {
-            eprintln!(
-                "kspark: [{:>5.1}s] driver {}",
-                started.elapsed().as_secs_f64(),
-                output::describe(status)
-            );
+            eprintln!("kspark: [{:>5.1}s] driver {}", started.elapsed().as_secs_f64(), output::describe(status));
         }
     });
     let outcome = tokio::select! {
@@ -190,10 +164,7 @@ fn finish(outcome: Outcome, id: &str) -> ExitCode {
         }
         Outcome::Finished(status) => {
             eprintln!("kspark: {id} failed: {}", failure_summary(&status));
-            let code = status
-                .exit_code
-                .filter(|c| *c != 0)
-                .map_or(1, |c| c.clamp(1, 255) as u8);
+            let code = status.exit_code.filter(|c| *c != 0).map_or(1, |c| c.clamp(1, 255) as u8);
             ExitCode::from(code)
         }
         Outcome::Deleted => {

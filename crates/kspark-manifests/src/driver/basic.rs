@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    ContainerPort, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector,
-    ResourceRequirements, SecurityContext,
+    ContainerPort, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, ResourceRequirements,
+    SecurityContext,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -15,12 +15,7 @@ use crate::memory;
 use crate::names;
 use crate::quantity;
 
-const RESERVED_LABELS: [&str; 4] = [
-    "spark-version",
-    "spark-app-selector",
-    "spark-app-name",
-    "spark-role",
-];
+const RESERVED_LABELS: [&str; 4] = ["spark-version", "spark-app-selector", "spark-app-name", "spark-role"];
 const PULL_POLICIES: [&str; 3] = ["Always", "Never", "IfNotPresent"];
 
 pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
@@ -36,17 +31,12 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     st.set_prop("spark.app.id", ctx.ids.app_id.clone());
     st.set_prop("spark.kubernetes.submitInDriver", "true");
     let factor = memory::default_overhead_factor(&ctx.submission.conf, kind)?;
-    st.set_prop(
-        "spark.kubernetes.memoryOverheadFactor",
-        memory::java_double(factor),
-    );
+    st.set_prop("spark.kubernetes.memoryOverheadFactor", memory::java_double(factor));
     Ok(())
 }
 
 /// Spark's own labels win over the template's and the user's.
-pub(crate) fn driver_labels(
-    st: &DriverState<'_, '_>,
-) -> Result<BTreeMap<String, String>, ManifestError> {
+pub(crate) fn driver_labels(st: &DriverState<'_, '_>) -> Result<BTreeMap<String, String>, ManifestError> {
     let conf = &st.ctx.submission.conf;
     let mut labels = BTreeMap::new();
     for (key, value) in conf.with_prefix("spark.kubernetes.driver.label.") {
@@ -56,17 +46,16 @@ pub(crate) fn driver_labels(
                 format!("label {key} is reserved for Spark bookkeeping"),
             ));
         }
-        labels.insert(
-            key.to_string(),
-            value.replace("{{APP_ID}}", &st.ctx.ids.app_id),
-        );
+        let value = if st.features.app_id_in_labels {
+            value.replace("{{APP_ID}}", &st.ctx.ids.app_id)
+        } else {
+            value.to_string()
+        };
+        labels.insert(key.to_string(), value);
     }
     labels.insert("spark-version".into(), st.ctx.version.to_string());
     labels.insert("spark-app-selector".into(), st.ctx.ids.app_id.clone());
-    labels.insert(
-        "spark-app-name".into(),
-        names::app_name_label(st.ctx.app_name()),
-    );
+    labels.insert("spark-app-name".into(), names::app_name_label(st.ctx.app_name()));
     labels.insert("spark-role".into(), "driver".into());
     Ok(labels)
 }
@@ -85,9 +74,7 @@ fn metadata(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     meta.name = Some(st.pod_name.clone());
     meta.labels.get_or_insert_with(BTreeMap::new).extend(labels);
     if !annotations.is_empty() {
-        meta.annotations
-            .get_or_insert_with(BTreeMap::new)
-            .extend(annotations);
+        meta.annotations.get_or_insert_with(BTreeMap::new).extend(annotations);
     }
     Ok(())
 }
@@ -105,9 +92,7 @@ fn pod_spec(st: &mut DriverState<'_, '_>) {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| LocalObjectReference {
-            name: s.to_string(),
-        })
+        .map(|s| LocalObjectReference { name: s.to_string() })
         .collect();
     let scheduler = conf
         .get("spark.kubernetes.driver.scheduler.name")
@@ -116,14 +101,10 @@ fn pod_spec(st: &mut DriverState<'_, '_>) {
     let spec = st.spec();
     spec.restart_policy = Some("Never".into());
     if !selectors.is_empty() {
-        spec.node_selector
-            .get_or_insert_with(BTreeMap::new)
-            .extend(selectors);
+        spec.node_selector.get_or_insert_with(BTreeMap::new).extend(selectors);
     }
     if !pull_secrets.is_empty() {
-        spec.image_pull_secrets
-            .get_or_insert_with(Vec::new)
-            .extend(pull_secrets);
+        spec.image_pull_secrets.get_or_insert_with(Vec::new).extend(pull_secrets);
     }
     if scheduler.is_some() {
         spec.scheduler_name = scheduler;
@@ -138,15 +119,10 @@ fn container_identity(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError>
         .filter(|i| !i.trim().is_empty())
         .ok_or(ManifestError::NoImage)?
         .to_string();
-    let policy = conf
-        .get("spark.kubernetes.container.image.pullPolicy")
-        .unwrap_or("IfNotPresent");
+    let policy = conf.get("spark.kubernetes.container.image.pullPolicy").unwrap_or("IfNotPresent");
     if !PULL_POLICIES.contains(&policy) {
         return Err(conf
-            .error(
-                "spark.kubernetes.container.image.pullPolicy",
-                "must be Always, Never or IfNotPresent",
-            )
+            .error("spark.kubernetes.container.image.pullPolicy", "must be Always, Never or IfNotPresent")
             .into());
     }
     let policy = policy.to_string();
@@ -157,17 +133,13 @@ fn container_identity(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError>
     c.image = Some(image);
     c.image_pull_policy = Some(policy);
     if st.features.no_privilege_escalation {
-        c.security_context
-            .get_or_insert_with(SecurityContext::default)
-            .allow_privilege_escalation = Some(false);
+        c.security_context.get_or_insert_with(SecurityContext::default).allow_privilege_escalation = Some(false);
     }
     Ok(())
 }
 
 /// The driver's ports: RPC, block manager, UI (and Spark Connect on 4.1+).
-pub(crate) fn driver_ports(
-    st: &DriverState<'_, '_>,
-) -> Result<Vec<(&'static str, i32)>, ManifestError> {
+pub(crate) fn driver_ports(st: &DriverState<'_, '_>) -> Result<Vec<(&'static str, i32)>, ManifestError> {
     let conf = &st.ctx.submission.conf;
     let port = |keys: &[&str], default: i64| -> Result<i32, ManifestError> {
         for key in keys {
@@ -182,20 +154,11 @@ pub(crate) fn driver_ports(
     };
     let mut ports = vec![
         ("driver-rpc-port", port(&["spark.driver.port"], 7078)?),
-        (
-            "blockmanager",
-            port(
-                &["spark.driver.blockManager.port", "spark.blockManager.port"],
-                7079,
-            )?,
-        ),
+        ("blockmanager", port(&["spark.driver.blockManager.port", "spark.blockManager.port"], 7079)?),
         ("spark-ui", port(&["spark.ui.port"], 4040)?),
     ];
     if st.features.connect_port {
-        ports.push((
-            "spark-connect",
-            port(&["spark.connect.grpc.binding.port"], 15002)?,
-        ));
+        ports.push(("spark-connect", port(&["spark.connect.grpc.binding.port"], 15002)?));
     }
     Ok(ports)
 }
@@ -216,21 +179,14 @@ fn base_env(st: &mut DriverState<'_, '_>) {
     let ctx = st.ctx;
     st.add_env("SPARK_USER", &ctx.inputs.user);
     st.add_env("SPARK_APPLICATION_ID", &ctx.ids.app_id);
-    for (name, value) in ctx
-        .submission
-        .conf
-        .with_prefix("spark.kubernetes.driverEnv.")
-    {
+    for (name, value) in ctx.submission.conf.with_prefix("spark.kubernetes.driverEnv.") {
         st.add_env(name, value);
     }
     st.add_env_var(EnvVar {
         name: "SPARK_DRIVER_BIND_ADDRESS".into(),
         value: None,
         value_from: Some(EnvVarSource {
-            field_ref: Some(ObjectFieldSelector {
-                api_version: Some("v1".into()),
-                field_path: "status.podIP".into(),
-            }),
+            field_ref: Some(ObjectFieldSelector { api_version: Some("v1".into()), field_path: "status.podIP".into() }),
             ..Default::default()
         }),
     });
@@ -249,10 +205,7 @@ fn resources(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
         .transpose()?;
     let mib = memory::container_mib(conf, ctx.submission.kind, "driver", st.features)?;
     let custom = custom_resources(st)?;
-    let res = st
-        .container
-        .resources
-        .get_or_insert_with(ResourceRequirements::default);
+    let res = st.container.resources.get_or_insert_with(ResourceRequirements::default);
     let requests = res.requests.get_or_insert_with(BTreeMap::new);
     requests.insert("cpu".into(), Quantity(cpu_request));
     requests.insert("memory".into(), Quantity(format!("{mib}Mi")));

@@ -24,10 +24,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     if submission.kind == AppKind::Python {
         python_env(st);
     }
-    st.set_prop(
-        "spark.kubernetes.resource.type",
-        submission.kind.resource_type(),
-    );
+    st.set_prop("spark.kubernetes.resource.type", submission.kind.resource_type());
     Ok(())
 }
 
@@ -35,10 +32,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
 fn python_env(st: &mut DriverState<'_, '_>) {
     let conf = &st.ctx.submission.conf;
     let inputs = &st.ctx.inputs;
-    let python = conf
-        .get("spark.pyspark.python")
-        .map(str::to_string)
-        .or_else(|| inputs.pyspark_python.clone());
+    let python = conf.get("spark.pyspark.python").map(str::to_string).or_else(|| inputs.pyspark_python.clone());
     let driver_python = conf
         .get("spark.pyspark.driver.python")
         .or_else(|| conf.get("spark.pyspark.python"))

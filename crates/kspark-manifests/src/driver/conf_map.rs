@@ -29,41 +29,25 @@ pub(super) fn finish(mut st: DriverState<'_, '_>) -> Result<DriverObjects, Manif
     st.spec().containers.push(container);
     let items = std::iter::once(PROPERTIES.to_string())
         .chain(conf_files.keys().cloned())
-        .map(|key| KeyToPath {
-            path: key.clone(),
-            key,
-            mode: Some(0o644),
-        })
+        .map(|key| KeyToPath { path: key.clone(), key, mode: Some(0o644) })
         .collect();
     st.add_volume(Volume {
         name: VOLUME.into(),
-        config_map: Some(ConfigMapVolumeSource {
-            name: name.clone(),
-            items: Some(items),
-            ..Default::default()
-        }),
+        config_map: Some(ConfigMapVolumeSource { name: name.clone(), items: Some(items), ..Default::default() }),
         ..Default::default()
     });
     let mut data = conf_files;
     data.insert(PROPERTIES.into(), properties);
     data.insert("spark.kubernetes.namespace".into(), st.namespace.clone());
     st.applied.push(Applied::ConfigMap(ConfigMap {
-        metadata: ObjectMeta {
-            name: Some(name),
-            namespace: Some(st.namespace.clone()),
-            ..Default::default()
-        },
+        metadata: ObjectMeta { name: Some(name), namespace: Some(st.namespace.clone()), ..Default::default() },
         immutable: Some(true),
         data: Some(data),
         ..Default::default()
     }));
     let mut pod = st.pod;
     pod.metadata.namespace = None;
-    Ok(DriverObjects {
-        namespace: st.namespace,
-        pod,
-        applied: st.applied,
-    })
+    Ok(DriverObjects { namespace: st.namespace, pod, applied: st.applied })
 }
 
 /// Smallest first, while the running total of name and content lengths
@@ -72,9 +56,7 @@ fn shipped_conf_files(st: &DriverState<'_, '_>) -> Result<BTreeMap<String, Strin
     let conf = &st.ctx.submission.conf;
     let max = conf.int(MAX_SIZE_KEY)?.unwrap_or(MAX_SIZE_DEFAULT);
     if !(0..=MAX_SIZE_DEFAULT).contains(&max) {
-        return Err(conf
-            .error(MAX_SIZE_KEY, "must be between 0 and 1048576")
-            .into());
+        return Err(conf.error(MAX_SIZE_KEY, "must be between 0 and 1048576").into());
     }
     let mut files: Vec<(&String, &String)> = st.ctx.inputs.conf_dir_files.iter().collect();
     files.sort_by_key(|(n, c)| (n.len() + c.len(), n.to_string()));

@@ -32,28 +32,19 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     ] {
         let key = format!("{PREFIX}.mounted.{suffix}");
         let explicit = st.ctx.submission.conf.get(&key).map(str::to_string);
-        if let Some(path) = explicit.or_else(|| {
-            data.contains_key(item)
-                .then(|| format!("{MOUNT_DIR}/{item}"))
-        }) {
+        if let Some(path) = explicit.or_else(|| data.contains_key(item).then(|| format!("{MOUNT_DIR}/{item}"))) {
             st.set_prop(&key, path);
         }
     }
     st.add_volume(Volume {
         name: VOLUME.into(),
-        secret: Some(SecretVolumeSource {
-            secret_name: Some(name.clone()),
-            ..Default::default()
-        }),
+        secret: Some(SecretVolumeSource { secret_name: Some(name.clone()), ..Default::default() }),
         ..Default::default()
     });
     st.add_mount(VOLUME, MOUNT_DIR);
     st.credentials_mounted = true;
     st.applied.push(Applied::Secret(Secret {
-        metadata: ObjectMeta {
-            name: Some(name),
-            ..Default::default()
-        },
+        metadata: ObjectMeta { name: Some(name), ..Default::default() },
         immutable: Some(true),
         data: Some(data),
         ..Default::default()
@@ -63,12 +54,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
 
 fn secret_data(st: &DriverState<'_, '_>) -> BTreeMap<String, ByteString> {
     let files = &st.ctx.inputs.driver_credentials;
-    let token = st
-        .ctx
-        .submission
-        .conf
-        .get(&format!("{PREFIX}.oauthToken"))
-        .map(|t| t.as_bytes().to_vec());
+    let token = st.ctx.submission.conf.get(&format!("{PREFIX}.oauthToken")).map(|t| t.as_bytes().to_vec());
     [
         ("oauth-token", token),
         ("ca-cert", files.ca_cert.clone()),
@@ -81,12 +67,7 @@ fn secret_data(st: &DriverState<'_, '_>) -> BTreeMap<String, ByteString> {
 }
 
 fn service_account(st: &mut DriverState<'_, '_>) {
-    let Some(account) = st
-        .ctx
-        .submission
-        .conf
-        .get(&format!("{PREFIX}.serviceAccountName"))
-    else {
+    let Some(account) = st.ctx.submission.conf.get(&format!("{PREFIX}.serviceAccountName")) else {
         return;
     };
     let account = account.to_string();

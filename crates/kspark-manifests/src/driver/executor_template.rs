@@ -24,25 +24,15 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
         name: VOLUME.into(),
         config_map: Some(ConfigMapVolumeSource {
             name: name.clone(),
-            items: Some(vec![KeyToPath {
-                key: KEY.into(),
-                path: FILE.into(),
-                mode: None,
-            }]),
+            items: Some(vec![KeyToPath { key: KEY.into(), path: FILE.into(), mode: None }]),
             ..Default::default()
         }),
         ..Default::default()
     });
     st.add_mount(VOLUME, MOUNT_DIR);
-    st.set_prop(
-        "spark.kubernetes.executor.podTemplateFile",
-        format!("{MOUNT_DIR}/{FILE}"),
-    );
+    st.set_prop("spark.kubernetes.executor.podTemplateFile", format!("{MOUNT_DIR}/{FILE}"));
     st.applied.push(Applied::ConfigMap(ConfigMap {
-        metadata: ObjectMeta {
-            name: Some(name),
-            ..Default::default()
-        },
+        metadata: ObjectMeta { name: Some(name), ..Default::default() },
         immutable: Some(true),
         data: Some(BTreeMap::from([(KEY.to_string(), text)])),
         ..Default::default()

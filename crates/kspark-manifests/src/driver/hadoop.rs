@@ -22,10 +22,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
             .ctx
             .submission
             .conf
-            .error(
-                EXISTING_KEY,
-                "cannot be combined with HADOOP_CONF_DIR in the environment; unset one",
-            )
+            .error(EXISTING_KEY, "cannot be combined with HADOOP_CONF_DIR in the environment; unset one")
             .into()),
         (Some(name), None) => {
             mount(st, &name, None);
@@ -35,10 +32,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
             let name = format!("{}-hadoop-config", st.prefix);
             let items = files.keys().cloned().collect();
             mount(st, &name, Some(items));
-            st.set_prop(
-                "spark.kubernetes.executor.hadoopConfigMapName",
-                name.clone(),
-            );
+            st.set_prop("spark.kubernetes.executor.hadoopConfigMapName", name.clone());
             st.applied.push(config_map(name, files));
             Ok(())
         }
@@ -51,16 +45,8 @@ fn mount(st: &mut DriverState<'_, '_>, name: &str, items: Option<Vec<String>>) {
         name: VOLUME.into(),
         config_map: Some(ConfigMapVolumeSource {
             name: name.into(),
-            items: items.map(|files| {
-                files
-                    .into_iter()
-                    .map(|f| KeyToPath {
-                        key: f.clone(),
-                        path: f,
-                        mode: None,
-                    })
-                    .collect()
-            }),
+            items: items
+                .map(|files| files.into_iter().map(|f| KeyToPath { key: f.clone(), path: f, mode: None }).collect()),
             ..Default::default()
         }),
         ..Default::default()
@@ -71,10 +57,7 @@ fn mount(st: &mut DriverState<'_, '_>, name: &str, items: Option<Vec<String>>) {
 
 fn config_map(name: String, files: BTreeMap<String, String>) -> Applied {
     Applied::ConfigMap(ConfigMap {
-        metadata: ObjectMeta {
-            name: Some(name),
-            ..Default::default()
-        },
+        metadata: ObjectMeta { name: Some(name), ..Default::default() },
         immutable: Some(true),
         data: Some(files),
         ..Default::default()

@@ -18,20 +18,12 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
         .collect();
     let dirs = if from_template.is_empty() {
         let dirs = configured_dirs(st);
-        let tmpfs = st
-            .ctx
-            .submission
-            .conf
-            .bool("spark.kubernetes.local.dirs.tmpfs")?
-            .unwrap_or(false);
+        let tmpfs = st.ctx.submission.conf.bool("spark.kubernetes.local.dirs.tmpfs")?.unwrap_or(false);
         for (i, dir) in dirs.iter().enumerate() {
             let name = format!("{VOLUME_PREFIX}{}", i + 1);
             st.add_volume(Volume {
                 name: name.clone(),
-                empty_dir: Some(EmptyDirVolumeSource {
-                    medium: tmpfs.then(|| "Memory".to_string()),
-                    size_limit: None,
-                }),
+                empty_dir: Some(EmptyDirVolumeSource { medium: tmpfs.then(|| "Memory".to_string()), size_limit: None }),
                 ..Default::default()
             });
             st.add_mount(&name, dir);
@@ -52,13 +44,7 @@ fn configured_dirs(st: &DriverState<'_, '_>) -> Vec<String> {
         .inputs
         .local_dirs_env
         .clone()
-        .or_else(|| {
-            st.ctx
-                .submission
-                .conf
-                .get("spark.local.dir")
-                .map(str::to_string)
-        })
+        .or_else(|| st.ctx.submission.conf.get("spark.local.dir").map(str::to_string))
         .unwrap_or_else(|| format!("/var/data/spark-{}", st.ctx.ids.local_dir_uuid));
     text.split(',').map(str::to_string).collect()
 }

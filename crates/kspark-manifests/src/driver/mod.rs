@@ -45,33 +45,19 @@ impl DriverState<'_, '_> {
     }
 
     pub fn add_volume(&mut self, volume: Volume) {
-        self.spec()
-            .volumes
-            .get_or_insert_with(Vec::new)
-            .push(volume);
+        self.spec().volumes.get_or_insert_with(Vec::new).push(volume);
     }
 
     pub fn add_mount(&mut self, name: &str, path: &str) {
-        self.add_mount_full(VolumeMount {
-            name: name.into(),
-            mount_path: path.into(),
-            ..Default::default()
-        });
+        self.add_mount_full(VolumeMount { name: name.into(), mount_path: path.into(), ..Default::default() });
     }
 
     pub fn add_mount_full(&mut self, mount: VolumeMount) {
-        self.container
-            .volume_mounts
-            .get_or_insert_with(Vec::new)
-            .push(mount);
+        self.container.volume_mounts.get_or_insert_with(Vec::new).push(mount);
     }
 
     pub fn add_env(&mut self, name: &str, value: &str) {
-        self.add_env_var(EnvVar {
-            name: name.into(),
-            value: Some(value.into()),
-            value_from: None,
-        });
+        self.add_env_var(EnvVar { name: name.into(), value: Some(value.into()), value_from: None });
     }
 
     pub fn add_env_var(&mut self, var: EnvVar) {
@@ -85,11 +71,8 @@ impl DriverState<'_, '_> {
 
 /// Builds everything Spark's client creates for one submission.
 pub fn build_driver(ctx: &BuildContext<'_>) -> Result<DriverObjects, ManifestError> {
-    let features = LineFeatures::of(
-        ctx.version
-            .line()
-            .map_err(|e| ManifestError::invalid("spark version", e.to_string()))?,
-    );
+    let features =
+        LineFeatures::of(ctx.version.line().map_err(|e| ManifestError::invalid("spark version", e.to_string()))?);
     let app_name = ctx.app_name().to_string();
     if names::app_name_label(&app_name).is_empty() {
         return Err(ManifestError::EmptyAppName(app_name));

@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicySpec,
-};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::DriverState;
@@ -28,16 +26,10 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
             ..Default::default()
         },
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector {
-                match_labels: Some(executors),
-                ..Default::default()
-            }),
+            pod_selector: Some(LabelSelector { match_labels: Some(executors), ..Default::default() }),
             ingress: Some(vec![NetworkPolicyIngressRule {
                 from: Some(vec![NetworkPolicyPeer {
-                    pod_selector: Some(LabelSelector {
-                        match_labels: Some(app_only),
-                        ..Default::default()
-                    }),
+                    pod_selector: Some(LabelSelector { match_labels: Some(app_only), ..Default::default() }),
                     ..Default::default()
                 }]),
                 ..Default::default()

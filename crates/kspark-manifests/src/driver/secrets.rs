@@ -1,9 +1,7 @@
 //! Spark's `MountSecretsFeatureStep` and `EnvSecretsFeatureStep`: user
 //! Secrets as files and as environment variables.
 
-use k8s_openapi::api::core::v1::{
-    EnvVar, EnvVarSource, SecretKeySelector, SecretVolumeSource, Volume,
-};
+use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, SecretVolumeSource, Volume};
 
 use super::DriverState;
 use crate::error::ManifestError;
@@ -20,10 +18,7 @@ pub(super) fn apply_mounts(st: &mut DriverState<'_, '_>) -> Result<(), ManifestE
         let volume = format!("{secret}-volume");
         st.add_volume(Volume {
             name: volume.clone(),
-            secret: Some(SecretVolumeSource {
-                secret_name: Some(secret),
-                ..Default::default()
-            }),
+            secret: Some(SecretVolumeSource { secret_name: Some(secret), ..Default::default() }),
             ..Default::default()
         });
         st.add_mount(&volume, &path);
@@ -33,22 +28,12 @@ pub(super) fn apply_mounts(st: &mut DriverState<'_, '_>) -> Result<(), ManifestE
 
 pub(super) fn apply_env(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     let prefix = "spark.kubernetes.driver.secretKeyRef.";
-    let refs: Vec<(String, String)> = st
-        .ctx
-        .submission
-        .conf
-        .with_prefix(prefix)
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let refs: Vec<(String, String)> =
+        st.ctx.submission.conf.with_prefix(prefix).map(|(k, v)| (k.to_string(), v.to_string())).collect();
     for (env, reference) in refs {
         let parts: Vec<&str> = reference.split(':').collect();
         let [name, key] = parts[..] else {
-            return Err(st
-                .ctx
-                .submission
-                .conf
-                .error(&format!("{prefix}{env}"), "must be SECRET:KEY")
-                .into());
+            return Err(st.ctx.submission.conf.error(&format!("{prefix}{env}"), "must be SECRET:KEY").into());
         };
         st.add_env_var(EnvVar {
             name: env,

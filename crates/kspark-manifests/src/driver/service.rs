@@ -19,10 +19,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     for key in ["spark.driver.bindAddress", "spark.driver.host"] {
         if conf.contains(key) {
             return Err(conf
-                .error(
-                    key,
-                    "is not supported in Kubernetes cluster mode (the driver binds to its pod IP)",
-                )
+                .error(key, "is not supported in Kubernetes cluster mode (the driver binds to its pod IP)")
                 .into());
         }
     }
@@ -39,14 +36,8 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     st.set_prop("spark.driver.host", format!("{name}.{}.svc", st.namespace));
-    st.set_prop(
-        "spark.driver.port",
-        port_of(&ports, "driver-rpc-port").to_string(),
-    );
-    st.set_prop(
-        "spark.driver.blockManager.port",
-        service_block_manager_port(st)?.to_string(),
-    );
+    st.set_prop("spark.driver.port", port_of(&ports, "driver-rpc-port").to_string());
+    st.set_prop("spark.driver.blockManager.port", service_block_manager_port(st)?.to_string());
     st.applied.push(Applied::Service(Service {
         metadata: ObjectMeta {
             name: Some(name),
@@ -61,30 +52,17 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
 }
 
 fn port_of(ports: &[(&str, i32)], name: &str) -> i32 {
-    ports
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(0, |(_, p)| *p)
+    ports.iter().find(|(n, _)| *n == name).map_or(0, |(_, p)| *p)
 }
 
 /// Unlike the pod, the Service does not fall back to spark.blockManager.port.
 fn service_block_manager_port(st: &DriverState<'_, '_>) -> Result<i64, ManifestError> {
-    Ok(st
-        .ctx
-        .submission
-        .conf
-        .int("spark.driver.blockManager.port")?
-        .unwrap_or(7079))
+    Ok(st.ctx.submission.conf.int("spark.driver.blockManager.port")?.unwrap_or(7079))
 }
 
-fn service_spec(
-    st: &DriverState<'_, '_>,
-    ports: Vec<(&'static str, i32)>,
-) -> Result<ServiceSpec, ManifestError> {
+fn service_spec(st: &DriverState<'_, '_>, ports: Vec<(&'static str, i32)>) -> Result<ServiceSpec, ManifestError> {
     let conf = &st.ctx.submission.conf;
-    let policy = conf
-        .get("spark.kubernetes.driver.service.ipFamilyPolicy")
-        .unwrap_or("SingleStack");
+    let policy = conf.get("spark.kubernetes.driver.service.ipFamilyPolicy").unwrap_or("SingleStack");
     if !FAMILY_POLICIES.contains(&policy) {
         return Err(conf
             .error(
@@ -103,17 +81,12 @@ fn service_spec(
     let service_ports = ports
         .into_iter()
         .map(|(name, port)| {
-            let port = if name == "blockmanager" {
-                block_manager
-            } else {
-                port
-            };
+            let port = if name == "blockmanager" { block_manager } else { port };
             ServicePort {
                 name: Some(name.into()),
                 port,
                 target_port: Some(IntOrString::Int(port)),
-                app_protocol: (name == "spark-connect" && st.features.connect_app_protocol)
-                    .then(|| "grpc".into()),
+                app_protocol: (name == "spark-connect" && st.features.connect_app_protocol).then(|| "grpc".into()),
                 ..Default::default()
             }
         })

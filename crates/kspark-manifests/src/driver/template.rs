@@ -13,22 +13,10 @@ pub(super) fn start(ctx: &BuildContext<'_>) -> Result<(Pod, Container), Manifest
     let Some(value) = &ctx.inputs.driver_template else {
         return Ok((Pod::default(), Container::default()));
     };
-    let path = ctx
-        .submission
-        .conf
-        .get(TEMPLATE_KEY)
-        .unwrap_or_default()
-        .to_string();
+    let path = ctx.submission.conf.get(TEMPLATE_KEY).unwrap_or_default().to_string();
     let mut pod = parse_pod(value, &path)?;
-    let wanted = ctx
-        .submission
-        .conf
-        .get("spark.kubernetes.driver.podTemplateContainerName");
-    let containers = pod
-        .spec
-        .get_or_insert_with(Default::default)
-        .containers
-        .split_off(0);
+    let wanted = ctx.submission.conf.get("spark.kubernetes.driver.podTemplateContainerName");
+    let containers = pod.spec.get_or_insert_with(Default::default).containers.split_off(0);
     let (container, sidecars) = select_container(containers, wanted);
     if let Some(spec) = pod.spec.as_mut() {
         spec.containers = sidecars;
@@ -39,10 +27,7 @@ pub(super) fn start(ctx: &BuildContext<'_>) -> Result<(Pod, Container), Manifest
 /// Parses the template; a `kind` other than Pod is refused (fabric8 reads
 /// a document without a kind as a Pod).
 pub(crate) fn parse_pod(value: &serde_json::Value, path: &str) -> Result<Pod, ManifestError> {
-    let bad = |reason: String| ManifestError::BadTemplate {
-        path: path.to_string(),
-        reason,
-    };
+    let bad = |reason: String| ManifestError::BadTemplate { path: path.to_string(), reason };
     let Some(map) = value.as_object() else {
         return Err(bad("the file is not a YAML mapping".into()));
     };
@@ -57,13 +42,12 @@ pub(crate) fn parse_pod(value: &serde_json::Value, path: &str) -> Result<Pod, Ma
 }
 
 /// The container named `wanted`, else the first one, else an empty one.
-fn select_container(
-    mut containers: Vec<Container>,
-    wanted: Option<&str>,
-) -> (Container, Vec<Container>) {
-    let index = wanted
-        .and_then(|name| containers.iter().position(|c| c.name == name))
-        .or(if containers.is_empty() { None } else { Some(0) });
+fn select_container(mut containers: Vec<Container>, wanted: Option<&str>) -> (Container, Vec<Container>) {
+    let index = wanted.and_then(|name| containers.iter().position(|c| c.name == name)).or(if containers.is_empty() {
+        None
+    } else {
+        Some(0)
+    });
     match index {
         Some(i) => {
             let chosen = containers.remove(i);

@@ -5,9 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
-    EmptyDirVolumeSource, HostPathVolumeSource, NFSVolumeSource, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Volume, VolumeMount,
-    VolumeResourceRequirements,
+    EmptyDirVolumeSource, HostPathVolumeSource, NFSVolumeSource, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -37,8 +36,7 @@ impl VolumeConf {
     }
 
     fn required(&self, rest: &str) -> Result<&str, ManifestError> {
-        self.get(rest)
-            .ok_or_else(|| ManifestError::invalid(self.key(rest), "is required for this volume"))
+        self.get(rest).ok_or_else(|| ManifestError::invalid(self.key(rest), "is required for this volume"))
     }
 }
 
@@ -46,7 +44,10 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     let volumes = parse(st)?;
     let mut paths = BTreeSet::new();
     for vol in &volumes {
-        let mount = mount(vol)?;
+        let mut mount = mount(vol)?;
+        if !st.features.sub_path_expr {
+            mount.sub_path_expr = None;
+        }
         if !paths.insert(mount.mount_path.clone()) {
             return Err(ManifestError::invalid(
                 vol.key("mount.path"),
@@ -73,15 +74,10 @@ fn parse(st: &DriverState<'_, '_>) -> Result<Vec<VolumeConf>, ManifestError> {
         if !TYPES.contains(&kind) {
             return Err(ManifestError::invalid(
                 format!("{PREFIX}{rest}"),
-                format!(
-                    "volume type `{kind}` is not supported (use hostPath, emptyDir, persistentVolumeClaim or nfs)"
-                ),
+                format!("volume type `{kind}` is not supported (use hostPath, emptyDir, persistentVolumeClaim or nfs)"),
             ));
         }
-        match grouped
-            .iter_mut()
-            .find(|v| v.kind == kind && v.name == name)
-        {
+        match grouped.iter_mut().find(|v| v.kind == kind && v.name == name) {
             Some(v) => {
                 v.keys.insert(key.into(), value.into());
             }
@@ -102,17 +98,15 @@ fn parse(st: &DriverState<'_, '_>) -> Result<Vec<VolumeConf>, ManifestError> {
 fn mount(vol: &VolumeConf) -> Result<VolumeMount, ManifestError> {
     let read_only = match vol.get("mount.readOnly") {
         None => false,
-        Some(v) => v.trim().parse::<bool>().map_err(|_| {
-            ManifestError::invalid(vol.key("mount.readOnly"), "expected true or false")
-        })?,
+        Some(v) => v
+            .trim()
+            .parse::<bool>()
+            .map_err(|_| ManifestError::invalid(vol.key("mount.readOnly"), "expected true or false"))?,
     };
     let sub_path = vol.get("mount.subPath").unwrap_or_default();
     let sub_path_expr = vol.get("mount.subPathExpr").unwrap_or_default();
     if !sub_path.is_empty() && !sub_path_expr.is_empty() {
-        return Err(ManifestError::invalid(
-            vol.key("mount.subPathExpr"),
-            "cannot be combined with mount.subPath",
-        ));
+        return Err(ManifestError::invalid(vol.key("mount.subPathExpr"), "cannot be combined with mount.subPath"));
     }
     Ok(VolumeMount {
         name: vol.name.clone(),
@@ -125,24 +119,21 @@ fn mount(vol: &VolumeConf) -> Result<VolumeMount, ManifestError> {
 }
 
 fn volume(st: &mut DriverState<'_, '_>, vol: &VolumeConf) -> Result<Volume, ManifestError> {
-    let mut volume = Volume {
-        name: vol.name.clone(),
-        ..Default::default()
-    };
+    let mut volume = Volume { name: vol.name.clone(), ..Default::default() };
     match vol.kind.as_str() {
         "hostPath" => {
             volume.host_path = Some(HostPathVolumeSource {
                 path: vol.required("options.path")?.to_string(),
-                type_: Some(vol.get("options.type").unwrap_or_default().to_string()),
+                type_: Some(
+                    if st.features.host_path_type { vol.get("options.type").unwrap_or_default() } else { "" }
+                        .to_string(),
+                ),
             });
         }
         "emptyDir" => {
             volume.empty_dir = Some(EmptyDirVolumeSource {
                 medium: Some(vol.get("options.medium").unwrap_or_default().to_string()),
-                size_limit: vol
-                    .get("options.sizeLimit")
-                    .map(|s| checked_size(vol, s))
-                    .transpose()?,
+                size_limit: vol.get("options.sizeLimit").map(|s| checked_size(vol, s)).transpose()?,
             });
         }
         "nfs" => {
@@ -157,69 +148,34 @@ fn volume(st: &mut DriverState<'_, '_>, vol: &VolumeConf) -> Result<Volume, Mani
     Ok(volume)
 }
 
-fn claim(
-    st: &mut DriverState<'_, '_>,
-    vol: &VolumeConf,
-) -> Result<PersistentVolumeClaimVolumeSource, ManifestError> {
+fn claim(st: &mut DriverState<'_, '_>, vol: &VolumeConf) -> Result<PersistentVolumeClaimVolumeSource, ManifestError> {
     let requested = vol.required("options.claimName")?;
     let claim_name = if requested.contains("OnDemand") {
         format!("{}-driver-pvc-{}", st.prefix, vol.index)
     } else {
         requested.to_string()
     };
-    if let (Some(class), Some(size)) = (
-        vol.get("options.storageClass"),
-        vol.get("options.sizeLimit"),
-    ) {
+    if let (Some(class), Some(size)) = (vol.get("options.storageClass"), vol.get("options.sizeLimit")) {
         let size = checked_size(vol, size)?;
         let pvc = pvc(st, vol, &claim_name, class, size);
         st.applied.push(Applied::PersistentVolumeClaim(pvc));
     }
-    let read_only = vol
-        .get("mount.readOnly")
-        .map(|v| v.trim() == "true")
-        .unwrap_or(false);
-    Ok(PersistentVolumeClaimVolumeSource {
-        claim_name,
-        read_only: Some(read_only),
-    })
+    let read_only = vol.get("mount.readOnly").map(|v| v.trim() == "true").unwrap_or(false);
+    Ok(PersistentVolumeClaimVolumeSource { claim_name, read_only: Some(read_only) })
 }
 
-fn pvc(
-    st: &DriverState<'_, '_>,
-    vol: &VolumeConf,
-    name: &str,
-    class: &str,
-    size: Quantity,
-) -> PersistentVolumeClaim {
-    let mut labels: BTreeMap<String, String> = vol
-        .keys
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("options.label.")
-                .map(|l| (l.to_string(), v.clone()))
-        })
-        .collect();
-    labels.insert("spark-app-selector".into(), st.ctx.ids.app_id.clone());
-    let annotations: BTreeMap<String, String> = vol
-        .keys
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("options.annotation.")
-                .map(|a| (a.to_string(), v.clone()))
-        })
-        .collect();
-    let access_mode = if st
-        .ctx
-        .submission
-        .conf
-        .get("spark.kubernetes.legacy.useReadWriteOnceAccessMode")
-        == Some("true")
-    {
-        "ReadWriteOnce"
-    } else {
-        "ReadWriteOncePod"
+fn pvc(st: &DriverState<'_, '_>, vol: &VolumeConf, name: &str, class: &str, size: Quantity) -> PersistentVolumeClaim {
+    let prefixed = |prefix: &str| -> BTreeMap<String, String> {
+        if !st.features.pvc_4x {
+            return BTreeMap::new();
+        }
+        vol.keys.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|l| (l.to_string(), v.clone()))).collect()
     };
+    let mut labels = prefixed("label.");
+    labels.insert("spark-app-selector".into(), st.ctx.ids.app_id.clone());
+    let annotations = prefixed("annotation.");
+    let legacy = st.ctx.submission.conf.get("spark.kubernetes.legacy.useReadWriteOnceAccessMode") == Some("true");
+    let access_mode = if legacy || !st.features.pvc_4x { "ReadWriteOnce" } else { "ReadWriteOncePod" };
     PersistentVolumeClaim {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
