@@ -121,10 +121,11 @@ impl Tokens {
             .iter()
             .map(|(user, token)| {
                 let name = user.username();
-                format!(
-                    "{token},{name},uid-{name},\"{}\"\n",
-                    user.groups().join(",")
-                )
+                // An empty groups column would give the user the group "".
+                match user.groups() {
+                    [] => format!("{token},{name},uid-{name}\n"),
+                    groups => format!("{token},{name},uid-{name},\"{}\"\n", groups.join(",")),
+                }
             })
             .collect()
     }
@@ -152,7 +153,7 @@ mod tests {
         assert_eq!(lines.len(), 3, "{csv}");
         assert!(lines[0].ends_with(",admin,uid-admin,\"system:masters\""));
         assert!(lines[1].ends_with(",alice,uid-alice,\"spark-users\""));
-        assert!(lines[2].ends_with(",bob,uid-bob,\"\""));
+        assert!(lines[2].ends_with(",bob,uid-bob"));
         assert!(tokens.get(TestUser::Carol).is_none());
         assert_ne!(tokens.get(TestUser::Alice), tokens.get(TestUser::Bob));
     }

@@ -25,6 +25,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     ports(st)?;
     base_env(st);
     resources(st)?;
+    validate_executor_settings(st)?;
     let ctx = st.ctx;
     let kind = ctx.submission.kind;
     st.set_prop("spark.kubernetes.driver.pod.name", st.pod_name.clone());
@@ -215,6 +216,24 @@ fn resources(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     }
     limits.insert("memory".into(), Quantity(format!("{mib}Mi")));
     limits.extend(custom);
+    Ok(())
+}
+
+/// Executors are built later by the driver, but a bad executor setting is
+/// reported now, before anything is created.
+fn validate_executor_settings(st: &DriverState<'_, '_>) -> Result<(), ManifestError> {
+    let conf = &st.ctx.submission.conf;
+    memory::container_mib(conf, st.ctx.submission.kind, "executor", st.features)?;
+    for key in ["spark.executor.cores", "spark.executor.instances", "spark.driver.cores"] {
+        if conf.int(key)?.is_some_and(|n| n < 0) {
+            return Err(conf.error(key, "must not be negative").into());
+        }
+    }
+    for key in ["spark.kubernetes.executor.request.cores", "spark.kubernetes.executor.limit.cores"] {
+        if let Some(v) = conf.get(key) {
+            quantity::checked(conf, key, v)?;
+        }
+    }
     Ok(())
 }
 

@@ -1,0 +1,163 @@
+//! Bad input never gets as far as the API server: each case runs kspark
+//! against the recorder and checks the error names the culprit and that
+//! not a single request was sent.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TOKEN: &str = "SECRET-TOKEN-VALUE-123";
+
+fn recorder_dir() -> PathBuf {
+    std::env::var_os("KSPARK_RECORDER_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/spark-recorder"))
+}
+
+/// Runs `kspark submit ARGS` against a recorder; returns (exit, output, requests).
+fn submit(args: &[&str]) -> (i32, String, usize) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let log = dir.path().join("requests.jsonl");
+    let mut full = vec!["submit"];
+    full.extend_from_slice(args);
+    let status = Command::new(recorder_dir().join("record-submit.sh"))
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_kspark"))
+        .args(&full)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("HOME", dir.path())
+        .env_remove("KUBECONFIG")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run the recorder at {}: {e}", recorder_dir().display()));
+    let output = std::fs::read_to_string(log.with_extension("jsonl.log")).unwrap_or_default();
+    let requests = std::fs::read_to_string(&log).unwrap_or_default().lines().count();
+    (status.code().unwrap_or(-1), output, requests)
+}
+
+fn base<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--master",
+        "@MASTER@",
+        "--deploy-mode",
+        "cluster",
+        "--conf",
+        "spark.kubernetes.container.image=apache/spark:4.0.5",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[track_caller]
+fn refused(args: &[&str], expected: &[&str]) {
+    let (code, output, requests) = submit(args);
+    assert_ne!(code, 0, "kspark accepted {args:?}:\n{output}");
+    assert_eq!(requests, 0, "kspark sent {requests} requests for {args:?}:\n{output}");
+    for fragment in expected {
+        assert!(output.contains(fragment), "output for {args:?} lacks `{fragment}`:\n{output}");
+    }
+    assert!(!output.contains("panicked"), "kspark panicked:\n{output}");
+    assert!(!output.contains(TOKEN), "the token leaked into the output:\n{output}");
+}
+
+#[test]
+fn malformed_properties_name_file_and_line() {
+    refused(
+        &base(&["--properties-file", "tests/fixtures/bad-escape.properties", "local:///a.py"]),
+        &["tests/fixtures/bad-escape.properties:2", "\\uxxxx"],
+    );
+}
+
+#[test]
+fn invalid_memory_names_key_file_and_line() {
+    refused(
+        &base(&["--properties-file", "tests/fixtures/bad-memory.properties", "local:///a.py"]),
+        &["spark.driver.memory=1x", "tests/fixtures/bad-memory.properties:2"],
+    );
+    refused(&base(&["--driver-memory", "-2g", "local:///a.py"]), &["spark.driver.memory=-2g", "--driver-memory"]);
+    refused(&base(&["--conf", "spark.executor.memory=1.5g", "local:///a.py"]), &[]);
+}
+
+#[test]
+fn unknown_master_scheme() {
+    refused(&["--master", "k8s://ftp://host:443", "--deploy-mode", "cluster", "local:///a.py"], &["ftp"]);
+    refused(&["--master", "yarn", "local:///a.py"], &["yarn"]);
+}
+
+#[test]
+fn app_name_that_sanitizes_to_nothing() {
+    refused(&base(&["--name", "!!! ***", "local:///a.py"]), &["!!! ***", "--name"]);
+}
+
+#[test]
+fn missing_primary_resource() {
+    refused(&base(&["--name", "x"]), &["primary resource"]);
+}
+
+#[test]
+fn conflicting_options() {
+    refused(&base(&["--spark-version", "3.5.9", "local:///a.py"]), &["conflicting", "4.0.5", "3.5.9"]);
+    refused(
+        &base(&[
+            "--conf",
+            &format!("spark.kubernetes.authenticate.submission.oauthToken={TOKEN}"),
+            "--conf",
+            "spark.kubernetes.authenticate.submission.oauthTokenFile=/etc/hostname",
+            "local:///a.py",
+        ]),
+        &["oauthTokenFile", "keep one"],
+    );
+}
+
+#[test]
+fn pod_template_that_is_not_a_pod() {
+    refused(
+        &base(&["--conf", "spark.kubernetes.driver.podTemplateFile=tests/fixtures/not-a-pod.yaml", "local:///a.py"]),
+        &["not-a-pod.yaml", "Service"],
+    );
+    refused(
+        &base(&["--conf", "spark.kubernetes.driver.podTemplateFile=tests/fixtures/broken.yaml", "local:///a.py"]),
+        &["broken.yaml", "YAML"],
+    );
+    refused(
+        &base(&["--conf", "spark.kubernetes.driver.podTemplateFile=tests/fixtures/missing.yaml", "local:///a.py"]),
+        &["spark.kubernetes.driver.podTemplateFile", "missing.yaml"],
+    );
+}
+
+#[test]
+fn unsupported_options_are_named() {
+    refused(&base(&["--packages", "org.example:lib:1.0", "local:///a.py"]), &["--packages"]);
+    refused(&base(&["--deploy-mode", "client", "local:///a.py"]), &["client", "--deploy-mode cluster"]);
+    refused(&base(&["/home/me/app.py"]), &["/home/me/app.py", "local://"]);
+    refused(&base(&["--py-files", "deps.zip", "local:///a.py"]), &["spark.submit.pyFiles", "deps.zip"]);
+}
+
+#[test]
+fn expired_tokens_are_refused_before_sending() {
+    // A JWT whose exp is 2020-01-01; the payload is {"exp":1577836800,"sub":"ada"}.
+    let jwt = "eyJhbGciOiJub25lIn0.eyJleHAiOjE1Nzc4MzY4MDAsInN1YiI6ImFkYSJ9.c2ln";
+    let conf = format!("spark.kubernetes.authenticate.submission.oauthToken={jwt}");
+    let (code, output, requests) = submit(&base(&["--conf", &conf, "local:///a.py"]));
+    assert_ne!(code, 0);
+    assert_eq!(requests, 0, "{output}");
+    assert!(output.contains("expired at 2020-01-01T00:00:00Z"), "{output}");
+    assert!(output.contains("hint:"), "{output}");
+    assert!(!output.contains(jwt), "the token leaked:\n{output}");
+}
+
+#[test]
+fn dry_run_sends_nothing_and_hides_secrets() {
+    let conf = format!("spark.kubernetes.authenticate.driver.oauthToken={TOKEN}");
+    let sub = format!("spark.kubernetes.authenticate.submission.oauthToken={TOKEN}");
+    for format in ["yaml", "json"] {
+        let (code, output, requests) =
+            submit(&base(&["--dry-run", "-o", format, "--conf", &conf, "--conf", &sub, "local:///a.py"]));
+        assert_eq!(code, 0, "{output}");
+        assert_eq!(requests, 0);
+        assert!(output.contains("kind: Pod") || output.contains("\"kind\": \"Pod\""), "{output}");
+        assert!(output.contains("<present_but_redacted>"), "{output}");
+        assert!(output.contains("<redacted"), "the Secret's data should be redacted:\n{output}");
+        assert!(!output.contains(TOKEN), "the token leaked:\n{output}");
+        let b64 = "U0VDUkVULVRPS0VOLVZBTFVFLTEyMw"; // base64 of TOKEN, unpadded prefix
+        assert!(!output.contains(b64), "the base64 token leaked:\n{output}");
+    }
+}
