@@ -28,6 +28,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Show who you are to the cluster and when your credentials expire.
+    Auth(commands::auth::AuthArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Submit { args } => commands::submit::run(args).await,
+            Command::Auth(args) => commands::auth::run(args).await,
         }
     });
     match result {

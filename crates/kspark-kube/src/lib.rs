@@ -6,6 +6,7 @@
 pub mod connect;
 pub mod error;
 mod exec;
+pub mod identity;
 pub mod jwt;
 pub mod submit;
 pub mod wait;

@@ -1,0 +1,140 @@
+//! `kspark auth`: who you are to the cluster and when your credentials
+//! expire; `kspark auth token`: the bearer token, for tools that need it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use kspark_kube::connect::human;
+use kspark_kube::{AuthMethod, ConnectOptions};
+use secrecy::ExposeSecret;
+
+use crate::failure::hinted;
+
+#[derive(Args)]
+pub struct AuthArgs {
+    #[command(subcommand)]
+    pub command: Option<AuthCommand>,
+    #[command(flatten)]
+    pub target: Target,
+    /// Output format: text or json.
+    #[arg(short, long, default_value = "text")]
+    pub output: String,
+}
+
+#[derive(Subcommand)]
+pub enum AuthCommand {
+    /// Print the current context's bearer token (exec plugins included), nothing else.
+    Token {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// Which cluster and credentials.
+#[derive(Args, Clone, Default)]
+pub struct Target {
+    /// kubeconfig file (default: KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context (default: the current context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+}
+
+impl Target {
+    pub fn options(&self) -> ConnectOptions {
+        ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            cwd: std::env::current_dir().unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+}
+
+pub async fn run(args: AuthArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Some(AuthCommand::Token { target }) => token(&target).await,
+        None => show(&args.target, &args.output).await,
+    }
+}
+
+async fn token(target: &Target) -> anyhow::Result<ExitCode> {
+    let conn = kspark_kube::connect_unchecked(&target.options()).await.map_err(|e| {
+        let hint = e.hint();
+        hinted(e, hint, 1)
+    })?;
+    match &conn.token {
+        Some(token) => {
+            println!("{}", token.expose_secret());
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Err(hinted(
+            format!("the current credentials carry no bearer token ({})", method_text(&conn.method)),
+            Some("client certificates cannot be printed as a token; use the kubeconfig directly".into()),
+            1,
+        )),
+    }
+}
+
+async fn show(target: &Target, output: &str) -> anyhow::Result<ExitCode> {
+    let conn = kspark_kube::connect_unchecked(&target.options()).await.map_err(|e| {
+        let hint = e.hint();
+        hinted(e, hint, 1)
+    })?;
+    let expiry = kspark_kube::connect::check_expiry(&conn, jiff::Timestamp::now());
+    let identity = kspark_kube::identity::whoami(&conn.client).await;
+    let (user, groups) = match &identity {
+        Ok(id) => (id.username.clone(), id.groups.clone()),
+        Err(_) => (conn.identity_hint.clone().unwrap_or_else(|| "(unknown)".into()), Vec::new()),
+    };
+    let expires = conn.expires_at.map(|t| {
+        let left = t.duration_since(jiff::Timestamp::now());
+        let when =
+            if left.is_negative() { format!("expired {} ago", human(-left)) } else { format!("in {}", human(left)) };
+        (t.to_string(), when)
+    });
+    if output == "json" {
+        let json = serde_json::json!({
+            "server": conn.api_url,
+            "method": method_text(&conn.method),
+            "user": user,
+            "groups": groups,
+            "expiresAt": expires.as_ref().map(|(t, _)| t),
+            "valid": expiry.is_ok() && identity.is_ok(),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("server:   {}", conn.api_url);
+        println!("method:   {}", method_text(&conn.method));
+        println!("user:     {user}");
+        if !groups.is_empty() {
+            println!("groups:   {}", groups.join(", "));
+        }
+        match &expires {
+            Some((t, when)) => println!("expires:  {t} ({when})"),
+            None => println!("expires:  (no expiry known)"),
+        }
+    }
+    if let Err(e) = expiry {
+        let hint = e.hint();
+        return Err(hinted(e, hint, 1));
+    }
+    if let Err(e) = identity {
+        let hint = e.hint();
+        return Err(hinted(e, hint, 1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn method_text(method: &AuthMethod) -> String {
+    match method {
+        AuthMethod::None => "none (anonymous)".into(),
+        AuthMethod::Token { source } => format!("bearer token from {source}"),
+        AuthMethod::ClientCertificate { source } => format!("client certificate ({source})"),
+        AuthMethod::ExecPlugin { command } => format!("exec plugin {command}"),
+        AuthMethod::InCluster => "in-cluster service account".into(),
+        AuthMethod::Other(text) => text.clone(),
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Whole-process time of `kspark submit` versus Spark's `spark-submit`,
+submitting the same application to the same local recorder endpoint and
+waiting for completion. Reports the median of N runs each and the ratio.
+
+    scripts/bench-submit.py [--runs 7] [--spark-version 4.0.5]
+
+Needs: a release build of kspark (built here), Java 17, the Spark recorder
+(../shared/tools/spark-recorder or $KSPARK_RECORDER_DIR), and Spark's own
+client (fetched by scripts/fetch-spark.sh).
+"""
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_recorder(log):
+    recorder = Path(os.environ.get("KSPARK_RECORDER_DIR", REPO.parent / "shared/tools/spark-recorder"))
+    port = free_port()
+    env = dict(os.environ, RECORDER_STEP_SECONDS="0")
+    proc = subprocess.Popen([sys.executable, str(recorder / "recorder.py"), str(port), str(log)], env=env)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc, f"k8s://http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit("bench: the recorder did not start")
+
+
+def timed(cmd, env):
+    """Wall time (s) and peak RSS (MiB) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {cmd[0]} failed: {proc.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--spark-version", default="4.0.5")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "kspark-cli"], cwd=REPO, check=True)
+    spark_home = subprocess.run([str(REPO / "scripts/fetch-spark.sh"), args.spark_version],
+                                check=True, capture_output=True, text=True).stdout.strip()
+    log = Path("/tmp") / f"kspark-bench-{os.getpid()}.jsonl"
+    recorder, master = start_recorder(log)
+    app = ["--master", master, "--deploy-mode", "cluster", "--name", "bench",
+           "--conf", f"spark.kubernetes.container.image=apache/spark:{args.spark_version}",
+           "--class", "org.apache.spark.examples.SparkPi",
+           "local:///opt/spark/examples/jars/spark-examples.jar", "100"]
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "SPARK_USER": "bench",
+           "SPARK_CONF_DIR": "/nonexistent", "SPARK_HOME": spark_home}
+    clients = {
+        "kspark submit": [str(REPO / "target/release/kspark"), "submit", *app],
+        f"spark-submit {args.spark_version}": [f"{spark_home}/bin/spark-submit", *app],
+    }
+    results = {}
+    try:
+        for name, cmd in clients.items():
+            runs = [timed(cmd, env) for _ in range(args.runs)]
+            results[name] = (statistics.median(t for t, _ in runs), max(m for _, m in runs), [t for t, _ in runs])
+    finally:
+        recorder.kill()
+        log.unlink(missing_ok=True)
+    print(f"{'client':<22} {'median s':>10} {'peak RSS MiB':>13}  runs (s)")
+    for name, (median, rss, runs) in results.items():
+        print(f"{name:<22} {median:>10.4f} {rss:>13.1f}  {' '.join(f'{t:.3f}' for t in runs)}")
+    k, s = (r[0] for r in results.values())
+    print(f"kspark takes 1/{s / k:.0f} of spark-submit's time (target: 1/50 or less)")
+
+
+if __name__ == "__main__":
+    main()
