@@ -1,0 +1,378 @@
+//! `kspark submit` against a real control plane (kube-apiserver,
+//! controller-manager, scheduler, etcd; see kspark-testcluster) with a
+//! simulated node playing the driver pod's life. One control plane serves
+//! the whole test binary; every test works in a namespace of its own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, ResourceQuota, Service};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use kspark_testcluster::{ExecPlugin, TestCluster, TestUser};
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::{Api, Client};
+
+fn cluster() -> &'static TestCluster {
+    TestCluster::shared()
+}
+
+/// One runtime for the whole test binary: kube clients keep a worker task
+/// on the runtime that built them, so it must outlive every test.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| panic!("tokio runtime: {e}"))
+        })
+        .block_on(f)
+}
+
+fn admin() -> Client {
+    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
+}
+
+/// A fresh namespace name for one test.
+fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}-{}", std::process::id() % 100_000, NEXT.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A namespace set up the way the seed's admin does it by hand, for `user`.
+fn tenant(prefix: &str, user: &str) -> String {
+    let ns = unique(prefix);
+    block_on(cluster().create_tenant_like_seed(&ns, user)).unwrap_or_else(|e| panic!("tenant {ns}: {e}"));
+    ns
+}
+
+fn master() -> String {
+    format!("k8s://{}", cluster().server_url())
+}
+
+/// spark-submit style arguments for a tiny Java app in `ns`; the driver's
+/// life is scripted by the fake node's `kspark.test/*` annotations.
+fn app(ns: &str, outcome: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--master",
+        &master(),
+        "--deploy-mode",
+        "cluster",
+        "--name",
+        "itest",
+        "--class",
+        "org.example.Main",
+        "--conf",
+        "spark.kubernetes.container.image=apache/spark:4.0.5",
+        "--conf",
+        &format!("spark.kubernetes.namespace={ns}"),
+        "--conf",
+        "spark.kubernetes.authenticate.driver.serviceAccountName=spark",
+        "--conf",
+        &format!("spark.kubernetes.driver.annotation.kspark.test/outcome={outcome}"),
+        "--conf",
+        "spark.kubernetes.driver.annotation.kspark.test/run-millis=300",
+        "--driver-memory",
+        "512m",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push("local:///opt/app/app.jar".into());
+    args
+}
+
+fn kspark(kubeconfig: Option<&Path>, args: &[String]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kspark"));
+    cmd.arg("submit").args(args).env_remove("KUBECONFIG").env("HOME", std::env::temp_dir());
+    if let Some(path) = kubeconfig {
+        cmd.env("KUBECONFIG", path);
+    }
+    cmd.output().unwrap_or_else(|e| panic!("cannot run kspark: {e}"))
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn alice() -> PathBuf {
+    cluster().kubeconfig(TestUser::Alice)
+}
+
+fn names<K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug>(
+    ns: &str,
+) -> Vec<String>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+{
+    let api: Api<K> = Api::namespaced(admin(), ns);
+    block_on(api.list(&ListParams::default()))
+        .unwrap_or_else(|e| panic!("list in {ns}: {e}"))
+        .items
+        .iter()
+        .filter_map(|o| o.meta().name.clone())
+        .filter(|n| n != "kube-root-ca.crt")
+        .collect()
+}
+
+/// Polls `check` for up to `secs` seconds.
+fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn submits_as_a_tenant_and_exits_zero_when_the_driver_succeeds() {
+    let ns = tenant("ok", "alice");
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &[]));
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("Running") && log.contains("succeeded"), "{log}");
+    assert_eq!(names::<Pod>(&ns).len(), 1);
+    assert_eq!(names::<Service>(&ns).len(), 1);
+    assert_eq!(names::<ConfigMap>(&ns).len(), 1);
+    let pod: Pod = block_on(Api::namespaced(admin(), &ns).get(&names::<Pod>(&ns)[0])).unwrap_or_default();
+    let spec = pod.spec.unwrap_or_default();
+    assert_eq!(spec.service_account_name.as_deref(), Some("spark"));
+    assert_eq!(spec.node_name.as_deref(), Some(cluster().fake_node_name()));
+}
+
+#[test]
+fn exits_with_the_drivers_exit_code_and_message() {
+    let ns = tenant("fail", "alice");
+    let out = kspark(Some(&alice()), &app(&ns, "fail:3:boom in main", &[]));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("boom in main"), "{}", text(&out));
+    let out = kspark(Some(&alice()), &app(&ns, "oom", &[]));
+    assert_eq!(out.status.code(), Some(137), "{}", text(&out));
+    assert!(text(&out).contains("OOMKilled"), "{}", text(&out));
+}
+
+#[test]
+fn a_submitter_without_rbac_is_told_what_is_missing_and_nothing_is_created() {
+    let ns = tenant("norbac", "alice");
+    let out = kspark(Some(&cluster().kubeconfig(TestUser::Bob)), &app(&ns, "succeed", &[]));
+    assert!(!out.status.success());
+    let log = text(&out);
+    assert!(log.contains("cannot create resource \"pods\""), "{log}");
+    assert!(log.contains("User \"bob\""), "{log}");
+    assert!(log.contains("hint:"), "{log}");
+    assert!(names::<Pod>(&ns).is_empty());
+}
+
+#[test]
+fn a_driver_rejected_by_quota_leaves_nothing_behind() {
+    let ns = tenant("quota", "alice");
+    let quota: ResourceQuota = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "small"},
+        "spec": {"hard": {"requests.memory": "256Mi", "limits.memory": "256Mi"}}
+    }))
+    .unwrap_or_default();
+    let api: Api<ResourceQuota> = Api::namespaced(admin(), &ns);
+    block_on(api.create(&PostParams::default(), &quota)).unwrap_or_else(|e| panic!("quota: {e}"));
+    eventually(30, "the quota controller to fill status.hard", || {
+        block_on(api.get("small")).ok().and_then(|q| q.status).and_then(|s| s.hard).is_some()
+    });
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &[]));
+    assert!(!out.status.success());
+    let log = text(&out);
+    assert!(log.contains("exceeded quota"), "{log}");
+    assert!(log.contains("ResourceQuota"), "{log}");
+    assert!(names::<Pod>(&ns).is_empty() && names::<Service>(&ns).is_empty() && names::<ConfigMap>(&ns).is_empty());
+}
+
+#[test]
+fn a_failure_after_the_pod_deletes_the_pod_again() {
+    // The submitter may create pods but not services: the pod is created,
+    // the Service apply is refused, and kspark must roll the pod back.
+    let ns = unique("rollback");
+    block_on(cluster().create_namespace(&ns)).unwrap_or_else(|e| panic!("{e}"));
+    let role: Role = serde_json::from_value(serde_json::json!({"metadata": {"name": "pods-only"}})).unwrap_or_default();
+    let role = Role {
+        rules: Some(vec![PolicyRule {
+            api_groups: Some(vec![String::new()]),
+            resources: Some(vec!["pods".into()]),
+            verbs: vec!["create", "get", "list", "watch", "delete"].into_iter().map(String::from).collect(),
+            ..Default::default()
+        }]),
+        ..role
+    };
+    let binding = RoleBinding {
+        metadata: kube::api::ObjectMeta { name: Some("alice-pods-only".into()), ..Default::default() },
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Role".into(),
+            name: "pods-only".into(),
+        },
+        subjects: Some(vec![Subject { kind: "User".into(), name: "alice".into(), ..Default::default() }]),
+    };
+    let client = admin();
+    block_on(async {
+        Api::<Role>::namespaced(client.clone(), &ns).create(&PostParams::default(), &role).await?;
+        Api::<RoleBinding>::namespaced(client, &ns).create(&PostParams::default(), &binding).await
+    })
+    .unwrap_or_else(|e| panic!("rbac: {e}"));
+    let out = kspark(
+        Some(&alice()),
+        &app(&ns, "run-forever", &["--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=default"]),
+    );
+    assert!(!out.status.success());
+    let log = text(&out);
+    assert!(log.contains("services") && log.contains("was deleted again"), "{log}");
+    eventually(30, "the driver pod to be gone", || names::<Pod>(&ns).is_empty());
+}
+
+#[test]
+fn no_wait_returns_at_once_and_owned_objects_follow_the_pod() {
+    let ns = tenant("nowait", "alice");
+    let started = Instant::now();
+    let out = kspark(Some(&alice()), &app(&ns, "run-forever", &["--no-wait"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(text(&out).contains("kspark wait"), "{}", text(&out));
+    let pods = names::<Pod>(&ns);
+    assert_eq!(pods.len(), 1);
+    assert_eq!(names::<Service>(&ns).len(), 1);
+    assert_eq!(names::<ConfigMap>(&ns).len(), 1);
+    let api: Api<Pod> = Api::namespaced(admin(), &ns);
+    block_on(api.delete(&pods[0], &DeleteParams::default())).unwrap_or_else(|e| panic!("delete: {e}"));
+    eventually(60, "garbage collection of the Service and ConfigMap", || {
+        names::<Service>(&ns).is_empty() && names::<ConfigMap>(&ns).is_empty() && names::<Pod>(&ns).is_empty()
+    });
+}
+
+#[test]
+fn client_certificates_work_from_kubeconfig_and_from_spark_settings() {
+    let ns = tenant("cert", "carol");
+    let out = kspark(Some(&cluster().kubeconfig(TestUser::Carol)), &app(&ns, "succeed", &[]));
+    assert!(out.status.success(), "{}", text(&out));
+    let paths = cluster().client_cert_paths(TestUser::Carol).unwrap_or_else(|| panic!("carol has no cert"));
+    let ca = cluster().ca_cert_path();
+    let settings = [
+        format!("spark.kubernetes.authenticate.submission.clientCertFile={}", paths.cert.display()),
+        format!("spark.kubernetes.authenticate.submission.clientKeyFile={}", paths.key.display()),
+        format!("spark.kubernetes.authenticate.submission.caCertFile={}", ca.display()),
+    ];
+    let extra: Vec<&str> = settings.iter().flat_map(|s| ["--conf", s.as_str()]).collect();
+    let out = kspark(None, &app(&ns, "succeed", &extra));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn tokens_from_settings_and_token_files_with_crlf_work() {
+    let ns = tenant("token", "alice");
+    let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{token}\r\n")).unwrap_or_else(|e| panic!("{e}"));
+    let ca = format!("spark.kubernetes.authenticate.submission.caCertFile={}", cluster().ca_cert_path().display());
+    let by_file = format!("spark.kubernetes.authenticate.submission.oauthTokenFile={}", file.display());
+    let out = kspark(None, &app(&ns, "succeed", &["--conf", &ca, "--conf", &by_file]));
+    assert!(out.status.success(), "{}", text(&out));
+    let by_value = format!("spark.kubernetes.authenticate.submission.oauthToken={token}");
+    let out = kspark(None, &app(&ns, "succeed", &["--conf", &ca, "--conf", &by_value]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains(token), "the token leaked into the output");
+    let cm_api: Api<ConfigMap> = Api::namespaced(admin(), &ns);
+    for cm in block_on(cm_api.list(&ListParams::default())).map(|l| l.items).unwrap_or_default() {
+        let data = serde_json::to_string(&cm.data).unwrap_or_default();
+        assert!(!data.contains(token), "the token was written into ConfigMap {:?}", cm.metadata.name);
+    }
+}
+
+fn exec_plugin(dir: &Path, token: &str, expires: jiff::Timestamp) -> (PathBuf, PathBuf) {
+    let calls = dir.join("calls");
+    let script = dir.join("plugin.sh");
+    let body = format!(
+        "#!/bin/sh\necho run >> {calls}\ncat <<EOF\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"{expires}\"}}}}\nEOF\n",
+        calls = calls.display()
+    );
+    std::fs::write(&script, body).unwrap_or_else(|e| panic!("{e}"));
+    let chmod = Command::new("chmod").arg("+x").arg(&script).status();
+    assert!(chmod.is_ok_and(|s| s.success()));
+    (script, calls)
+}
+
+#[test]
+fn exec_credential_plugins_run_once_and_expired_ones_are_refused() {
+    let ns = tenant("exec", "alice");
+    let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let in_an_hour = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    let (script, calls) = exec_plugin(dir.path(), token, in_an_hour);
+    let plugin = ExecPlugin { command: script, ..Default::default() };
+    let kubeconfig = cluster().write_exec_kubeconfig(&unique("exec"), &plugin).unwrap_or_else(|e| panic!("{e}"));
+    let out = kspark(Some(&kubeconfig), &app(&ns, "succeed", &[]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&calls).unwrap_or_default().lines().count(), 1, "the plugin should run once");
+
+    let expired_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let an_hour_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let (script, _) = exec_plugin(expired_dir.path(), token, an_hour_ago);
+    let plugin = ExecPlugin { command: script, ..Default::default() };
+    let kubeconfig =
+        cluster().write_exec_kubeconfig(&unique("exec-expired"), &plugin).unwrap_or_else(|e| panic!("{e}"));
+    let before = names::<Pod>(&ns).len();
+    let out = kspark(Some(&kubeconfig), &app(&ns, "succeed", &[]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("expired at"), "{}", text(&out));
+    assert_eq!(names::<Pod>(&ns).len(), before, "nothing may be created with an expired token");
+}
+
+#[test]
+fn tls_is_verified_against_the_cluster_ca() {
+    let ns = tenant("tls", "alice");
+    let wrong = cluster().write_wrong_ca_kubeconfig(TestUser::Alice).unwrap_or_else(|e| panic!("{e}"));
+    let out = kspark(Some(&wrong), &app(&ns, "succeed", &[]));
+    assert!(!out.status.success());
+    let log = text(&out).to_lowercase();
+    assert!(log.contains("certificate") || log.contains("issuer"), "{log}");
+    assert!(names::<Pod>(&ns).is_empty());
+}
+
+/// Spark's own client against the same control plane: what Spark sends
+/// is accepted (including its server-side apply of the Service).
+#[test]
+fn real_spark_submit_is_accepted_by_the_control_plane() {
+    let spark_home = std::env::var("KSPARK_SPARK_HOME").unwrap_or_else(|_| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-spark.sh");
+        let out = Command::new(script).arg("4.0.5").output().unwrap_or_else(|e| panic!("fetch-spark.sh: {e}"));
+        assert!(out.status.success(), "fetching Spark failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    });
+    let ns = tenant("spark", "alice");
+    let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
+    let mut args = app(&ns, "succeed", &[]);
+    let extra = [
+        format!("spark.kubernetes.authenticate.submission.caCertFile={}", cluster().ca_cert_path().display()),
+        format!("spark.kubernetes.authenticate.submission.oauthToken={token}"),
+        "spark.kubernetes.submission.waitAppCompletion=false".to_string(),
+    ];
+    let at = args.len() - 1;
+    for setting in extra.iter().rev() {
+        args.insert(at, setting.clone());
+        args.insert(at, "--conf".into());
+    }
+    let out = Command::new(format!("{spark_home}/bin/spark-submit"))
+        .args(&args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", std::env::temp_dir())
+        .env("SPARK_HOME", &spark_home)
+        .output()
+        .unwrap_or_else(|e| panic!("spark-submit: {e}"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(names::<Pod>(&ns).len(), 1, "{}", text(&out));
+    assert_eq!(names::<Service>(&ns).len(), 1);
+    assert_eq!(names::<ConfigMap>(&ns).len(), 1);
+}
