@@ -30,6 +30,16 @@ enum Command {
     },
     /// Show who you are to the cluster and when your credentials expire.
     Auth(commands::auth::AuthArgs),
+    /// List Spark applications (grouped by spark-app-selector).
+    List(commands::apps::ListArgs),
+    /// Show the driver state of NAMESPACE:NAME (globs allowed).
+    Status(commands::apps::IdArgs),
+    /// Kill NAMESPACE:NAME (globs allowed): deletes the driver pod, Kubernetes removes the rest.
+    Kill(commands::apps::KillArgs),
+    /// Wait for NAMESPACE:NAME to finish; exits with the driver's exit code.
+    Wait(commands::apps::IdArgs),
+    /// Print the driver's (or executors') logs.
+    Logs(commands::apps::LogsArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +52,11 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Submit { args } => commands::submit::run(args).await,
             Command::Auth(args) => commands::auth::run(args).await,
+            Command::List(args) => commands::apps::list(args).await,
+            Command::Status(args) => commands::apps::status(args).await,
+            Command::Kill(args) => commands::apps::kill(args).await,
+            Command::Wait(args) => commands::apps::wait(args).await,
+            Command::Logs(args) => commands::apps::logs(args).await,
         }
     });
     match result {

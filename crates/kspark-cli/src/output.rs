@@ -54,6 +54,27 @@ fn redact_secret(item: &mut Value) {
     }
 }
 
+/// A value as pretty JSON or YAML.
+pub fn print_value(value: &Value, format: &str) -> anyhow::Result<()> {
+    if format == "yaml" {
+        println!("{}", serde_saphyr::to_string(value)?.trim_end());
+    } else {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    }
+    Ok(())
+}
+
+/// `45s`, `12m`, `3h`, `2d`, as kubectl shows ages.
+pub fn age(d: jiff::SignedDuration) -> String {
+    let s = d.as_secs().max(0);
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7199 => format!("{}m", s / 60),
+        7200..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
 /// `Running on node-1 (running)`, `Failed (terminated: exit 3 (Error))`.
 pub fn describe(status: &DriverStatus) -> String {
     let mut text = status.phase.clone();
@@ -62,6 +83,10 @@ pub fn describe(status: &DriverStatus) -> String {
     }
     if let Some(container) = &status.container {
         text.push_str(&format!(" ({container})"));
+    }
+    let waiting = status.container.as_deref().is_some_and(|c| c.starts_with("waiting"));
+    if let (true, Some(message)) = (waiting, status.message.as_deref().filter(|m| !m.is_empty())) {
+        text.push_str(&format!(": {message}"));
     }
     text
 }

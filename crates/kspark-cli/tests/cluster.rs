@@ -104,11 +104,12 @@ fn alice() -> PathBuf {
     cluster().kubeconfig(TestUser::Alice)
 }
 
-fn names<K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug>(
-    ns: &str,
-) -> Vec<String>
+fn names<K>(ns: &str) -> Vec<String>
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
 {
     let api: Api<K> = Api::namespaced(admin(), ns);
     block_on(api.list(&ListParams::default()))

@@ -175,14 +175,14 @@ fn unicode_escape(chars: &mut std::str::Chars<'_>) -> Option<char> {
     let unit = hex4(chars)?;
     if (0xD800..0xDC00).contains(&unit) {
         let mut look = chars.clone();
-        if look.next() == Some('\\') && look.next() == Some('u') {
-            if let Some(low) = hex4(&mut look) {
-                if (0xDC00..0xE000).contains(&low) {
-                    *chars = look;
-                    let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                    return char::from_u32(code);
-                }
-            }
+        if look.next() == Some('\\')
+            && look.next() == Some('u')
+            && let Some(low) = hex4(&mut look)
+            && (0xDC00..0xE000).contains(&low)
+        {
+            *chars = look;
+            let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            return char::from_u32(code);
         }
         return Some(char::REPLACEMENT_CHARACTER);
     }

@@ -189,12 +189,12 @@ impl SubmitArgs {
         if let Some(file) = &self.properties_file {
             merge_file(conf, &env.cwd.join(file), file)?;
         }
-        if self.properties_file.is_none() || self.load_spark_defaults {
-            if let Some(dir) = env.spark_conf_dir() {
-                let defaults = dir.join("spark-defaults.conf");
-                if defaults.is_file() {
-                    merge_file(conf, &defaults, &defaults)?;
-                }
+        if (self.properties_file.is_none() || self.load_spark_defaults)
+            && let Some(dir) = env.spark_conf_dir()
+        {
+            let defaults = dir.join("spark-defaults.conf");
+            if defaults.is_file() {
+                merge_file(conf, &defaults, &defaults)?;
             }
         }
         Ok(())

@@ -130,11 +130,11 @@ async fn base_config(opts: &ConnectOptions) -> Result<(Config, Option<String>, A
     if let Some(kubeconfig) = load_kubeconfig(opts)? {
         return from_kubeconfig(kubeconfig, opts).await;
     }
-    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
-        if let Ok(config) = Config::incluster() {
-            let ns = std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok();
-            return Ok((config, ns, AuthMethod::InCluster));
-        }
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        && let Ok(config) = Config::incluster()
+    {
+        let ns = std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok();
+        return Ok((config, ns, AuthMethod::InCluster));
     }
     let url = opts.api_url.clone().ok_or(ConnectError::NoCluster)?;
     let uri = url
@@ -175,10 +175,10 @@ async fn from_kubeconfig(
     kubeconfig: Kubeconfig,
     opts: &ConnectOptions,
 ) -> Result<(Config, Option<String>, AuthMethod), ConnectError> {
-    if let Some(ctx) = &opts.context {
-        if !kubeconfig.contexts.iter().any(|c| &c.name == ctx) {
-            return Err(ConnectError::NoContext(ctx.clone()));
-        }
+    if let Some(ctx) = &opts.context
+        && !kubeconfig.contexts.iter().any(|c| &c.name == ctx)
+    {
+        return Err(ConnectError::NoContext(ctx.clone()));
     }
     let options = KubeConfigOptions { context: opts.context.clone(), ..Default::default() };
     let context_name = opts.context.clone().or_else(|| kubeconfig.current_context.clone());
@@ -274,14 +274,14 @@ fn read_token_file(path: &Path) -> Result<String, ConnectError> {
 
 fn apply_client_cert(auth: &mut AuthInfo, opts: &ConnectOptions, method: &mut AuthMethod) -> Result<(), ConnectError> {
     for (key, path) in [("clientCertFile", &opts.client_cert_file), ("clientKeyFile", &opts.client_key_file)] {
-        if let Some(p) = path {
-            if !p.is_file() {
-                return Err(ConnectError::CredentialFile {
-                    key: format!("{SUBMISSION}.{key}"),
-                    path: p.clone(),
-                    reason: "no such file".into(),
-                });
-            }
+        if let Some(p) = path
+            && !p.is_file()
+        {
+            return Err(ConnectError::CredentialFile {
+                key: format!("{SUBMISSION}.{key}"),
+                path: p.clone(),
+                reason: "no such file".into(),
+            });
         }
     }
     if let (Some(cert), Some(key)) = (&opts.client_cert_file, &opts.client_key_file) {

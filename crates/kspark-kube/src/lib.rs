@@ -3,6 +3,7 @@
 //! rest owned by it, nothing left behind on failure) and watching it to the
 //! end.
 
+pub mod apps;
 pub mod connect;
 pub mod error;
 mod exec;

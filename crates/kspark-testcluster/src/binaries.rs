@@ -14,12 +14,7 @@ use crate::error::{Error, Result};
 pub const BIN_DIR_ENV: &str = "KSPARK_CONTROL_PLANE_BIN";
 
 /// The binaries a control plane needs, by file name.
-pub const BINARIES: [&str; 4] = [
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-];
+pub const BINARIES: [&str; 4] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
 
 /// Lines of the build's output kept for the error message.
 const TAIL_LINES: usize = 40;
@@ -48,10 +43,7 @@ pub fn locate(explicit: Option<&Path>, build_script: &Path) -> Result<PathBuf> {
 pub fn check_bin_dir(dir: &Path) -> Result<()> {
     for name in BINARIES {
         let path = dir.join(name);
-        let executable = path
-            .metadata()
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            .unwrap_or(false);
+        let executable = path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false);
         if !executable {
             return Err(Error::BinaryMissing { path });
         }
@@ -64,9 +56,7 @@ pub fn check_bin_dir(dir: &Path) -> Result<()> {
 /// minutes shows progress even under the test harness's output capture.
 pub fn run_build_script(script: &Path) -> Result<PathBuf> {
     if !script.is_file() {
-        return Err(Error::BuildScriptMissing {
-            script: script.to_path_buf(),
-        });
+        return Err(Error::BuildScriptMissing { script: script.to_path_buf() });
     }
     let mut child = Command::new("bash")
         .arg(script)
@@ -77,18 +67,12 @@ pub fn run_build_script(script: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(format!("running {}", script.display()), e))?;
     let tail = child.stderr.take().map(echo_and_keep_tail);
     let stdout = child.stdout.take().map(read_all).unwrap_or_default();
-    let status = child
-        .wait()
-        .map_err(|e| Error::io(format!("waiting for {}", script.display()), e))?;
+    let status = child.wait().map_err(|e| Error::io(format!("waiting for {}", script.display()), e))?;
     let tail = tail.and_then(|t| t.join().ok()).unwrap_or_default();
     let bin_dir = stdout.lines().map(str::trim).rfind(|l| !l.is_empty());
     match bin_dir {
         Some(dir) if status.success() => Ok(PathBuf::from(dir)),
-        _ => Err(Error::BuildFailed {
-            script: script.to_path_buf(),
-            status,
-            tail,
-        }),
+        _ => Err(Error::BuildFailed { script: script.to_path_buf(), status, tail }),
     }
 }
 

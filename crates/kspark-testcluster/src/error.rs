@@ -17,11 +17,7 @@ pub enum Error {
 
     /// The build script ran but failed.
     #[error("{script} failed ({status}); last lines of its output:\n{tail}")]
-    BuildFailed {
-        script: PathBuf,
-        status: ExitStatus,
-        tail: String,
-    },
+    BuildFailed { script: PathBuf, status: ExitStatus, tail: String },
 
     /// A directory meant to hold the binaries lacks one of them.
     #[error("control-plane binary {path} is missing or not executable")]
@@ -58,22 +54,11 @@ pub enum Error {
 
     /// A control-plane process exited while it should be running.
     #[error("{name} exited ({status}) while starting; log {log}, last lines:\n{tail}")]
-    ProcessExited {
-        name: String,
-        status: ExitStatus,
-        log: PathBuf,
-        tail: String,
-    },
+    ProcessExited { name: String, status: ExitStatus, log: PathBuf, tail: String },
 
     /// A component did not become ready in time.
     #[error("{name} did not become ready within {timeout:?} ({what}); log {log}, last lines:\n{tail}")]
-    NotReady {
-        name: String,
-        what: String,
-        timeout: Duration,
-        log: PathBuf,
-        tail: String,
-    },
+    NotReady { name: String, what: String, timeout: Duration, log: PathBuf, tail: String },
 
     /// A Kubernetes API call failed.
     #[error("{context}: {source}")]
@@ -87,6 +72,10 @@ pub enum Error {
     #[error("loading kubeconfig {path}: {message}")]
     ClientConfig { path: PathBuf, message: String },
 
+    /// Something the cluster does by itself did not happen in time.
+    #[error("timed out after {timeout:?}: {what}")]
+    Timeout { what: String, timeout: Duration },
+
     /// The simulated node stopped or never came up.
     #[error("fake node: {0}")]
     FakeNode(String),
@@ -94,24 +83,15 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io {
-            context: context.into(),
-            source,
-        }
+        Self::Io { context: context.into(), source }
     }
 
     pub(crate) fn kube(context: impl Into<String>, source: kube::Error) -> Self {
-        Self::Kube {
-            context: context.into(),
-            source: Box::new(source),
-        }
+        Self::Kube { context: context.into(), source: Box::new(source) }
     }
 
     pub(crate) fn pki(what: impl Into<String>, source: rcgen::Error) -> Self {
-        Self::Pki {
-            what: what.into(),
-            source,
-        }
+        Self::Pki { what: what.into(), source }
     }
 }
 

@@ -78,11 +78,7 @@ fn user_entry(credential: &KubeconfigCredential) -> Value {
 }
 
 fn exec_entry(plugin: &ExecPlugin) -> Value {
-    let env: Vec<Value> = plugin
-        .env
-        .iter()
-        .map(|(name, value)| json!({ "name": name, "value": value }))
-        .collect();
+    let env: Vec<Value> = plugin.env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
     json!({
         "apiVersion": "client.authentication.k8s.io/v1",
         "command": plugin.command.to_string_lossy(),
@@ -101,10 +97,8 @@ pub(crate) fn write(
     credential: &KubeconfigCredential,
 ) -> Result<PathBuf> {
     let doc = render(name, cluster, credential);
-    let yaml = serde_saphyr::to_string(&doc).map_err(|e| Error::Kubeconfig {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let yaml = serde_saphyr::to_string(&doc)
+        .map_err(|e| Error::Kubeconfig { path: path.to_path_buf(), message: e.to_string() })?;
     fsutil::write_private(path, yaml.as_bytes())?;
     Ok(path.to_path_buf())
 }
@@ -129,20 +123,13 @@ mod tests {
     fn kube_rs_reads_back_a_token_kubeconfig() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let dir = std::env::temp_dir().join(format!("kspark-kc-test-{}", std::process::id()));
         fsutil::create_dir_all(&dir)?;
-        let path = write(
-            &dir.join("alice.kubeconfig"),
-            "alice",
-            &endpoint(),
-            &KubeconfigCredential::Token("t0k".into()),
-        )?;
+        let path =
+            write(&dir.join("alice.kubeconfig"), "alice", &endpoint(), &KubeconfigCredential::Token("t0k".into()))?;
         let kc = Kubeconfig::read_from(&path)?;
         assert_eq!(kc.current_context.as_deref(), Some("alice"));
         let cluster = kc.clusters[0].cluster.as_ref().ok_or("no cluster")?;
         assert_eq!(cluster.server.as_deref(), Some("https://127.0.0.1:6443"));
-        assert_eq!(
-            cluster.certificate_authority_data.as_deref(),
-            Some(b64(&endpoint().ca_pem).as_str())
-        );
+        assert_eq!(cluster.certificate_authority_data.as_deref(), Some(b64(&endpoint().ca_pem).as_str()));
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     }

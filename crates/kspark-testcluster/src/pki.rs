@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType, date_time_ymd,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, SanType, date_time_ymd,
 };
 
 use crate::error::{Error, Result};
@@ -101,14 +101,8 @@ impl Pki {
         let paths = PkiPaths { dir: dir.to_path_buf() };
         write_pair(&self.ca, &paths.ca_cert(), &paths.ca_key())?;
         write_pair(&self.serving, &paths.serving_cert(), &paths.serving_key())?;
-        fsutil::write_private(
-            &paths.service_account_private(),
-            self.service_account_private_pem.as_bytes(),
-        )?;
-        fsutil::write_public(
-            &paths.service_account_public(),
-            self.service_account_public_pem.as_bytes(),
-        )?;
+        fsutil::write_private(&paths.service_account_private(), self.service_account_private_pem.as_bytes())?;
+        fsutil::write_public(&paths.service_account_public(), self.service_account_public_pem.as_bytes())?;
         for (id, pair) in &self.clients {
             write_pair(pair, &paths.client_cert(id.stem), &paths.client_key(id.stem))?;
         }
@@ -116,10 +110,7 @@ impl Pki {
     }
 
     pub(crate) fn client(&self, stem: &str) -> Option<&CertAndKey> {
-        self.clients
-            .iter()
-            .find(|(id, _)| id.stem == stem)
-            .map(|(_, pair)| pair)
+        self.clients.iter().find(|(id, _)| id.stem == stem).map(|(_, pair)| pair)
     }
 }
 
@@ -129,13 +120,9 @@ pub(crate) fn generate_ca(common_name: &str) -> Result<(CertifiedIssuer<'static,
     let key_pem = key.serialize_pem();
     let mut params = base_params(common_name, &[]);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let issuer = CertifiedIssuer::self_signed(params, key)
-        .map_err(|e| Error::pki(format!("the CA {common_name}"), e))?;
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    let issuer =
+        CertifiedIssuer::self_signed(params, key).map_err(|e| Error::pki(format!("the CA {common_name}"), e))?;
     let cert_pem = issuer.pem();
     Ok((issuer, CertAndKey { cert_pem, key_pem }))
 }
@@ -154,9 +141,7 @@ fn serving_params() -> Result<CertificateParams> {
         SanType::IpAddress(IpAddr::V4(KUBERNETES_SERVICE_IP)),
     ];
     for name in dns {
-        let name = name
-            .try_into()
-            .map_err(|e| Error::pki(format!("the DNS name {name}"), e))?;
+        let name = name.try_into().map_err(|e| Error::pki(format!("the DNS name {name}"), e))?;
         params.subject_alt_names.push(SanType::DnsName(name));
     }
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -186,17 +171,10 @@ fn base_params(common_name: &str, organizations: &[&str]) -> CertificateParams {
     params
 }
 
-fn sign_leaf(
-    ca: &CertifiedIssuer<'static, KeyPair>,
-    params: CertificateParams,
-    what: &str,
-) -> Result<CertAndKey> {
+fn sign_leaf(ca: &CertifiedIssuer<'static, KeyPair>, params: CertificateParams, what: &str) -> Result<CertAndKey> {
     let key = new_key(what)?;
     let cert = params.signed_by(&key, &**ca).map_err(|e| Error::pki(what, e))?;
-    Ok(CertAndKey {
-        cert_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
-    })
+    Ok(CertAndKey { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
 }
 
 fn new_key(what: &str) -> Result<KeyPair> {
@@ -214,11 +192,7 @@ mod tests {
 
     #[test]
     fn generates_pem_material_for_every_client() -> Result<()> {
-        let clients = [ClientIdentity {
-            stem: "carol",
-            common_name: "carol",
-            organizations: &["spark-users"],
-        }];
+        let clients = [ClientIdentity { stem: "carol", common_name: "carol", organizations: &["spark-users"] }];
         let pki = Pki::generate(&clients)?;
         assert!(pki.ca.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(pki.serving.key_pem.contains("PRIVATE KEY"));

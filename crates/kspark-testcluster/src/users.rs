@@ -38,13 +38,8 @@ pub enum CredentialKind {
 
 impl TestUser {
     /// Every user, in a stable order.
-    pub const ALL: [TestUser; 5] = [
-        TestUser::Admin,
-        TestUser::AdminCert,
-        TestUser::Alice,
-        TestUser::Bob,
-        TestUser::Carol,
-    ];
+    pub const ALL: [TestUser; 5] =
+        [TestUser::Admin, TestUser::AdminCert, TestUser::Alice, TestUser::Bob, TestUser::Carol];
 
     /// Name of the kubeconfig (and of its context): unique per variant.
     pub fn label(self) -> &'static str {
@@ -109,10 +104,7 @@ impl Tokens {
     }
 
     pub(crate) fn get(&self, user: TestUser) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(u, _)| *u == user)
-            .map(|(_, t)| t.as_str())
+        self.entries.iter().find(|(u, _)| *u == user).map(|(_, t)| t.as_str())
     }
 
     /// The CSV kube-apiserver expects: `token,user,uid,"group1,group2"`.

@@ -40,6 +40,9 @@ pub struct Target {
     /// kubeconfig context (default: the current context).
     #[arg(long, global = true)]
     pub context: Option<String>,
+    /// The API server URL, when a command has one (spark-submit's --master).
+    #[arg(skip)]
+    pub api_url: Option<String>,
 }
 
 impl Target {
@@ -47,6 +50,7 @@ impl Target {
         ConnectOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
+            api_url: self.api_url.clone(),
             cwd: std::env::current_dir().unwrap_or_default(),
             ..Default::default()
         }

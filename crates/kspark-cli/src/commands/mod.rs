@@ -1,3 +1,5 @@
+pub mod apps;
 pub mod auth;
+pub mod follow;
 pub mod local;
 pub mod submit;

@@ -2,12 +2,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use k8s_openapi::api::core::v1::Pod;
 use kspark_config::version::VersionOrigin;
 use kspark_config::{Master, SparkVersion, Submission, SubmitArgs, SubmitEnv};
-use kspark_kube::submit::{self, Submitted};
-use kspark_kube::wait::{self, DriverStatus, Outcome};
+use kspark_kube::submit;
 use kspark_kube::{ConnectOptions, Connection};
 use kspark_manifests::{BuildContext, DriverObjects, SubmissionIds};
 
@@ -41,6 +38,9 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     }
     let args =
         SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), 2))?;
+    if args.kill.is_some() || args.status.is_some() {
+        return spark_submit_operation(&args).await;
+    }
     let env = SubmitEnv::from_process();
     let submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
     for note in &submission.notes {
@@ -49,6 +49,38 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     match &submission.master {
         Master::Local(_) => local::run(&raw, &submission, &env),
         Master::Kubernetes { api_url } => kubernetes(&args, &submission, &env, api_url).await,
+    }
+}
+
+/// spark-submit's `--kill ID` and `--status ID` (ID = `namespace:pod`, `*` globs).
+async fn spark_submit_operation(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
+    let api_url = match args.master.as_deref().map(Master::parse) {
+        Some(Ok(Master::Kubernetes { api_url })) => Some(api_url),
+        Some(Err(e)) => return Err(hinted(e, None, 2)),
+        _ => None,
+    };
+    let target = super::auth::Target {
+        kubeconfig: args.kspark.kubeconfig.clone(),
+        context: args.kspark.context.clone(),
+        api_url,
+    };
+    let grace = args
+        .conf
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "spark.kubernetes.appKillPodDeletionGracePeriod")
+        .map(|(_, v)| kspark_config::time::parse_millis(v, "s").map(|ms| (ms / 1000) as u32))
+        .transpose()
+        .map_err(|e| hinted(format!("spark.kubernetes.appKillPodDeletionGracePeriod: {e}"), None, 2))?;
+    match (&args.kill, &args.status) {
+        (Some(id), _) => {
+            let kill = super::apps::KillArgs { id: id.clone(), target, grace_period: grace, yes: true };
+            super::apps::kill(kill).await
+        }
+        (None, Some(id)) => {
+            super::apps::status(super::apps::IdArgs { id: id.clone(), target, output: "text".into() }).await
+        }
+        (None, None) => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -93,7 +125,7 @@ async fn kubernetes(
         eprintln!("kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`");
         return Ok(ExitCode::SUCCESS);
     }
-    follow(&connection, &submitted, quiet).await
+    super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, quiet).await
 }
 
 fn build(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv, quiet: bool) -> anyhow::Result<DriverObjects> {
@@ -132,52 +164,4 @@ async fn connect(
         let hint = e.hint();
         hinted(e, hint, 1)
     })
-}
-
-/// Waits for the driver, printing state changes; Ctrl-C stops waiting but
-/// leaves the application running.
-async fn follow(connection: &Connection, submitted: &Submitted, quiet: bool) -> anyhow::Result<ExitCode> {
-    let pods: kube::Api<Pod> = kube::Api::namespaced(connection.client.clone(), &submitted.namespace);
-    let id = format!("{}:{}", submitted.namespace, submitted.pod_name);
-    let started = std::time::Instant::now();
-    let waiting = wait::wait_for_driver(&pods, &submitted.pod_name, |status| {
-        if !quiet {
-            eprintln!("kspark: [{:>5.1}s] driver {}", started.elapsed().as_secs_f64(), output::describe(status));
-        }
-    });
-    let outcome = tokio::select! {
-        outcome = waiting => outcome.context("lost track of the driver")?,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("\nkspark: stopped waiting; the application keeps running.");
-            eprintln!("  follow it: kspark wait {id}\n  stop it:   kspark kill {id}");
-            return Ok(ExitCode::from(130));
-        }
-    };
-    Ok(finish(outcome, &id))
-}
-
-fn finish(outcome: Outcome, id: &str) -> ExitCode {
-    match outcome {
-        Outcome::Finished(status) if status.phase == "Succeeded" => {
-            eprintln!("kspark: {id} succeeded");
-            ExitCode::SUCCESS
-        }
-        Outcome::Finished(status) => {
-            eprintln!("kspark: {id} failed: {}", failure_summary(&status));
-            let code = status.exit_code.filter(|c| *c != 0).map_or(1, |c| c.clamp(1, 255) as u8);
-            ExitCode::from(code)
-        }
-        Outcome::Deleted => {
-            eprintln!("kspark: {id} was deleted before it finished");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn failure_summary(status: &DriverStatus) -> String {
-    let mut text = output::describe(status);
-    if let Some(message) = status.message.as_deref().filter(|m| !m.is_empty()) {
-        text.push_str(&format!(": {}", message.trim()));
-    }
-    text
 }

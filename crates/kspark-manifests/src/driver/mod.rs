@@ -69,6 +69,9 @@ impl DriverState<'_, '_> {
     }
 }
 
+/// One feature step: changes the pod, adds settings or objects.
+type Step = fn(&mut DriverState<'_, '_>) -> Result<(), ManifestError>;
+
 /// Builds everything Spark's client creates for one submission.
 pub fn build_driver(ctx: &BuildContext<'_>) -> Result<DriverObjects, ManifestError> {
     let features =
@@ -96,7 +99,7 @@ pub fn build_driver(ctx: &BuildContext<'_>) -> Result<DriverObjects, ManifestErr
         applied: Vec::new(),
         credentials_mounted: false,
     };
-    let steps: [fn(&mut DriverState<'_, '_>) -> Result<(), ManifestError>; 11] = [
+    let steps: [Step; 11] = [
         basic::apply,
         credentials::apply,
         service::apply,

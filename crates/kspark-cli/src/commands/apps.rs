@@ -1,0 +1,295 @@
+//! `kspark list | status | kill | wait | logs`: Spark applications without
+//! kubectl. IDs are `NAMESPACE:NAME` (a glob where several may match); a
+//! missing namespace means the kubeconfig context's.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use futures::{AsyncBufReadExt, TryStreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kspark_kube::Connection;
+use kspark_kube::apps::{self, AppSummary};
+use kube::Api;
+use kube::api::{ListParams, LogParams};
+
+use super::auth::Target;
+use crate::failure::hinted;
+use crate::output;
+
+#[derive(Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Namespace (default: the context's).
+    #[arg(short, long)]
+    pub namespace: Option<String>,
+    /// All namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Output format: table, json or yaml.
+    #[arg(short, long, default_value = "table")]
+    pub output: String,
+}
+
+#[derive(Args)]
+pub struct IdArgs {
+    /// NAMESPACE:NAME (driver pod name or app name; `*` and `?` match several).
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+    /// Output format (status): text, json or yaml.
+    #[arg(short, long, default_value = "text")]
+    pub output: String,
+}
+
+#[derive(Args)]
+pub struct KillArgs {
+    /// NAMESPACE:NAME (driver pod name or app name; `*` and `?` match several).
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+    /// Seconds the driver gets to stop (default: the pod's own).
+    #[arg(long)]
+    pub grace_period: Option<u32>,
+    /// Do not ask before killing several applications.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Args)]
+pub struct LogsArgs {
+    /// NAMESPACE:NAME of the driver pod (or app name).
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+    /// Keep streaming new lines.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// An executor's logs instead of the driver's (its ID, e.g. 1).
+    #[arg(long)]
+    pub executor: Option<String>,
+    /// Every executor's logs after the driver's.
+    #[arg(long, conflicts_with = "executor")]
+    pub all_executors: bool,
+    /// Only lines newer than this (e.g. 10m, 1h).
+    #[arg(long)]
+    pub since: Option<String>,
+}
+
+async fn connect(target: &Target) -> anyhow::Result<Connection> {
+    kspark_kube::connect(&target.options()).await.map_err(|e| {
+        let hint = e.hint();
+        hinted(e, hint, 1)
+    })
+}
+
+/// Splits `NS:NAME`; without a namespace, the context's (else `default`).
+fn split_id<'a>(id: &'a str, conn: &Connection) -> (String, &'a str) {
+    match id.split_once(':') {
+        Some((ns, name)) if !ns.is_empty() => (ns.to_string(), name),
+        Some((_, name)) => (default_namespace(conn), name),
+        None => (default_namespace(conn), id),
+    }
+}
+
+fn default_namespace(conn: &Connection) -> String {
+    conn.kubeconfig_namespace.clone().unwrap_or_else(|| "default".into())
+}
+
+fn cluster_err(e: kspark_kube::ClusterError) -> anyhow::Error {
+    let hint = e.hint();
+    hinted(e, hint, 1)
+}
+
+async fn drivers(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Pod>)> {
+    let (ns, pattern) = split_id(id, conn);
+    let pods = apps::find_drivers(&conn.client, &ns, pattern).await.map_err(cluster_err)?;
+    if pods.is_empty() {
+        return Err(hinted(
+            format!("no Spark application matches {ns}:{pattern}"),
+            Some(format!("see what runs there with `kspark list -n {ns}`")),
+            1,
+        ));
+    }
+    Ok((ns, pods))
+}
+
+pub async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let conn = connect(&args.target).await?;
+    let ns = if args.all_namespaces {
+        None
+    } else {
+        Some(args.namespace.clone().unwrap_or_else(|| default_namespace(&conn)))
+    };
+    let apps = apps::list_apps(&conn.client, ns.as_deref()).await.map_err(cluster_err)?;
+    match args.output.as_str() {
+        "json" | "yaml" => {
+            output::print_value(&serde_json::Value::Array(apps.iter().map(app_json).collect()), &args.output)?
+        }
+        _ => print_table(&apps),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn app_json(app: &AppSummary) -> serde_json::Value {
+    serde_json::json!({
+        "namespace": app.namespace,
+        "name": app.name,
+        "appId": app.app_id,
+        "state": app.state(),
+        "driverPod": app.driver_pod,
+        "driverPhase": app.driver.as_ref().map(|d| d.phase.clone()),
+        "created": app.created.map(|t| t.to_string()),
+        "executors": {"running": app.executors_running, "pending": app.executors_pending, "failed": app.executors_failed},
+        "sparkVersion": app.spark_version,
+    })
+}
+
+fn print_table(apps: &[AppSummary]) {
+    if apps.is_empty() {
+        eprintln!("no Spark applications");
+        return;
+    }
+    println!(
+        "{:<16} {:<28} {:<15} {:>6} {:<22} {:>10}  SPARK",
+        "NAMESPACE", "NAME", "STATE", "AGE", "DRIVER", "EXECUTORS"
+    );
+    let now = jiff::Timestamp::now();
+    for app in apps {
+        let age = app.created.map_or("-".to_string(), |t| output::age(now.duration_since(t)));
+        let driver =
+            app.driver.as_ref().map_or("-".to_string(), |d| d.container.clone().unwrap_or_else(|| d.phase.clone()));
+        let executors = format!("{}/{}/{}", app.executors_running, app.executors_pending, app.executors_failed);
+        println!(
+            "{:<16} {:<28} {:<15} {:>6} {:<22} {:>10}  {}",
+            app.namespace,
+            app.name,
+            app.state(),
+            age,
+            truncate(&driver, 22),
+            executors,
+            app.spark_version
+        );
+    }
+    println!("(executors: running/pending/failed)");
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
+}
+
+pub async fn status(args: IdArgs) -> anyhow::Result<ExitCode> {
+    let conn = connect(&args.target).await?;
+    let (ns, pods) = drivers(&conn, &args.id).await?;
+    let statuses: Vec<serde_json::Value> = pods
+        .iter()
+        .map(|p| {
+            let s = kspark_kube::wait::DriverStatus::of(p);
+            serde_json::json!({
+                "id": format!("{ns}:{}", p.metadata.name.clone().unwrap_or_default()),
+                "app": p.metadata.labels.as_ref().and_then(|l| l.get("spark-app-name")),
+                "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
+                "reason": s.reason, "message": s.message, "node": s.node,
+            })
+        })
+        .collect();
+    match args.output.as_str() {
+        "json" | "yaml" => output::print_value(&serde_json::Value::Array(statuses), &args.output)?,
+        _ => {
+            for p in &pods {
+                let s = kspark_kube::wait::DriverStatus::of(p);
+                println!("{ns}:{}  {}", p.metadata.name.clone().unwrap_or_default(), output::describe(&s));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
+    let conn = connect(&args.target).await?;
+    let (ns, pods) = drivers(&conn, &args.id).await?;
+    let names: Vec<String> = pods.iter().filter_map(|p| p.metadata.name.clone()).collect();
+    if names.len() > 1 && !args.yes && !confirm(&ns, &names)? {
+        eprintln!("kspark: nothing killed");
+        return Ok(ExitCode::from(1));
+    }
+    for name in &names {
+        apps::kill(&conn.client, &ns, name, args.grace_period).await.map_err(cluster_err)?;
+        eprintln!("kspark: killed {ns}:{name} (its executors, Service and ConfigMaps follow)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn confirm(ns: &str, names: &[String]) -> anyhow::Result<bool> {
+    eprintln!("kspark: {} applications match:", names.len());
+    for n in names {
+        eprintln!("  {ns}:{n}");
+    }
+    eprint!("kill them all? [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+pub async fn wait(args: IdArgs) -> anyhow::Result<ExitCode> {
+    let conn = connect(&args.target).await?;
+    let (ns, pods) = drivers(&conn, &args.id).await?;
+    if pods.len() > 1 {
+        return Err(hinted(
+            format!("{} applications match {}", pods.len(), args.id),
+            Some("name one driver pod".into()),
+            2,
+        ));
+    }
+    let name = pods[0].metadata.name.clone().unwrap_or_default();
+    super::follow::follow(&conn, &ns, &name, false).await
+}
+
+pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
+    let conn = connect(&args.target).await?;
+    let (ns, pods) = drivers(&conn, &args.id).await?;
+    let driver = pods.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
+    let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
+    let since_seconds = args
+        .since
+        .as_deref()
+        .map(|s| kspark_config::time::parse_millis(s, "s").map(|ms| (ms / 1000) as i64))
+        .transpose()
+        .map_err(|e| hinted(format!("--since: {e}"), None, 2))?;
+    let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
+    let mut targets = Vec::new();
+    if args.executor.is_none() {
+        targets.push(driver.metadata.name.clone().unwrap_or_default());
+    }
+    if args.executor.is_some() || args.all_executors {
+        let mut selector = format!("spark-app-selector={app_id},spark-role=executor");
+        if let Some(id) = &args.executor {
+            selector.push_str(&format!(",spark-exec-id={id}"));
+        }
+        let executors = api
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(|e| cluster_err(kspark_kube::ClusterError::from_kube(format!("list executors of {app_id}"), e)))?;
+        targets.extend(executors.items.into_iter().filter_map(|p| p.metadata.name));
+    }
+    for pod in targets {
+        let container = spark_container(&api, &pod).await;
+        let params = LogParams { follow: args.follow, since_seconds, container, ..Default::default() };
+        let stream = api.log_stream(&pod, &params).await.map_err(|e| {
+            cluster_err(kspark_kube::ClusterError::from_kube(format!("read the logs of {ns}:{pod}"), e))
+        })?;
+        let mut lines = stream.lines();
+        while let Some(line) = lines.try_next().await? {
+            println!("{line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The Spark container is the pod's last one (sidecars come first).
+async fn spark_container(api: &Api<Pod>, pod: &str) -> Option<String> {
+    let pod = api.get(pod).await.ok()?;
+    pod.spec?.containers.last().map(|c| c.name.clone())
+}
