@@ -12,6 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.env"
 
 cache=${KSPARK_CACHE:-$HOME/.cache/kspark}
+# Absolute, because the build steps cd into their wrapper modules.
+mkdir -p "$cache" && cache=$(cd "$cache" && pwd)
 bin="$cache/control-plane/k8s-v$KUBERNETES_VERSION-etcd-v$ETCD_VERSION/bin"
 log() { echo "build-control-plane: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -25,7 +27,19 @@ have_all() {
 }
 if have_all; then echo "$bin"; exit 0; fi
 mkdir -p "$bin"
+# Two builds at once (two test binaries, or a developer's shell and a test
+# run) would write the same files and double the 10-20 minutes on 2 cores:
+# the second waits for the first and then finds the binaries.
+if command -v flock >/dev/null; then
+  exec 9>"$cache/control-plane/.build.lock"
+  flock 9 || die "could not lock $cache/control-plane/.build.lock"
+  if have_all; then echo "$bin"; exit 0; fi
+fi
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# Binaries are built here and renamed into $bin when complete, so that an
+# interrupted build never leaves a truncated binary that looks finished.
+partial="$bin.partial"
+mkdir -p "$partial"
 
 build_kubernetes() {
   local w="$cache/control-plane/src/k8s-v$KUBERNETES_VERSION" staging="v0.${KUBERNETES_VERSION#1.}"
@@ -54,9 +68,10 @@ build_kubernetes() {
   ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
   ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION"
   log "compiling Kubernetes v$KUBERNETES_VERSION (cold: about 10-15 minutes on 2 cores)"
-  go build -trimpath -ldflags "$ldflags" -o "$bin/" \
+  go build -trimpath -ldflags "$ldflags" -o "$partial/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler || die "compiling Kubernetes failed (see above)"
+  mv "$partial"/kube-apiserver "$partial"/kube-controller-manager "$partial"/kube-scheduler "$bin/"
 }
 
 build_etcd() {
@@ -68,13 +83,15 @@ build_etcd() {
       { rm -f go.mod go.sum; die "go get of etcd v$ETCD_VERSION failed (see above)"; }
   fi
   log "compiling etcd v$ETCD_VERSION"
-  go build -trimpath -ldflags "-s -w" -o "$bin/etcd" go.etcd.io/etcd/server/v3 || die "compiling etcd failed"
+  go build -trimpath -ldflags "-s -w" -o "$partial/etcd" go.etcd.io/etcd/server/v3 || die "compiling etcd failed"
+  mv "$partial/etcd" "$bin/etcd"
 }
 
 [ -x "$bin/etcd" ] || build_etcd
 for b in kube-apiserver kube-controller-manager kube-scheduler; do
   [ -x "$bin/$b" ] || { build_kubernetes; break; }
 done
+rmdir "$partial" 2>/dev/null || true
 have_all || die "a binary is missing from $bin after the build"
 "$bin/kube-apiserver" --version >&2
 "$bin/etcd" --version | head -1 >&2

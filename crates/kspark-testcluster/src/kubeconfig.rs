@@ -97,7 +97,10 @@ pub(crate) fn write(
     credential: &KubeconfigCredential,
 ) -> Result<PathBuf> {
     let doc = render(name, cluster, credential);
-    let yaml = serde_saphyr::to_string(&doc)
+    // Plain scalars: some kubeconfig readers mishandle folded (`>-`) base64.
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.prefer_block_scalars = false;
+    let yaml = serde_saphyr::to_string_with_options(&doc, options)
         .map_err(|e| Error::Kubeconfig { path: path.to_path_buf(), message: e.to_string() })?;
     fsutil::write_private(path, yaml.as_bytes())?;
     Ok(path.to_path_buf())

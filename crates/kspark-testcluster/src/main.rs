@@ -61,7 +61,9 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn up(opts: StartOptions) -> Result<(), Box<dyn std::error::Error>> {
-    eprintln!("kspark-testcluster: starting (the first run builds the binaries: 10-20 minutes)");
+    eprintln!(
+        "kspark-testcluster: starting (without KSPARK_CONTROL_PLANE_BIN or --bin-dir, a first run builds the binaries: 10-20 minutes)"
+    );
     let mut cluster = TestCluster::start(opts)?;
     print_summary(&cluster);
     let outcome = wait_for_stop(&cluster);

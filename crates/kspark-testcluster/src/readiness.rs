@@ -14,6 +14,7 @@ use crate::fsutil;
 use crate::process::{LOG_TAIL_LINES, ProcessGroup};
 
 const POLL: Duration = Duration::from_millis(200);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Polls probes for one cluster.
 pub(crate) struct Waiter<'a> {
@@ -33,9 +34,12 @@ impl Waiter<'_> {
         let start = Instant::now();
         loop {
             self.processes.ensure_running(name)?;
-            let reason = match probe().await {
-                Ok(()) => return Ok(()),
-                Err(reason) => reason,
+            // A process that accepts connections but never answers must not
+            // stall the loop past its deadline (kube's read timeout is minutes).
+            let reason = match tokio::time::timeout(PROBE_TIMEOUT, probe()).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(reason)) => reason,
+                Err(_) => format!("no answer within {PROBE_TIMEOUT:?}"),
             };
             if start.elapsed() > self.timeout {
                 return Err(self.not_ready(name, format!("{what}; last probe: {reason}")));
