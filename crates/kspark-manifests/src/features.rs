@@ -26,6 +26,8 @@ pub struct LineFeatures {
     pub pvc_4x: bool,
     /// 4.0+: `options.type` of hostPath volumes is honoured (3.5 writes "").
     pub host_path_type: bool,
+    /// 4.1+: `spark.kubernetes.driver.pod.excludedFeatureSteps` is honoured.
+    pub excluded_feature_steps: bool,
 }
 
 impl LineFeatures {
@@ -41,6 +43,7 @@ impl LineFeatures {
             sub_path_expr: line >= SparkLine::V4_0,
             pvc_4x: line >= SparkLine::V4_0,
             host_path_type: line >= SparkLine::V4_0,
+            excluded_feature_steps: line >= SparkLine::V4_1,
         }
     }
 }

@@ -134,7 +134,18 @@ fn container_identity(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError>
     c.image = Some(image);
     c.image_pull_policy = Some(policy);
     if st.features.no_privilege_escalation {
-        c.security_context.get_or_insert_with(SecurityContext::default).allow_privilege_escalation = Some(false);
+        let key = [
+            "spark.kubernetes.driver.securityContext.allowPrivilegeEscalation",
+            "spark.kubernetes.securityContext.allowPrivilegeEscalation",
+        ]
+        .into_iter()
+        .find(|k| conf.contains(k));
+        let allow = match key {
+            Some(k) => conf.bool(k)?.unwrap_or(false),
+            None => false,
+        };
+        st.container.security_context.get_or_insert_with(SecurityContext::default).allow_privilege_escalation =
+            Some(allow);
     }
     Ok(())
 }

@@ -72,6 +72,31 @@ impl DriverState<'_, '_> {
 /// One feature step: changes the pod, adds settings or objects.
 type Step = fn(&mut DriverState<'_, '_>) -> Result<(), ManifestError>;
 
+/// Spark's driver feature steps, in its order, by their Spark class names
+/// (which `spark.kubernetes.driver.pod.excludedFeatureSteps` names).
+const STEPS: [(&str, Step); 11] = [
+    ("org.apache.spark.deploy.k8s.features.BasicDriverFeatureStep", basic::apply),
+    ("org.apache.spark.deploy.k8s.features.DriverKubernetesCredentialsFeatureStep", credentials::apply),
+    ("org.apache.spark.deploy.k8s.features.DriverServiceFeatureStep", service::apply),
+    ("org.apache.spark.deploy.k8s.features.NetworkPolicyFeatureStep", network_policy::apply),
+    ("org.apache.spark.deploy.k8s.features.MountSecretsFeatureStep", secrets::apply_mounts),
+    ("org.apache.spark.deploy.k8s.features.EnvSecretsFeatureStep", secrets::apply_env),
+    ("org.apache.spark.deploy.k8s.features.MountVolumesFeatureStep", volumes::apply),
+    ("org.apache.spark.deploy.k8s.features.DriverCommandFeatureStep", command::apply),
+    ("org.apache.spark.deploy.k8s.features.HadoopConfDriverFeatureStep", hadoop::apply),
+    ("org.apache.spark.deploy.k8s.features.PodTemplateConfigMapStep", executor_template::apply),
+    ("org.apache.spark.deploy.k8s.features.LocalDirsFeatureStep", local_dirs::apply),
+];
+
+/// The class names listed in `spark.kubernetes.driver.pod.excludedFeatureSteps` (4.1+).
+fn excluded_steps(st: &DriverState<'_, '_>) -> Vec<String> {
+    if !st.features.excluded_feature_steps {
+        return Vec::new();
+    }
+    let list = st.ctx.submission.conf.get("spark.kubernetes.driver.pod.excludedFeatureSteps").unwrap_or_default();
+    list.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+}
+
 /// Builds everything Spark's client creates for one submission.
 pub fn build_driver(ctx: &BuildContext<'_>) -> Result<DriverObjects, ManifestError> {
     let features =
@@ -99,21 +124,11 @@ pub fn build_driver(ctx: &BuildContext<'_>) -> Result<DriverObjects, ManifestErr
         applied: Vec::new(),
         credentials_mounted: false,
     };
-    let steps: [Step; 11] = [
-        basic::apply,
-        credentials::apply,
-        service::apply,
-        network_policy::apply,
-        secrets::apply_mounts,
-        secrets::apply_env,
-        volumes::apply,
-        command::apply,
-        hadoop::apply,
-        executor_template::apply,
-        local_dirs::apply,
-    ];
-    for step in steps {
-        step(&mut st)?;
+    let excluded = excluded_steps(&st);
+    for (class, step) in STEPS {
+        if !excluded.iter().any(|e| e == class) {
+            step(&mut st)?;
+        }
     }
     conf_map::finish(st)
 }

@@ -97,7 +97,10 @@ fn service_spec(st: &DriverState<'_, '_>, ports: Vec<(&'static str, i32)>) -> Re
         ip_families: Some(families),
         selector: Some(basic::driver_labels(st)?),
         ports: Some(service_ports),
-        publish_not_ready_addresses: st.features.explicit_publish_not_ready.then_some(false),
+        publish_not_ready_addresses: match st.features.explicit_publish_not_ready {
+            true => Some(conf.bool("spark.kubernetes.driver.service.publishNotReadyAddresses")?.unwrap_or(false)),
+            false => None,
+        },
         ..Default::default()
     })
 }
