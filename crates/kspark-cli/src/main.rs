@@ -28,6 +28,14 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Check a submission before making it: credentials, RBAC, quota, service
+    /// account, image, placement. Takes `kspark submit`'s arguments.
+    #[command(disable_help_flag = true)]
+    Doctor {
+        /// The same arguments as `kspark submit`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Show who you are to the cluster and when your credentials expire.
     Auth(commands::auth::AuthArgs),
     /// List Spark applications (grouped by spark-app-selector).
@@ -52,6 +60,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Submit { args } => commands::submit::run(args).await,
             Command::Auth(args) => commands::auth::run(args).await,
+            Command::Doctor { args } => commands::doctor::run(args).await,
             Command::List(args) => commands::apps::list(args).await,
             Command::Status(args) => commands::apps::status(args).await,
             Command::Kill(args) => commands::apps::kill(args).await,

@@ -163,7 +163,15 @@ fn exits_with_the_drivers_exit_code_and_message() {
 #[test]
 fn a_submitter_without_rbac_is_told_what_is_missing_and_nothing_is_created() {
     let ns = tenant("norbac", "alice");
+    // The preflight check names every missing verb and resource…
     let out = kspark(Some(&cluster().kubeconfig(TestUser::Bob)), &app(&ns, "succeed", &[]));
+    assert!(!out.status.success());
+    let log = text(&out);
+    assert!(log.contains("submitter permissions") && log.contains("create pods, get pods"), "{log}");
+    assert!(log.contains("create services") && log.contains("patch configmaps"), "{log}");
+    assert!(log.contains("nothing was created"), "{log}");
+    // …and without it the API server's own refusal is shown with a hint.
+    let out = kspark(Some(&cluster().kubeconfig(TestUser::Bob)), &app(&ns, "succeed", &["--skip-preflight"]));
     assert!(!out.status.success());
     let log = text(&out);
     assert!(log.contains("cannot create resource \"pods\""), "{log}");
@@ -175,6 +183,7 @@ fn a_submitter_without_rbac_is_told_what_is_missing_and_nothing_is_created() {
 #[test]
 fn a_driver_rejected_by_quota_leaves_nothing_behind() {
     let ns = tenant("quota", "alice");
+    grant_preflight_reads(&ns, "alice");
     let quota: ResourceQuota = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "small"},
         "spec": {"hard": {"requests.memory": "256Mi", "limits.memory": "256Mi"}}
@@ -186,6 +195,10 @@ fn a_driver_rejected_by_quota_leaves_nothing_behind() {
         block_on(api.get("small")).ok().and_then(|q| q.status).and_then(|s| s.hard).is_some()
     });
     let out = kspark(Some(&alice()), &app(&ns, "succeed", &[]));
+    assert!(!out.status.success());
+    let log = text(&out);
+    assert!(log.contains("quota small has 256Mi of requests.memory left; the driver alone needs 896Mi"), "{log}");
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &["--skip-preflight"]));
     assert!(!out.status.success());
     let log = text(&out);
     assert!(log.contains("exceeded quota"), "{log}");
@@ -226,7 +239,11 @@ fn a_failure_after_the_pod_deletes_the_pod_again() {
     .unwrap_or_else(|e| panic!("rbac: {e}"));
     let out = kspark(
         Some(&alice()),
-        &app(&ns, "run-forever", &["--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=default"]),
+        &app(
+            &ns,
+            "run-forever",
+            &["--skip-preflight", "--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=default"],
+        ),
     );
     assert!(!out.status.success());
     let log = text(&out);
@@ -376,4 +393,118 @@ fn real_spark_submit_is_accepted_by_the_control_plane() {
     assert_eq!(names::<Pod>(&ns).len(), 1, "{}", text(&out));
     assert_eq!(names::<Service>(&ns).len(), 1);
     assert_eq!(names::<ConfigMap>(&ns).len(), 1);
+}
+
+fn doctor(kubeconfig: &Path, args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kspark"))
+        .arg("doctor")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run kspark doctor: {e}"))
+}
+
+/// What the seed's hand-written Roles lack and `kspark tenant` grants: reading
+/// quotas, limit ranges and service accounts, and asking about the driver's rights.
+fn grant_preflight_reads(ns: &str, user: &str) {
+    let rule = |group: &str, resources: &[&str], verbs: &[&str]| PolicyRule {
+        api_groups: Some(vec![group.to_string()]),
+        resources: Some(resources.iter().map(|r| r.to_string()).collect()),
+        verbs: verbs.iter().map(|v| v.to_string()).collect(),
+        ..Default::default()
+    };
+    let role = Role {
+        metadata: kube::api::ObjectMeta { name: Some("preflight-reads".into()), ..Default::default() },
+        rules: Some(vec![
+            rule("", &["resourcequotas", "limitranges", "serviceaccounts"], &["get", "list"]),
+            rule("authorization.k8s.io", &["localsubjectaccessreviews"], &["create"]),
+        ]),
+    };
+    let binding = RoleBinding {
+        metadata: kube::api::ObjectMeta { name: Some("preflight-reads".into()), ..Default::default() },
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Role".into(),
+            name: "preflight-reads".into(),
+        },
+        subjects: Some(vec![Subject { kind: "User".into(), name: user.into(), ..Default::default() }]),
+    };
+    let client = admin();
+    block_on(async {
+        Api::<Role>::namespaced(client.clone(), ns).create(&PostParams::default(), &role).await?;
+        Api::<RoleBinding>::namespaced(client, ns).create(&PostParams::default(), &binding).await
+    })
+    .unwrap_or_else(|e| panic!("rbac: {e}"));
+}
+
+fn quota(ns: &str, name: &str, hard: serde_json::Value) {
+    let quota: ResourceQuota =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": name}, "spec": {"hard": hard}}))
+            .unwrap_or_default();
+    let api: Api<ResourceQuota> = Api::namespaced(admin(), ns);
+    block_on(api.create(&PostParams::default(), &quota)).unwrap_or_else(|e| panic!("quota: {e}"));
+    eventually(30, "the quota controller to fill status.hard", || {
+        block_on(api.get(name)).ok().and_then(|q| q.status).and_then(|s| s.hard).is_some()
+    });
+}
+
+#[test]
+fn doctor_passes_a_ready_tenant_and_names_the_missing_service_account() {
+    let ns = tenant("doc-ok", "alice");
+    grant_preflight_reads(&ns, "alice");
+    let out = doctor(&alice(), &app(&ns, "succeed", &[]));
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    assert!(!log.contains("FAIL") && !log.contains("warn"), "{log}");
+    assert!(log.contains("ok   submitter permissions"), "{log}");
+    assert!(log.contains("ok   driver permissions"), "{log}");
+    let missing = ["--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=nobody"];
+    let out = doctor(&cluster().kubeconfig(TestUser::Admin), &app(&ns, "succeed", &missing));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("service account nobody does not exist"), "{}", text(&out));
+}
+
+#[test]
+fn a_quota_that_admits_the_driver_but_not_the_executors_is_refused_up_front() {
+    let ns = tenant("doc-quota", "alice");
+    grant_preflight_reads(&ns, "alice");
+    quota(&ns, "few-pods", serde_json::json!({"pods": "2"}));
+    let args = app(&ns, "succeed", &["--num-executors", "3"]);
+    let out = doctor(&alice(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("1 driver + 3 executors"), "{log}");
+    assert!(log.contains("wait forever"), "{log}");
+    let json = doctor(&alice(), &[vec!["-o".to_string(), "json".to_string()], args.clone()].concat());
+    let checks: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    let quota_check = checks.as_array().into_iter().flatten().find(|c| c["name"] == "quota");
+    assert_eq!(quota_check.map(|c| c["verdict"].clone()), Some(serde_json::json!("fail")), "{checks}");
+    let out = kspark(Some(&alice()), &args);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("nothing was created"), "{}", text(&out));
+    assert!(names::<Pod>(&ns).is_empty());
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &["--num-executors", "1"]));
+    assert!(out.status.success(), "one executor fits: {}", text(&out));
+}
+
+#[test]
+fn doctor_reports_an_expired_token_and_a_driver_without_rights() {
+    let ns = unique("doc-rights");
+    block_on(cluster().create_namespace(&ns)).unwrap_or_else(|e| panic!("{e}"));
+    let out = doctor(
+        &cluster().kubeconfig(TestUser::Admin),
+        &app(&ns, "succeed", &["--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=default"]),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("default cannot create pods"), "{}", text(&out));
+
+    let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (script, _) = exec_plugin(dir.path(), token, jiff::Timestamp::now() - jiff::SignedDuration::from_mins(5));
+    let plugin = ExecPlugin { command: script, ..Default::default() };
+    let kubeconfig = cluster().write_exec_kubeconfig(&unique("doc-expired"), &plugin).unwrap_or_else(|e| panic!("{e}"));
+    let out = doctor(&kubeconfig, &app(&ns, "succeed", &[]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("FAIL credentials") && text(&out).contains("expired 5m ago"), "{}", text(&out));
 }

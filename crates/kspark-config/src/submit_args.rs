@@ -54,6 +54,7 @@ pub struct KsparkOptions {
     pub output: Option<String>,
     pub no_wait: bool,
     pub quiet: bool,
+    pub skip_preflight: bool,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -115,6 +116,7 @@ fn lookup(name: &str) -> Option<Opt> {
         "--output" | "-o" => Value(|a, v| a.kspark.output = Some(v)),
         "--no-wait" => Switch(|a| a.kspark.no_wait = true),
         "--quiet" | "-q" => Switch(|a| a.kspark.quiet = true),
+        "--skip-preflight" => Switch(|a| a.kspark.skip_preflight = true),
         _ => return None,
     })
 }
@@ -179,7 +181,8 @@ impl SubmitArgs {
 }
 
 /// kspark's own options and whether they take a value.
-const KSPARK_OPTIONS: [(&str, bool); 8] = [
+const KSPARK_OPTIONS: [(&str, bool); 9] = [
+    ("--skip-preflight", false),
     ("--kubeconfig", true),
     ("--context", true),
     ("--spark-version", true),

@@ -9,6 +9,7 @@ pub mod error;
 mod exec;
 pub mod identity;
 pub mod jwt;
+pub mod preflight;
 pub mod submit;
 pub mod wait;
 

@@ -13,6 +13,7 @@ pub mod names;
 pub mod objects;
 mod properties_file;
 pub mod quantity;
+pub mod resources;
 
 pub use context::{BuildContext, SubmissionIds, SubmitterInputs};
 pub use driver::build_driver;

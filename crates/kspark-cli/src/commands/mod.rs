@@ -1,5 +1,6 @@
 pub mod apps;
 pub mod auth;
+pub mod doctor;
 pub mod follow;
 pub mod local;
 pub mod submit;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use kspark_config::version::VersionOrigin;
 use kspark_config::{Master, SparkVersion, Submission, SubmitArgs, SubmitEnv};
+use kspark_kube::preflight::{self, Verdict};
 use kspark_kube::submit;
 use kspark_kube::{ConnectOptions, Connection};
 use kspark_manifests::{BuildContext, DriverObjects, SubmissionIds};
@@ -106,6 +107,9 @@ async fn kubernetes(
         return Ok(ExitCode::SUCCESS);
     }
     let connection = connect(args, submission, env, api_url).await?;
+    if !args.kspark.skip_preflight {
+        run_preflight(&connection, &objects, submission).await?;
+    }
     let submitted = submit::submit(&connection.client, objects).await.map_err(|e| {
         let hint = e.hint();
         hinted(e, hint, 1)
@@ -128,7 +132,32 @@ async fn kubernetes(
     super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, quiet).await
 }
 
-fn build(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv, quiet: bool) -> anyhow::Result<DriverObjects> {
+/// The doctor's checks, before anything is created; a failure refuses.
+async fn run_preflight(
+    connection: &Connection,
+    objects: &DriverObjects,
+    submission: &Submission,
+) -> anyhow::Result<()> {
+    let checks = super::doctor::checks(connection, objects, submission).await?;
+    for check in checks.iter().filter(|c| c.verdict != Verdict::Ok) {
+        eprintln!("kspark: preflight {}", super::doctor::line(check));
+    }
+    if preflight::worst(&checks) == Verdict::Fail {
+        return Err(hinted(
+            "preflight checks failed; nothing was created",
+            Some("fix what failed above, or submit anyway with --skip-preflight".into()),
+            1,
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn build(
+    args: &SubmitArgs,
+    submission: &Submission,
+    env: &SubmitEnv,
+    quiet: bool,
+) -> anyhow::Result<DriverObjects> {
     let conf = &submission.conf;
     let image =
         conf.get("spark.kubernetes.driver.container.image").or_else(|| conf.get("spark.kubernetes.container.image"));
@@ -150,7 +179,7 @@ fn build(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv, quiet: boo
     kspark_manifests::build_driver(&ctx).map_err(|e| hinted(e, None, 2))
 }
 
-async fn connect(
+pub(super) async fn connect(
     args: &SubmitArgs,
     submission: &Submission,
     env: &SubmitEnv,
