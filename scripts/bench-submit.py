@@ -4,6 +4,9 @@ submitting the same application to the same local recorder endpoint and
 waiting for completion. Reports the median of N runs each and the ratio.
 
     scripts/bench-submit.py [--runs 7] [--spark-version 4.0.5]
+    scripts/bench-submit.py --kubeconfig FILE --master k8s://https://HOST:PORT [--namespace NS]
+        (the same against a real API server, e.g. `cargo run -p kspark-testcluster -- up`;
+         the driver's life there is the simulated node's, the same for both clients)
 
 Needs: a release build of kspark (built here), Java 17, the Spark recorder
 (../shared/tools/spark-recorder or $KSPARK_RECORDER_DIR), and Spark's own
@@ -57,22 +60,32 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--spark-version", default="4.0.5")
+    ap.add_argument("--kubeconfig", help="benchmark against this cluster instead of the recorder")
+    ap.add_argument("--master", help="with --kubeconfig: k8s://https://HOST:PORT")
+    ap.add_argument("--namespace", default="default")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "kspark-cli"], cwd=REPO, check=True)
     spark_home = subprocess.run([str(REPO / "scripts/fetch-spark.sh"), args.spark_version],
                                 check=True, capture_output=True, text=True).stdout.strip()
     log = Path("/tmp") / f"kspark-bench-{os.getpid()}.jsonl"
-    recorder, master = start_recorder(log)
+    if args.kubeconfig:
+        recorder, master = None, args.master
+    else:
+        recorder, master = start_recorder(log)
     app = ["--master", master, "--deploy-mode", "cluster", "--name", "bench",
+           "--conf", f"spark.kubernetes.namespace={args.namespace}",
+           "--conf", "spark.kubernetes.driver.annotation.kspark.test/run-millis=200",
            "--conf", f"spark.kubernetes.container.image=apache/spark:{args.spark_version}",
            "--class", "org.apache.spark.examples.SparkPi",
            "local:///opt/spark/examples/jars/spark-examples.jar", "100"]
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "SPARK_USER": "bench",
            "SPARK_CONF_DIR": "/nonexistent", "SPARK_HOME": spark_home}
+    if args.kubeconfig:
+        env["KUBECONFIG"] = args.kubeconfig
     clients = {
         # The recorder has no service accounts or RBAC for kspark's preflight
         # checks to read, so they are skipped here (spark-submit has none).
-        "kspark submit": [str(REPO / "target/release/kspark"), "submit", "--skip-preflight", *app],
+        "kspark submit": [str(REPO / "target/release/kspark"), "submit", *([] if args.kubeconfig else ["--skip-preflight"]), *app],
         f"spark-submit {args.spark_version}": [f"{spark_home}/bin/spark-submit", *app],
     }
     results = {}
@@ -81,7 +94,8 @@ def main():
             runs = [timed(cmd, env) for _ in range(args.runs)]
             results[name] = (statistics.median(t for t, _ in runs), max(m for _, m in runs), [t for t, _ in runs])
     finally:
-        recorder.kill()
+        if recorder:
+            recorder.kill()
         log.unlink(missing_ok=True)
     print(f"{'client':<22} {'median s':>10} {'peak RSS MiB':>13}  runs (s)")
     for name, (median, rss, runs) in results.items():
