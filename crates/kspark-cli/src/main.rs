@@ -6,7 +6,7 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "kspark", version, about = "Run Apache Spark on Kubernetes: a JVM-free spark-submit and friends")]
@@ -48,10 +48,27 @@ enum Command {
     Wait(commands::apps::IdArgs),
     /// Print the driver's (or executors') logs.
     Logs(commands::apps::LogsArgs),
+    /// Show the Kubernetes events of NAMESPACE:NAME's pods.
+    Events(commands::apps::IdArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+}
+
+/// Installed as `kubectl-spark`, the binary is a kubectl plugin: `kubectl
+/// spark list` runs it with the same arguments; only the name shown changes.
+fn parse() -> Cli {
+    let invoked_as = std::env::args_os().next().map(std::path::PathBuf::from);
+    let plugin = invoked_as
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n.to_string_lossy().starts_with("kubectl-spark"));
+    let command = if plugin { Cli::command().name("kubectl spark").bin_name("kubectl spark") } else { Cli::command() };
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return failure::report(&anyhow::anyhow!("cannot start the async runtime: {e}")),
@@ -66,6 +83,13 @@ fn main() -> ExitCode {
             Command::Kill(args) => commands::apps::kill(args).await,
             Command::Wait(args) => commands::apps::wait(args).await,
             Command::Logs(args) => commands::apps::logs(args).await,
+            Command::Events(args) => commands::apps::events(args).await,
+            Command::Completions { shell } => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                let name = command.get_name().to_string();
+                clap_complete::generate(shell, &mut command, name, &mut std::io::stdout());
+                Ok(ExitCode::SUCCESS)
+            }
         }
     });
     match result {

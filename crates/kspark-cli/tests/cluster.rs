@@ -508,3 +508,165 @@ fn doctor_reports_an_expired_token_and_a_driver_without_rights() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("FAIL credentials") && text(&out).contains("expired 5m ago"), "{}", text(&out));
 }
+
+fn kspark_cmd(kubeconfig: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kspark"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run kspark: {e}"))
+}
+
+/// An executor pod as Spark's driver would create it, owned by the driver
+/// (the fake node plays it).
+fn fake_executor(ns: &str, driver: &Pod, n: u32, outcome: &str) {
+    let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
+    let owner = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "controller": true,
+        "name": driver.metadata.name, "uid": driver.metadata.uid});
+    let pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": format!("exec-{n}"), "labels": {"spark-app-selector": app_id, "spark-role": "executor", "spark-exec-id": n.to_string()},
+                     "annotations": {"kspark.test/outcome": outcome}, "ownerReferences": [owner]},
+        "spec": {"containers": [{"name": "spark-kubernetes-executor", "image": "apache/spark:4.0.5"}]}
+    }))
+    .unwrap_or_default();
+    block_on(Api::<Pod>::namespaced(admin(), ns).create(&PostParams::default(), &pod))
+        .unwrap_or_else(|e| panic!("executor: {e}"));
+}
+
+fn driver_of(ns: &str) -> Pod {
+    let api: Api<Pod> = Api::namespaced(admin(), ns);
+    let list = block_on(api.list(&ListParams::default().labels("spark-role=driver"))).unwrap_or_else(|e| panic!("{e}"));
+    list.items.into_iter().next().unwrap_or_else(|| panic!("no driver in {ns}"))
+}
+
+#[test]
+fn list_status_kill_and_wait_follow_applications() {
+    let ns = tenant("apps", "alice");
+    for name in ["etl-a", "etl-b"] {
+        let mut args = app(&ns, "run-forever", &["--no-wait"]);
+        let at = args.iter().position(|a| a == "itest").unwrap_or(0);
+        args[at] = name.to_string();
+        let out = kspark(Some(&alice()), &args);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let driver = driver_of(&ns);
+    fake_executor(&ns, &driver, 1, "run-forever");
+    fake_executor(&ns, &driver, 2, "fail:1");
+    eventually(30, "the executors to run and fail", || {
+        let out = kspark_cmd(&alice(), &["list", "-n", &ns, "-o", "json"]);
+        let apps: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        apps.as_array().is_some_and(|a| {
+            a.len() == 2
+                && a.iter().any(|x| x["executors"] == serde_json::json!({"running": 1, "pending": 0, "failed": 1}))
+        })
+    });
+    let table = text(&kspark_cmd(&alice(), &["list", "-n", &ns]));
+    assert!(
+        table.contains("etl-a") && table.contains("etl-b") && table.contains("Running") && table.contains("1/0/1"),
+        "{table}"
+    );
+    let status = text(&kspark_cmd(&alice(), &["status", &format!("{ns}:etl-*")]));
+    assert_eq!(status.matches("Running").count(), 2, "{status}");
+    // Several matches: kill asks first, and "no" kills nothing.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kspark"));
+    cmd.args(["kill", &format!("{ns}:etl-*")]).env("KUBECONFIG", alice()).stdin(std::process::Stdio::piped());
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(b"n\n");
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(names::<Pod>(&ns).iter().filter(|n| n.ends_with("-driver")).count(), 2);
+    // spark-submit's own --kill syntax kills without asking.
+    let killed = kspark(Some(&alice()), &["--master".into(), master(), "--kill".into(), format!("{ns}:etl-a*")]);
+    assert!(killed.status.success(), "{}", text(&killed));
+    let out = kspark_cmd(&alice(), &["kill", "--yes", &format!("{ns}:etl-*")]);
+    assert!(out.status.success(), "{}", text(&out));
+    eventually(60, "the drivers, executors and Services to be gone", || {
+        names::<Pod>(&ns).is_empty() && names::<Service>(&ns).is_empty()
+    });
+}
+
+#[test]
+fn wait_exits_with_the_drivers_code_and_json_reports_each_change() {
+    let ns = tenant("wait", "alice");
+    let out = kspark(Some(&alice()), &app(&ns, "fail:5:bad input", &["--no-wait"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let pod = names::<Pod>(&ns).pop().unwrap_or_default();
+    let out = kspark_cmd(&alice(), &["wait", &format!("{ns}:{pod}"), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(!lines.is_empty(), "{}", text(&out));
+    let last = lines.last().cloned().unwrap_or_default();
+    assert_eq!(last["phase"], "Failed");
+    assert_eq!(last["exitCode"], 5);
+    assert_eq!(last["message"], "bad input");
+}
+
+#[test]
+fn an_unschedulable_driver_is_diagnosed_with_the_schedulers_reason() {
+    let ns = tenant("unsched", "alice");
+    let args = app(&ns, "succeed", &["--conf", "spark.kubernetes.driver.request.cores=100", "--timeout", "4s"]);
+    let out = kspark(Some(&alice()), &args);
+    assert_eq!(out.status.code(), Some(124), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("still Pending") && log.contains("Insufficient cpu"), "{log}");
+    let pod = names::<Pod>(&ns).pop().unwrap_or_default();
+    let events = text(&kspark_cmd(&alice(), &["events", &format!("{ns}:{pod}")]));
+    assert!(events.contains("FailedScheduling"), "{events}");
+}
+
+#[test]
+fn image_pull_errors_show_the_registrys_message() {
+    let ns = tenant("pull", "alice");
+    let out = kspark(
+        Some(&alice()),
+        &app(&ns, "image-pull-error:manifest for apache/spark:9.9 not found", &["--timeout", "3s"]),
+    );
+    assert_eq!(out.status.code(), Some(124), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("ImagePullBackOff") || log.contains("ErrImagePull"), "{log}");
+    assert!(log.contains("manifest for apache/spark:9.9 not found"), "{log}");
+}
+
+#[test]
+fn executors_blocked_by_a_full_quota_are_diagnosed() {
+    let ns = tenant("stall", "alice");
+    grant_preflight_reads(&ns, "alice");
+    quota(&ns, "two-pods", serde_json::json!({"pods": "2"}));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kspark"));
+    cmd.arg("submit")
+        .args(app(&ns, "run-forever", &["--num-executors", "1", "--timeout", "60s"]))
+        .env("KUBECONFIG", alice())
+        .env("HOME", std::env::temp_dir())
+        .env("KSPARK_EXECUTOR_GRACE_SECONDS", "2")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+    // The driver runs; something else takes the last pod of the quota, so
+    // the executor the driver wants can never be created.
+    eventually(30, "the driver to run", || names::<Pod>(&ns).len() == 1);
+    let other: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "squatter", "annotations": {"kspark.test/outcome": "run-forever"}},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+    }))
+    .unwrap_or_default();
+    block_on(Api::<Pod>::namespaced(admin(), &ns).create(&PostParams::default(), &other))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_secs(8));
+    let pod = driver_of(&ns).metadata.name.unwrap_or_default();
+    block_on(Api::<Pod>::namespaced(admin(), &ns).delete(&pod, &DeleteParams::default()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let log = text(&out);
+    assert!(
+        log.contains("only 0 of 1 executors exist")
+            && log.contains("quota is exhausted")
+            && log.contains("two-pods: pods 2/2"),
+        "{log}"
+    );
+}

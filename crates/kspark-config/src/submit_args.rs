@@ -55,6 +55,8 @@ pub struct KsparkOptions {
     pub no_wait: bool,
     pub quiet: bool,
     pub skip_preflight: bool,
+    /// Stop waiting when the driver is still Pending after this long.
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -117,6 +119,7 @@ fn lookup(name: &str) -> Option<Opt> {
         "--no-wait" => Switch(|a| a.kspark.no_wait = true),
         "--quiet" | "-q" => Switch(|a| a.kspark.quiet = true),
         "--skip-preflight" => Switch(|a| a.kspark.skip_preflight = true),
+        "--timeout" => Value(|a, v| a.kspark.timeout = Some(v)),
         _ => return None,
     })
 }
@@ -181,7 +184,8 @@ impl SubmitArgs {
 }
 
 /// kspark's own options and whether they take a value.
-const KSPARK_OPTIONS: [(&str, bool); 9] = [
+const KSPARK_OPTIONS: [(&str, bool); 10] = [
+    ("--timeout", true),
     ("--skip-preflight", false),
     ("--kubeconfig", true),
     ("--context", true),

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod connect;
 pub mod error;
 mod exec;
+pub mod executors;
 pub mod identity;
 pub mod jwt;
 pub mod preflight;

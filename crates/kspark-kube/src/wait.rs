@@ -35,6 +35,12 @@ impl DriverStatus {
             node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
             ..Default::default()
         };
+        if let Some(why) = unschedulable(pod) {
+            out.container = Some("unschedulable".into());
+            out.reason = Some("Unschedulable".into());
+            out.message = Some(why);
+            return out;
+        }
         let Some(state) = spark.and_then(|c| c.state) else {
             return out;
         };
@@ -60,6 +66,15 @@ impl DriverStatus {
     pub fn is_terminal(&self) -> bool {
         self.phase == "Succeeded" || self.phase == "Failed"
     }
+}
+
+/// The scheduler's reason when it cannot place the pod (insufficient
+/// cpu/memory, taints, selectors), from the PodScheduled condition.
+fn unschedulable(pod: &Pod) -> Option<String> {
+    let conditions = pod.status.as_ref()?.conditions.as_ref()?;
+    let scheduled = conditions.iter().find(|c| c.type_ == "PodScheduled")?;
+    (scheduled.status == "False" && scheduled.reason.as_deref() == Some("Unschedulable"))
+        .then(|| scheduled.message.clone().unwrap_or_default())
 }
 
 /// The Spark container's status: the last container of the pod (Spark
@@ -96,6 +111,9 @@ pub async fn wait_for_driver(
         let pod = match pods.get_opt(name).await {
             Ok(Some(pod)) => pod,
             Ok(None) => return Ok(Outcome::Deleted),
+            Err(kube::Error::Api(status)) if status.code == 401 => {
+                return Err(ClusterError::Unauthorized { action: format!("read driver pod {name}") });
+            }
             Err(e) => {
                 failures += 1;
                 if failures > MAX_FAILURES {

@@ -38,9 +38,12 @@ pub struct IdArgs {
     pub id: String,
     #[command(flatten)]
     pub target: Target,
-    /// Output format (status): text, json or yaml.
+    /// Output format: text, json or yaml (wait: json gives one object per state change).
     #[arg(short, long, default_value = "text")]
     pub output: String,
+    /// wait: give up when the driver is still Pending after this long (e.g. 10m).
+    #[arg(long)]
+    pub timeout: Option<String>,
 }
 
 #[derive(Args)]
@@ -244,7 +247,13 @@ pub async fn wait(args: IdArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let name = pods[0].metadata.name.clone().unwrap_or_default();
-    super::follow::follow(&conn, &ns, &name, false).await
+    let opts = super::follow::FollowOptions {
+        json: args.output == "json",
+        timeout: super::submit::parse_timeout(args.timeout.as_deref())?,
+        reconnect: Some(args.target.options()),
+        ..Default::default()
+    };
+    super::follow::follow(&conn, &ns, &name, opts).await
 }
 
 pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
@@ -292,4 +301,62 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
 async fn spark_container(api: &Api<Pod>, pod: &str) -> Option<String> {
     let pod = api.get(pod).await.ok()?;
     pod.spec?.containers.last().map(|c| c.name.clone())
+}
+
+/// `kspark events NS:NAME`: the Kubernetes events of the application's pods
+/// (scheduling, image pulls, kills), oldest first.
+pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
+    let conn = connect(&args.target).await?;
+    let (ns, pods) = drivers(&conn, &args.id).await?;
+    let driver = pods.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
+    let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
+    let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
+    let mut names: Vec<String> = api
+        .list(&ListParams::default().labels(&format!("spark-app-selector={app_id}")))
+        .await
+        .map(|l| l.items.into_iter().filter_map(|p| p.metadata.name).collect())
+        .unwrap_or_default();
+    names.extend(driver.metadata.name.clone());
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(conn.client.clone(), &ns);
+    let mut list = events
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| cluster_err(kspark_kube::ClusterError::from_kube(format!("list events in {ns}"), e)))?
+        .items;
+    list.retain(|e| e.involved_object.name.as_ref().is_some_and(|n| names.contains(n)));
+    let time = |e: &k8s_openapi::api::core::v1::Event| {
+        e.last_timestamp.as_ref().map(|t| t.0).or(e.event_time.as_ref().map(|t| t.0)).or(e
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0))
+    };
+    list.sort_by_key(|e| time(e));
+    if args.output == "json" || args.output == "yaml" {
+        let items: Vec<serde_json::Value> = list
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "time": time(e).map(|t| t.to_string()), "type": e.type_, "reason": e.reason,
+                    "object": e.involved_object.name, "message": e.message, "count": e.count,
+                })
+            })
+            .collect();
+        output::print_value(&serde_json::Value::Array(items), &args.output)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() {
+        eprintln!("no events for {ns}:{} (events expire after an hour)", driver.metadata.name.unwrap_or_default());
+    }
+    for e in &list {
+        println!(
+            "{}  {:<7} {:<18} {:<40} {}",
+            time(e).map(|t| t.strftime("%H:%M:%S").to_string()).unwrap_or_default(),
+            e.type_.clone().unwrap_or_default(),
+            e.reason.clone().unwrap_or_default(),
+            e.involved_object.name.clone().unwrap_or_default(),
+            e.message.clone().unwrap_or_default().trim()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -25,6 +25,8 @@ Options are spark-submit's (--master, --deploy-mode, --name, --class, --conf K=V
   --dry-run              print the objects instead of creating them (-o yaml|json)
   --no-wait              return once submitted (spark.kubernetes.submission.waitAppCompletion=false)
   --quiet                print only the outcome
+  --timeout DURATION     stop waiting when the driver is still Pending after this long (e.g. 10m)
+  -o json                one JSON object per driver state change on stdout
 
 Examples:
   kspark submit --master 'local[*]' examples/pi.py 10
@@ -79,7 +81,8 @@ async fn spark_submit_operation(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
             super::apps::kill(kill).await
         }
         (None, Some(id)) => {
-            super::apps::status(super::apps::IdArgs { id: id.clone(), target, output: "text".into() }).await
+            super::apps::status(super::apps::IdArgs { id: id.clone(), target, output: "text".into(), timeout: None })
+                .await
         }
         (None, None) => Ok(ExitCode::SUCCESS),
     }
@@ -129,7 +132,14 @@ async fn kubernetes(
         eprintln!("kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`");
         return Ok(ExitCode::SUCCESS);
     }
-    super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, quiet).await
+    let follow = super::follow::FollowOptions {
+        quiet,
+        json: args.kspark.output.as_deref() == Some("json"),
+        timeout: parse_timeout(args.kspark.timeout.as_deref())?,
+        wanted_executors: kspark_manifests::resources::initial_executors(&submission.conf).ok(),
+        reconnect: Some(connect_options(args, submission, env, api_url)),
+    };
+    super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await
 }
 
 /// The doctor's checks, before anything is created; a failure refuses.
@@ -179,17 +189,28 @@ pub(super) fn build(
     kspark_manifests::build_driver(&ctx).map_err(|e| hinted(e, None, 2))
 }
 
-pub(super) async fn connect(
+/// `--timeout 10m` (a bare number is seconds).
+pub(super) fn parse_timeout(text: Option<&str>) -> anyhow::Result<Option<std::time::Duration>> {
+    text.map(|t| kspark_config::time::parse_millis(t, "s").map(std::time::Duration::from_millis))
+        .transpose()
+        .map_err(|e| hinted(format!("--timeout: {e}"), None, 2))
+}
+
+fn connect_options(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv, api_url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::from_conf(&submission.conf, &env.cwd);
+    options.kubeconfig = args.kspark.kubeconfig.clone();
+    options.context = args.kspark.context.clone().or(options.context);
+    options.api_url = Some(api_url.to_string());
+    options
+}
+
+async fn connect(
     args: &SubmitArgs,
     submission: &Submission,
     env: &SubmitEnv,
     api_url: &str,
 ) -> anyhow::Result<Connection> {
-    let mut options = ConnectOptions::from_conf(&submission.conf, &env.cwd);
-    options.kubeconfig = args.kspark.kubeconfig.clone();
-    options.context = args.kspark.context.clone().or(options.context);
-    options.api_url = Some(api_url.to_string());
-    kspark_kube::connect(&options).await.map_err(|e| {
+    kspark_kube::connect(&connect_options(args, submission, env, api_url)).await.map_err(|e| {
         let hint = e.hint();
         hinted(e, hint, 1)
     })
