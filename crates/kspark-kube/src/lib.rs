@@ -10,6 +10,7 @@ mod exec;
 pub mod executors;
 pub mod identity;
 pub mod jwt;
+pub mod logs;
 pub mod preflight;
 pub mod submit;
 pub mod wait;

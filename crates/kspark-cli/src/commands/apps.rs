@@ -6,12 +6,11 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use clap::Args;
-use futures::{AsyncBufReadExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kspark_kube::Connection;
 use kspark_kube::apps::{self, AppSummary};
 use kube::Api;
-use kube::api::{ListParams, LogParams};
+use kube::api::ListParams;
 
 use super::auth::Target;
 use crate::failure::hinted;
@@ -283,16 +282,14 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| cluster_err(kspark_kube::ClusterError::from_kube(format!("list executors of {app_id}"), e)))?;
         targets.extend(executors.items.into_iter().filter_map(|p| p.metadata.name));
     }
+    let several = targets.len() > 1;
     for pod in targets {
         let container = spark_container(&api, &pod).await;
-        let params = LogParams { follow: args.follow, since_seconds, container, ..Default::default() };
-        let stream = api.log_stream(&pod, &params).await.map_err(|e| {
-            cluster_err(kspark_kube::ClusterError::from_kube(format!("read the logs of {ns}:{pod}"), e))
-        })?;
-        let mut lines = stream.lines();
-        while let Some(line) = lines.try_next().await? {
-            println!("{line}");
+        let request = kspark_kube::logs::LogRequest { pod: pod.clone(), container, follow: args.follow, since_seconds };
+        if several {
+            println!("==> {ns}:{pod} <==");
         }
+        kspark_kube::logs::stream(&api, &request, |line| println!("{line}")).await.map_err(cluster_err)?;
     }
     Ok(ExitCode::SUCCESS)
 }
