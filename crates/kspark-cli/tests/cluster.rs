@@ -670,3 +670,35 @@ fn executors_blocked_by_a_full_quota_are_diagnosed() {
         "{log}"
     );
 }
+
+/// A plugin whose every run hands out a token valid for `secs` from now.
+fn renewing_exec_plugin(dir: &Path, token: &str, secs: u32) -> (PathBuf, PathBuf) {
+    let calls = dir.join("calls");
+    let script = dir.join("plugin.sh");
+    let body = format!(
+        "#!/bin/sh\necho run >> {calls}\nexp=$(date -u -d \"+{secs} seconds\" +%Y-%m-%dT%H:%M:%SZ)\ncat <<EOF\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"$exp\"}}}}\nEOF\n",
+        calls = calls.display()
+    );
+    std::fs::write(&script, body).unwrap_or_else(|e| panic!("{e}"));
+    let chmod = Command::new("chmod").arg("+x").arg(&script).status();
+    assert!(chmod.is_ok_and(|s| s.success()));
+    (script, calls)
+}
+
+#[test]
+fn long_waits_renew_expiring_exec_credentials() {
+    let ns = tenant("renew", "alice");
+    let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // 62 s: accepted at submission (more than a minute left), renewed
+    // within the first seconds of waiting (less than a minute left).
+    let (script, calls) = renewing_exec_plugin(dir.path(), token, 62);
+    let plugin = ExecPlugin { command: script, ..Default::default() };
+    let kubeconfig = cluster().write_exec_kubeconfig(&unique("renew"), &plugin).unwrap_or_else(|e| panic!("{e}"));
+    let args = app(&ns, "succeed", &["--conf", "spark.kubernetes.driver.annotation.kspark.test/run-millis=6000"]);
+    let out = kspark(Some(&kubeconfig), &args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("renewing the credentials"), "{}", text(&out));
+    let runs = std::fs::read_to_string(&calls).unwrap_or_default().lines().count();
+    assert!(runs >= 2, "the plugin ran {runs} times; it should have been run again to renew");
+}

@@ -123,7 +123,7 @@ pub async fn follow(
     let result = loop {
         match watch(&conn, namespace, pod, &view).await {
             Err(FollowEnd::Unauthorized) if opts.reconnect.is_some() => {
-                view.line("kspark: credentials expired while waiting; renewing them");
+                view.line("kspark: renewing the credentials (they expire or were refused)");
                 let options = opts.reconnect.clone().unwrap_or_default();
                 conn = kspark_kube::connect(&options).await.map_err(|e| {
                     let hint = e.hint();
@@ -200,6 +200,9 @@ async fn watch(conn: &Connection, namespace: &str, pod: &str, view: &View) -> Re
                 last = Some(status);
             }
             _ = tick.tick() => {
+                if view.opts.reconnect.is_some() && expiring(conn) {
+                    return Err(FollowEnd::Unauthorized);
+                }
                 if app_id.is_none() { app_id = driver_app_id(&pods, pod).await; }
                 if let Some(app) = &app_id { executors = executors::count(&conn.client, namespace, app).await.ok(); }
                 view.live(last.as_ref(), executors);
@@ -215,6 +218,12 @@ async fn watch(conn: &Connection, namespace: &str, pod: &str, view: &View) -> Re
             _ = tokio::signal::ctrl_c() => return Err(FollowEnd::Interrupted),
         }
     }
+}
+
+/// Credentials with less than a minute left are renewed before the API
+/// server starts refusing them (client-go renews exec credentials the same way).
+fn expiring(conn: &Connection) -> bool {
+    conn.expires_at.is_some_and(|t| t.duration_since(jiff::Timestamp::now()) < jiff::SignedDuration::from_secs(60))
 }
 
 async fn driver_app_id(pods: &kube::Api<Pod>, pod: &str) -> Option<String> {
