@@ -17,8 +17,9 @@ use tokio::sync::mpsc;
 use crate::failure::hinted;
 use crate::output;
 
-/// How often executors are counted and the live line refreshed.
-const TICK: Duration = Duration::from_secs(1);
+/// How often executors are counted and the live line refreshed, unless
+/// `spark.kubernetes.report.interval` says otherwise.
+const DEFAULT_TICK: Duration = Duration::from_secs(1);
 /// How long executors may be missing before kspark says why
 /// (`KSPARK_EXECUTOR_GRACE_SECONDS` changes it).
 fn executor_grace() -> Duration {
@@ -36,6 +37,8 @@ pub struct FollowOptions {
     pub wanted_executors: Option<i64>,
     /// How to reconnect when credentials expire during a long wait.
     pub reconnect: Option<ConnectOptions>,
+    /// `spark.kubernetes.report.interval`.
+    pub report_interval: Option<Duration>,
 }
 
 /// What the follower prints to.
@@ -178,7 +181,8 @@ async fn watch(conn: &Connection, namespace: &str, pod: &str, view: &View) -> Re
         let _ = tx.send(s.clone());
     });
     tokio::pin!(waiting);
-    let mut tick = tokio::time::interval(TICK);
+    let mut tick =
+        tokio::time::interval(view.opts.report_interval.unwrap_or(DEFAULT_TICK).max(Duration::from_millis(100)));
     let mut last: Option<DriverStatus> = None;
     let mut executors: Option<ExecutorCounts> = None;
     let mut app_id: Option<String> = None;

@@ -138,6 +138,11 @@ async fn kubernetes(
         timeout: parse_timeout(args.kspark.timeout.as_deref())?,
         wanted_executors: kspark_manifests::resources::initial_executors(&submission.conf).ok(),
         reconnect: Some(connect_options(args, submission, env, api_url)),
+        report_interval: submission
+            .conf
+            .millis("spark.kubernetes.report.interval", "ms")
+            .map_err(|e| hinted(e, None, 2))?
+            .map(std::time::Duration::from_millis),
     };
     super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await
 }
