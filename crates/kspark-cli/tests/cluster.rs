@@ -702,3 +702,31 @@ fn long_waits_renew_expiring_exec_credentials() {
     let runs = std::fs::read_to_string(&calls).unwrap_or_default().lines().count();
     assert!(runs >= 2, "the plugin ran {runs} times; it should have been run again to renew");
 }
+
+#[test]
+fn ctrl_c_stops_waiting_and_leaves_the_application_running() {
+    let ns = tenant("ctrlc", "alice");
+    let child = Command::new(env!("CARGO_BIN_EXE_kspark"))
+        .arg("submit")
+        .args(app(&ns, "run-forever", &[]))
+        .env("KUBECONFIG", alice())
+        .env("HOME", std::env::temp_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    eventually(30, "the driver to run", || {
+        let api: Api<Pod> = Api::namespaced(admin(), &ns);
+        block_on(api.list(&ListParams::default()))
+            .map(|l| l.items.iter().any(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")))
+            .unwrap_or(false)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    assert!(sent.is_ok_and(|s| s.success()));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("keeps running") && log.contains("kspark kill") && log.contains("kspark wait"), "{log}");
+    assert_eq!(names::<Pod>(&ns).len(), 1, "the driver must survive Ctrl-C");
+}

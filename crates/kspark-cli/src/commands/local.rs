@@ -18,12 +18,30 @@ pub fn run(raw: &[String], submission: &Submission, env: &SubmitEnv) -> anyhow::
         eprintln!("kspark: note: running locally; Kubernetes settings are ignored: {}", ignored.join(", "));
     }
     let spark_submit = find_spark_submit(env)?;
+    let args = without_kspark_options(raw);
+    if dry_run_before_primary(raw) {
+        println!("{} {}", spark_submit.display(), args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+        return Ok(ExitCode::SUCCESS);
+    }
     eprintln!("kspark: running on a local Spark with {}", spark_submit.display());
     let status = Command::new(&spark_submit)
-        .args(without_kspark_options(raw))
+        .args(&args)
         .status()
         .with_context(|| format!("cannot run {}", spark_submit.display()))?;
     Ok(ExitCode::from(status.code().map_or(1, |c| c.clamp(0, 255) as u8)))
+}
+
+/// `--dry-run` among kspark's options (after the primary resource it is the app's).
+fn dry_run_before_primary(raw: &[String]) -> bool {
+    kspark_config::SubmitArgs::parse(raw.iter().cloned()).is_ok_and(|a| a.kspark.dry_run)
+}
+
+fn shell_quote(arg: &str) -> String {
+    if arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }
 
 fn find_spark_submit(env: &SubmitEnv) -> anyhow::Result<PathBuf> {
