@@ -309,11 +309,21 @@ fn tokens_from_settings_and_token_files_with_crlf_work() {
     }
 }
 
+/// A kubeconfig exec plugin printing `token` with an expiry: a fixed one,
+/// or (with `renew_secs`) `renew_secs` from each run, as real plugins renew.
 fn exec_plugin(dir: &Path, token: &str, expires: jiff::Timestamp) -> (PathBuf, PathBuf) {
+    write_plugin(dir, token, &expires.to_string())
+}
+
+fn renewing_exec_plugin(dir: &Path, token: &str, renew_secs: u32) -> (PathBuf, PathBuf) {
+    write_plugin(dir, token, &format!("$(date -u -d \"+{renew_secs} seconds\" +%Y-%m-%dT%H:%M:%SZ)"))
+}
+
+fn write_plugin(dir: &Path, token: &str, expiry: &str) -> (PathBuf, PathBuf) {
     let calls = dir.join("calls");
     let script = dir.join("plugin.sh");
     let body = format!(
-        "#!/bin/sh\necho run >> {calls}\ncat <<EOF\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"{expires}\"}}}}\nEOF\n",
+        "#!/bin/sh\necho run >> {calls}\ncat <<EOF\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"{expiry}\"}}}}\nEOF\n",
         calls = calls.display()
     );
     std::fs::write(&script, body).unwrap_or_else(|e| panic!("{e}"));
@@ -669,20 +679,6 @@ fn executors_blocked_by_a_full_quota_are_diagnosed() {
             && log.contains("two-pods: pods 2/2"),
         "{log}"
     );
-}
-
-/// A plugin whose every run hands out a token valid for `secs` from now.
-fn renewing_exec_plugin(dir: &Path, token: &str, secs: u32) -> (PathBuf, PathBuf) {
-    let calls = dir.join("calls");
-    let script = dir.join("plugin.sh");
-    let body = format!(
-        "#!/bin/sh\necho run >> {calls}\nexp=$(date -u -d \"+{secs} seconds\" +%Y-%m-%dT%H:%M:%SZ)\ncat <<EOF\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"$exp\"}}}}\nEOF\n",
-        calls = calls.display()
-    );
-    std::fs::write(&script, body).unwrap_or_else(|e| panic!("{e}"));
-    let chmod = Command::new("chmod").arg("+x").arg(&script).status();
-    assert!(chmod.is_ok_and(|s| s.success()));
-    (script, calls)
 }
 
 #[test]

@@ -67,6 +67,19 @@ pub enum AuthMethod {
     Other(String),
 }
 
+impl std::fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthMethod::None => write!(f, "no credentials (anonymous)"),
+            AuthMethod::Token { source } => write!(f, "bearer token from {source}"),
+            AuthMethod::ClientCertificate { source } => write!(f, "client certificate ({source})"),
+            AuthMethod::ExecPlugin { command } => write!(f, "exec plugin {command}"),
+            AuthMethod::InCluster => write!(f, "in-cluster service account"),
+            AuthMethod::Other(text) => write!(f, "{text}"),
+        }
+    }
+}
+
 /// A ready client and what kspark learned while building it.
 #[derive(Clone)]
 pub struct Connection {

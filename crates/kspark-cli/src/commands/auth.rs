@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use kspark_kube::ConnectOptions;
 use kspark_kube::connect::human;
-use kspark_kube::{AuthMethod, ConnectOptions};
 use secrecy::ExposeSecret;
 
 use crate::failure::hinted;
@@ -75,7 +75,7 @@ async fn token(target: &Target) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => Err(hinted(
-            format!("the current credentials carry no bearer token ({})", method_text(&conn.method)),
+            format!("the current credentials carry no bearer token ({})", conn.method),
             Some("client certificates cannot be printed as a token; use the kubeconfig directly".into()),
             1,
         )),
@@ -102,7 +102,7 @@ async fn show(target: &Target, output: &str) -> anyhow::Result<ExitCode> {
     if output == "json" {
         let json = serde_json::json!({
             "server": conn.api_url,
-            "method": method_text(&conn.method),
+            "method": conn.method.to_string(),
             "user": user,
             "groups": groups,
             "expiresAt": expires.as_ref().map(|(t, _)| t),
@@ -111,7 +111,7 @@ async fn show(target: &Target, output: &str) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         println!("server:   {}", conn.api_url);
-        println!("method:   {}", method_text(&conn.method));
+        println!("method:   {}", conn.method);
         println!("user:     {user}");
         if !groups.is_empty() {
             println!("groups:   {}", groups.join(", "));
@@ -130,15 +130,4 @@ async fn show(target: &Target, output: &str) -> anyhow::Result<ExitCode> {
         return Err(hinted(e, hint, 1));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn method_text(method: &AuthMethod) -> String {
-    match method {
-        AuthMethod::None => "none (anonymous)".into(),
-        AuthMethod::Token { source } => format!("bearer token from {source}"),
-        AuthMethod::ClientCertificate { source } => format!("client certificate ({source})"),
-        AuthMethod::ExecPlugin { command } => format!("exec plugin {command}"),
-        AuthMethod::InCluster => "in-cluster service account".into(),
-        AuthMethod::Other(text) => text.clone(),
-    }
 }

@@ -3,21 +3,14 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::Check;
-use crate::connect::{AuthMethod, Connection, human};
+use crate::connect::{Connection, human};
 
 const NAME: &str = "credentials";
 const SOON: SignedDuration = SignedDuration::from_mins(10);
 
 pub fn check(conn: &Connection) -> Check {
     let who = conn.identity_hint.clone().map(|s| format!(" as {s}")).unwrap_or_default();
-    let how = match &conn.method {
-        AuthMethod::None => "no credentials (anonymous)".to_string(),
-        AuthMethod::Token { source } => format!("bearer token from {source}{who}"),
-        AuthMethod::ClientCertificate { source } => format!("client certificate {source}"),
-        AuthMethod::ExecPlugin { command } => format!("exec plugin {command}{who}"),
-        AuthMethod::InCluster => "in-cluster service account".to_string(),
-        AuthMethod::Other(text) => text.clone(),
-    };
+    let how = format!("{}{who}", conn.method);
     let Some(expires) = conn.expires_at else {
         return Check::ok(NAME, format!("{how}; no expiry known"));
     };
