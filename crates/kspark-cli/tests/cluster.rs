@@ -726,3 +726,183 @@ fn ctrl_c_stops_waiting_and_leaves_the_application_running() {
     assert!(log.contains("keeps running") && log.contains("kspark kill") && log.contains("kspark wait"), "{log}");
     assert_eq!(names::<Pod>(&ns).len(), 1, "the driver must survive Ctrl-C");
 }
+
+fn tenant_create(ns: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["tenant", "create", ns];
+    args.extend_from_slice(extra);
+    kspark_cmd(&cluster().kubeconfig(TestUser::Admin), &args)
+}
+
+/// Whether `user` may `verb` `resource` in `ns` (a SelfSubjectAccessReview as that user).
+fn can(user: TestUser, verb: &str, resource: &str, subresource: &str, ns: &str) -> bool {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    let client = block_on(cluster().client(user)).unwrap_or_else(|e| panic!("{e}"));
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                namespace: Some(ns.into()),
+                verb: Some(verb.into()),
+                resource: Some(resource.into()),
+                subresource: (!subresource.is_empty()).then(|| subresource.to_string()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let api: Api<SelfSubjectAccessReview> = Api::all(client);
+    block_on(api.create(&PostParams::default(), &review)).ok().and_then(|r| r.status).is_some_and(|s| s.allowed)
+}
+
+fn resource_versions(ns: &str) -> Vec<String> {
+    let client = admin();
+    block_on(async {
+        let roles = Api::<Role>::namespaced(client.clone(), ns).list(&ListParams::default()).await?;
+        let bindings = Api::<RoleBinding>::namespaced(client, ns).list(&ListParams::default()).await?;
+        Ok::<_, kube::Error>(
+            roles
+                .items
+                .iter()
+                .map(|r| r.metadata.resource_version.clone())
+                .chain(bindings.items.iter().map(|b| b.metadata.resource_version.clone()))
+                .flatten()
+                .collect(),
+        )
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn tenant_create_is_idempotent_and_show_reports_drift() {
+    let ns = unique("tenant-idem");
+    let out = tenant_create(&ns, &["--user", "alice", "--quota", "pods=10,requests.memory=32Gi"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let admin_kc = cluster().kubeconfig(TestUser::Admin);
+    let show = kspark_cmd(&admin_kc, &["tenant", "show", &ns]);
+    assert!(show.status.success(), "{}", text(&show));
+    assert_eq!(text(&show).lines().filter(|l| l.starts_with("ok ")).count(), 8, "{}", text(&show));
+    let before = resource_versions(&ns);
+    let again = tenant_create(&ns, &["--user", "alice", "--quota", "pods=10,requests.memory=32Gi"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(resource_versions(&ns), before, "a second create must change nothing");
+    // Someone widens the submitter Role by hand: show says so and fails.
+    let api: Api<Role> = Api::namespaced(admin(), &ns);
+    let mut role = block_on(api.get("kspark-spark-submitter")).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(rules) = role.rules.as_mut() {
+        rules[0].verbs.push("update".into());
+    }
+    block_on(api.replace("kspark-spark-submitter", &PostParams::default(), &role)).unwrap_or_else(|e| panic!("{e}"));
+    let drift = kspark_cmd(&admin_kc, &["tenant", "show", &ns]);
+    assert_eq!(drift.status.code(), Some(1), "{}", text(&drift));
+    assert!(text(&drift).contains("differs  Role kspark-spark-submitter: rules[0].verbs"), "{}", text(&drift));
+    let json = kspark_cmd(&admin_kc, &["tenant", "show", &ns, "-o", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert!(report["objects"].as_array().into_iter().flatten().any(|o| o["state"] == "differs"), "{report}");
+    assert!(tenant_create(&ns, &["--user", "alice", "--quota", "pods=10,requests.memory=32Gi"]).status.success());
+    assert!(kspark_cmd(&admin_kc, &["tenant", "show", &ns]).status.success(), "create repairs the drift");
+}
+
+#[test]
+fn a_tenant_user_can_submit_list_and_kill_but_not_read_secrets_or_leave_the_namespace() {
+    let ns = unique("tenant-priv");
+    let other = unique("tenant-other");
+    assert!(tenant_create(&ns, &["--user", "alice", "--group", "spark-users"]).status.success());
+    assert!(tenant_create(&other, &["--user", "bob"]).status.success());
+    // The preflight is all ok for a kspark tenant, and the submission succeeds.
+    let out = doctor(&alice(), &app(&ns, "succeed", &[]));
+    assert!(out.status.success() && !text(&out).contains("warn") && !text(&out).contains("FAIL"), "{}", text(&out));
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &[]));
+    assert!(out.status.success(), "{}", text(&out));
+    // Carol is bound through her group.
+    let out = kspark(Some(&cluster().kubeconfig(TestUser::Carol)), &app(&ns, "succeed", &[]));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = kspark(Some(&alice()), &app(&ns, "run-forever", &["--no-wait"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&kspark_cmd(&alice(), &["list", "-n", &ns])).contains("Running"));
+    assert!(kspark_cmd(&alice(), &["status", &format!("{ns}:itest*")]).status.success());
+    assert!(kspark_cmd(&alice(), &["kill", "--yes", &format!("{ns}:itest*")]).status.success());
+    assert!(can(TestUser::Alice, "get", "pods", "log", &ns), "logs");
+    assert!(can(TestUser::Alice, "list", "events", "", &ns), "events");
+    for verb in ["get", "list", "watch"] {
+        assert!(!can(TestUser::Alice, verb, "secrets", "", &ns), "{verb} secrets must be denied");
+    }
+    assert!(!can(TestUser::Alice, "create", "pods", "", &other), "other namespaces are off limits");
+    assert!(!can(TestUser::Alice, "create", "rolebindings", "", &ns), "no RBAC changes");
+    let out = kspark(Some(&alice()), &app(&other, "succeed", &[]));
+    assert!(!out.status.success() && text(&out).contains("submitter permissions"), "{}", text(&out));
+}
+
+#[test]
+fn the_driver_account_has_exactly_the_driver_role() {
+    use k8s_openapi::api::authorization::v1::{ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec};
+    let ns = unique("tenant-driver");
+    assert!(tenant_create(&ns, &["--user", "alice"]).status.success());
+    let allowed = |verb: &str, resource: &str| {
+        let review = SubjectAccessReview {
+            spec: SubjectAccessReviewSpec {
+                user: Some(format!("system:serviceaccount:{ns}:spark")),
+                resource_attributes: Some(ResourceAttributes {
+                    namespace: Some(ns.clone()),
+                    verb: Some(verb.into()),
+                    resource: Some(resource.into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let api: Api<SubjectAccessReview> = Api::all(admin());
+        block_on(api.create(&PostParams::default(), &review)).ok().and_then(|r| r.status).is_some_and(|s| s.allowed)
+    };
+    for (verb, resource) in [
+        ("create", "pods"),
+        ("watch", "pods"),
+        ("deletecollection", "pods"),
+        ("create", "configmaps"),
+        ("create", "persistentvolumeclaims"),
+    ] {
+        assert!(allowed(verb, resource), "the driver needs {verb} {resource}");
+    }
+    for (verb, resource) in [("get", "secrets"), ("create", "services"), ("create", "roles"), ("delete", "namespaces")]
+    {
+        assert!(!allowed(verb, resource), "the driver must not {verb} {resource}");
+    }
+}
+
+#[test]
+fn tenant_quota_is_enforced_and_dry_run_and_delete_behave() {
+    let ns = unique("tenant-quota");
+    let dry = tenant_create(&ns, &["--user", "alice", "--quota", "pods=1", "--dry-run", "-o", "yaml"]);
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(text(&dry).contains("kind: ResourceQuota") && text(&dry).contains("kind: LimitRange"), "{}", text(&dry));
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(admin());
+    assert!(block_on(namespaces.get_opt(&ns)).ok().flatten().is_none(), "--dry-run must create nothing");
+    for bad in ["foo=1", "pods=abc"] {
+        let out = tenant_create(&ns, &["--user", "alice", "--quota", bad]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains("--quota"), "{}", text(&out));
+    }
+    assert!(block_on(namespaces.get_opt(&ns)).ok().flatten().is_none(), "a bad flag must create nothing");
+    assert!(tenant_create(&ns, &["--user", "alice", "--quota", "pods=1"]).status.success());
+    let api: Api<ResourceQuota> = Api::namespaced(admin(), &ns);
+    eventually(30, "the quota controller", || {
+        block_on(api.get("kspark-quota")).ok().and_then(|q| q.status).and_then(|s| s.hard).is_some()
+    });
+    let out = kspark(Some(&alice()), &app(&ns, "run-forever", &["--no-wait"]));
+    assert!(
+        !out.status.success() && text(&out).contains("quota kspark-quota"),
+        "the preflight sees the quota: {}",
+        text(&out)
+    );
+    let out = kspark(Some(&alice()), &app(&ns, "run-forever", &["--no-wait", "--skip-preflight"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = kspark(Some(&alice()), &app(&ns, "run-forever", &["--no-wait", "--skip-preflight"]));
+    assert!(text(&out).contains("exceeded quota"), "the second driver is over the quota: {}", text(&out));
+    let out = kspark_cmd(&cluster().kubeconfig(TestUser::Admin), &["tenant", "delete", &ns, "--yes"]);
+    assert!(out.status.success(), "{}", text(&out));
+    eventually(60, "the namespace to go", || {
+        block_on(namespaces.get_opt(&ns)).ok().flatten().is_none_or(|n| n.metadata.deletion_timestamp.is_some())
+    });
+}
