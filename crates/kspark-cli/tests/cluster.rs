@@ -906,3 +906,72 @@ fn tenant_quota_is_enforced_and_dry_run_and_delete_behave() {
         block_on(namespaces.get_opt(&ns)).ok().flatten().is_none_or(|n| n.metadata.deletion_timestamp.is_some())
     });
 }
+
+#[test]
+fn auth_shows_who_you_are_and_prints_the_token() {
+    let out = kspark_cmd(&alice(), &["auth"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = text(&out);
+    assert!(shown.contains("user:     alice") && shown.contains("spark-users"), "{shown}");
+    let json = kspark_cmd(&alice(), &["auth", "-o", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(value["user"], "alice", "{value}");
+    let token = kspark_cmd(&alice(), &["auth", "token"]);
+    assert_eq!(String::from_utf8_lossy(&token.stdout).trim(), cluster().token(TestUser::Alice).unwrap_or_default());
+    // Through an exec plugin: its token, and its expiry in the report.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let alice_token = cluster().token(TestUser::Alice).unwrap_or_default();
+    let (script, _) =
+        exec_plugin(dir.path(), alice_token, jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1));
+    let kubeconfig = cluster()
+        .write_exec_kubeconfig(&unique("auth-exec"), &ExecPlugin { command: script, ..Default::default() })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = kspark_cmd(&kubeconfig, &["auth"]);
+    assert!(
+        out.status.success() && text(&out).contains("exec plugin") && text(&out).contains("(in 59m)"),
+        "{}",
+        text(&out)
+    );
+    let token = kspark_cmd(&kubeconfig, &["auth", "token"]);
+    assert_eq!(String::from_utf8_lossy(&token.stdout).trim(), alice_token);
+    // A client certificate has no token to print.
+    let out = kspark_cmd(&cluster().kubeconfig(TestUser::Carol), &["auth", "token"]);
+    assert!(!out.status.success() && text(&out).contains("no bearer token"), "{}", text(&out));
+}
+
+#[test]
+fn doctor_fails_bad_images_virtual_nodes_and_limit_ranges() {
+    let ns = unique("doc-place");
+    assert!(tenant_create(&ns, &["--user", "alice"]).status.success());
+    let check = |extra: &[&str], name: &str| -> String {
+        let out = doctor(&alice(), &app(&ns, "succeed", extra));
+        let checks: serde_json::Value = serde_json::from_slice(
+            &doctor(&alice(), &[vec!["-o".into(), "json".into()], app(&ns, "succeed", extra)].concat()).stdout,
+        )
+        .unwrap_or_default();
+        let verdict = checks.as_array().into_iter().flatten().find(|c| c["name"] == name).map(|c| c["verdict"].clone());
+        format!("{} {}", verdict.unwrap_or_default(), text(&out))
+    };
+    assert!(check(&[], "image").starts_with("\"ok\""));
+    assert!(check(&[], "placement").starts_with("\"ok\""));
+    assert!(check(&[], "limit ranges").starts_with("\"ok\""));
+    let bad_image = check(&["--conf", "spark.kubernetes.driver.container.image=Apache/Spark:4.0.5"], "image");
+    assert!(bad_image.starts_with("\"fail\"") && bad_image.contains("not a valid image reference"), "{bad_image}");
+    let template = format!(
+        "spark.kubernetes.driver.podTemplateFile={}/tests/fixtures/virtual-node-template.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let virtual_node = check(&["--conf", &template], "placement");
+    assert!(virtual_node.starts_with("\"fail\"") && virtual_node.contains("virtual nodes"), "{virtual_node}");
+    let range: k8s_openapi::api::core::v1::LimitRange = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "small"},
+        "spec": {"limits": [{"type": "Container", "max": {"memory": "1Gi"}}]}
+    }))
+    .unwrap_or_default();
+    block_on(
+        Api::<k8s_openapi::api::core::v1::LimitRange>::namespaced(admin(), &ns).create(&PostParams::default(), &range),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let limited = check(&[], "limit ranges");
+    assert!(limited.starts_with("\"fail\"") && limited.contains("above the LimitRange maximum 1Gi"), "{limited}");
+}
