@@ -531,12 +531,16 @@ fn kspark_cmd(kubeconfig: &Path, args: &[&str]) -> Output {
 /// An executor pod as Spark's driver would create it, owned by the driver
 /// (the fake node plays it).
 fn fake_executor(ns: &str, driver: &Pod, n: u32, outcome: &str) {
+    fake_executor_printing(ns, driver, n, outcome, &format!("executor {n} says hi"));
+}
+
+fn fake_executor_printing(ns: &str, driver: &Pod, n: u32, outcome: &str, log: &str) {
     let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
     let owner = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "controller": true,
         "name": driver.metadata.name, "uid": driver.metadata.uid});
     let pod: Pod = serde_json::from_value(serde_json::json!({
         "metadata": {"name": format!("exec-{n}"), "labels": {"spark-app-selector": app_id, "spark-role": "executor", "spark-exec-id": n.to_string()},
-                     "annotations": {"kspark.test/outcome": outcome}, "ownerReferences": [owner]},
+                     "annotations": {"kspark.test/outcome": outcome, "kspark.test/log": log}, "ownerReferences": [owner]},
         "spec": {"containers": [{"name": "spark-kubernetes-executor", "image": "apache/spark:4.0.5"}]}
     }))
     .unwrap_or_default();
@@ -974,4 +978,60 @@ fn doctor_fails_bad_images_virtual_nodes_and_limit_ranges() {
     .unwrap_or_else(|e| panic!("{e}"));
     let limited = check(&[], "limit ranges");
     assert!(limited.starts_with("\"fail\"") && limited.contains("above the LimitRange maximum 1Gi"), "{limited}");
+}
+
+#[test]
+fn logs_print_and_follow_driver_and_executor_output() {
+    let ns = tenant("logs", "alice");
+    let printing = ["--conf", "spark.kubernetes.driver.annotation.kspark.test/log=Pi is roughly 3.14\\nbye"];
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &printing));
+    assert!(out.status.success(), "{}", text(&out));
+    let pod = names::<Pod>(&ns).pop().unwrap_or_default();
+    let logs = kspark_cmd(&alice(), &["logs", &format!("{ns}:{pod}")]);
+    assert!(logs.status.success(), "{}", text(&logs));
+    let printed = String::from_utf8_lossy(&logs.stdout).to_string();
+    assert!(printed.starts_with("Pi is roughly 3.14\nbye\n") && printed.contains("exited 0"), "{printed}");
+
+    // Following a running driver streams until it ends, then returns.
+    let ticking = [
+        "--no-wait",
+        "--conf",
+        "spark.kubernetes.driver.annotation.kspark.test/log-interval-millis=200",
+        "--conf",
+        "spark.kubernetes.driver.annotation.kspark.test/run-millis=2500",
+        "--name",
+        "ticker",
+    ];
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &ticking));
+    assert!(out.status.success(), "{}", text(&out));
+    let started = Instant::now();
+    let follow = kspark_cmd(&alice(), &["logs", "-f", &format!("{ns}:ticker*")]);
+    let followed = String::from_utf8_lossy(&follow.stdout).to_string();
+    assert!(follow.status.success(), "{}", text(&follow));
+    assert!(followed.contains("tick 1") && followed.contains("tick 5") && followed.contains("exited 0"), "{followed}");
+    assert!(started.elapsed() < Duration::from_secs(20), "follow must end with the container");
+
+    // Executors: one by ID, or all after the driver.
+    let driver = driver_of(&ns);
+    fake_executor(&ns, &driver, 1, "run-forever");
+    fake_executor(&ns, &driver, 2, "run-forever");
+    eventually(30, "the executors to run", || {
+        let out = kspark_cmd(
+            &alice(),
+            &["logs", &format!("{ns}:{}", driver.metadata.name.clone().unwrap_or_default()), "--executor", "2"],
+        );
+        String::from_utf8_lossy(&out.stdout).contains("executor 2 says hi")
+    });
+    let all = kspark_cmd(
+        &alice(),
+        &[
+            "logs",
+            &format!("{ns}:{}", driver.metadata.name.clone().unwrap_or_default()),
+            "--all-executors",
+            "--since",
+            "1h",
+        ],
+    );
+    let all = String::from_utf8_lossy(&all.stdout).to_string();
+    assert!(all.contains("executor 1 says hi") && all.contains("executor 2 says hi") && all.contains("==> "), "{all}");
 }

@@ -5,6 +5,8 @@
 //! | [`OUTCOME`] `kspark.test/outcome` | `succeed`, `fail:<exit code>[:<termination message>]`, `oom`, `image-pull-error:<message>`, `pending`, `run-forever` | `succeed` |
 //! | [`RUN_MILLIS`] `kspark.test/run-millis` | milliseconds the containers stay Running before they terminate | `1500` |
 //! | [`START_MILLIS`] `kspark.test/start-millis` | milliseconds between binding and the first status (ContainerCreating time) | `0` |
+//! | [`LOG`] `kspark.test/log` | what the containers print (`pods/log`), lines separated by `\n` | `<pod> <container> started` |
+//! | [`LOG_INTERVAL_MILLIS`] `kspark.test/log-interval-millis` | while running, also print `tick N` every that many ms | none |
 //!
 //! Outcomes, all containers of the pod alike (restartPolicy is ignored: a
 //! terminated container is never restarted):
@@ -29,6 +31,13 @@ pub const OUTCOME: &str = "kspark.test/outcome";
 pub const RUN_MILLIS: &str = "kspark.test/run-millis";
 /// How long (ms) after binding the fake node first reports the pod.
 pub const START_MILLIS: &str = "kspark.test/start-millis";
+
+/// What the containers print (kubelet log endpoint); `\n` separates lines.
+/// Default: `<pod> <container> started`, and `<pod> <container> exited <code>`
+/// once terminated.
+pub const LOG: &str = "kspark.test/log";
+/// When set, running containers also print `tick N` every that many ms.
+pub const LOG_INTERVAL_MILLIS: &str = "kspark.test/log-interval-millis";
 
 /// Default of [`RUN_MILLIS`].
 pub const DEFAULT_RUN_MILLIS: u64 = 1500;

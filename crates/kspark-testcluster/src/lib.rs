@@ -41,8 +41,10 @@
 //! conditions (PodReadyToStartContainers, Initialized, Ready,
 //! ContainersReady, PodScheduled) and a containerStatus per container.
 //! Terminated containers carry exitCode, reason, message, startedAt and
-//! finishedAt. Pods being deleted are deleted with grace period 0. Nothing
-//! serves `pods/log` or `exec` (the node's kubelet port has no listener).
+//! finishedAt. Pods being deleted are deleted with grace period 0. The node
+//! serves container logs like a kubelet (`pods/log`, with follow, timestamps,
+//! sinceTime/sinceSeconds, tailLines; text scripted by `kspark.test/log`);
+//! nothing serves `exec`.
 //!
 //! # Cleanup
 //! Every process is started with `PR_SET_PDEATHSIG=SIGKILL` from a

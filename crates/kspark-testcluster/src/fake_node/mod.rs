@@ -6,6 +6,7 @@
 //! working whatever the tests do with theirs (sync tests, `#[tokio::test]`
 //! runtimes that come and go).
 
+mod kubelet_logs;
 mod log;
 mod node;
 mod pods;
@@ -89,7 +90,7 @@ fn thread_main(config: FakeNodeConfig, ready: mpsc::Sender<Result<()>>, mut shut
         }
     };
     runtime.block_on(async move {
-        let (client, log) = match prepare(&config).await {
+        let (client, log, logs_server) = match prepare(&config).await {
             Ok(ok) => ok,
             Err(e) => {
                 let _ = ready.send(Err(e));
@@ -102,17 +103,19 @@ fn thread_main(config: FakeNodeConfig, ready: mpsc::Sender<Result<()>>, mut shut
         tokio::select! {
             () = heartbeat(client.clone(), log.clone()) => {}
             () = pods::run(client, FAKE_NODE_NAME.to_string(), log.clone()) => {}
+            () = logs_server => {}
             _ = shutdown.wait_for(|stop| *stop) => log.line("stopping"),
         }
     });
 }
 
-async fn prepare(config: &FakeNodeConfig) -> Result<(Client, NodeLog)> {
+async fn prepare(config: &FakeNodeConfig) -> Result<(Client, NodeLog, impl std::future::Future<Output = ()>)> {
     let log = NodeLog::open(&config.log)?;
     let client = client_from_kubeconfig(&config.kubeconfig).await?;
-    node::register(&client, FAKE_NODE_NAME, &config.kubelet_version).await?;
+    let (port, logs_server) = kubelet_logs::start(client.clone()).await?;
+    node::register(&client, FAKE_NODE_NAME, &config.kubelet_version, port).await?;
     node::renew_lease(&client, FAKE_NODE_NAME).await?;
-    Ok((client, log))
+    Ok((client, log, logs_server))
 }
 
 async fn heartbeat(client: Client, log: NodeLog) {

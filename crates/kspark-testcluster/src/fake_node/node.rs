@@ -19,9 +19,9 @@ const LEASE_DURATION_SECONDS: i32 = 40;
 const FIELD_MANAGER: &str = "kspark-fake-node";
 
 /// Creates the node (or brings an existing one back to Ready).
-pub(crate) async fn register(client: &Client, name: &str, kubelet_version: &str) -> Result<()> {
+pub(crate) async fn register(client: &Client, name: &str, kubelet_version: &str, kubelet_port: u16) -> Result<()> {
     let api: Api<Node> = Api::all(client.clone());
-    let status = node_status(name, kubelet_version);
+    let status = node_status(name, kubelet_version, kubelet_port);
     let node: Node = serde_json::from_value(json!({
         "apiVersion": "v1",
         "kind": "Node",
@@ -57,7 +57,7 @@ fn labels(name: &str) -> serde_json::Value {
     })
 }
 
-fn node_status(name: &str, kubelet_version: &str) -> serde_json::Value {
+fn node_status(name: &str, kubelet_version: &str, kubelet_port: u16) -> serde_json::Value {
     let resources = json!({ "cpu": "16", "memory": "64Gi", "pods": "110", "ephemeral-storage": "100Gi" });
     let t = now();
     let cond = |type_: &str, status: &str, reason: &str, message: &str| {
@@ -77,7 +77,7 @@ fn node_status(name: &str, kubelet_version: &str) -> serde_json::Value {
             { "type": "InternalIP", "address": HOST_IP },
             { "type": "Hostname", "address": name },
         ],
-        "daemonEndpoints": { "kubeletEndpoint": { "Port": 10250 } },
+        "daemonEndpoints": { "kubeletEndpoint": { "Port": kubelet_port } },
         "nodeInfo": {
             "machineID": "kspark-fake", "systemUUID": "kspark-fake", "bootID": "kspark-fake",
             "kernelVersion": "fake", "osImage": "kspark fake node",
