@@ -24,8 +24,15 @@ pub struct LogRequest {
     pub since_seconds: Option<i64>,
 }
 
-/// Streams the logs of one container to `on_line`.
-pub async fn stream(api: &Api<Pod>, req: &LogRequest, mut on_line: impl FnMut(&str)) -> Result<(), ClusterError> {
+/// Streams the logs of one container to `on_line`. With `reconnect`, a 401
+/// (expired credentials) renews them and the stream goes on where it was.
+pub async fn stream(
+    api: &Api<Pod>,
+    req: &LogRequest,
+    reconnect: Option<&crate::ConnectOptions>,
+    mut on_line: impl FnMut(&str),
+) -> Result<(), ClusterError> {
+    let mut api = api.clone();
     let mut last: Option<(Timestamp, String)> = None;
     loop {
         let params = LogParams {
@@ -36,10 +43,18 @@ pub async fn stream(api: &Api<Pod>, req: &LogRequest, mut on_line: impl FnMut(&s
             since_time: last.as_ref().map(|(t, _)| *t),
             ..Default::default()
         };
-        let reader = api
-            .log_stream(&req.pod, &params)
-            .await
-            .map_err(|e| ClusterError::from_kube(format!("read the logs of {}", req.pod), e))?;
+        let reader = match api.log_stream(&req.pod, &params).await {
+            Ok(reader) => reader,
+            Err(kube::Error::Api(status)) if status.code == 401 && reconnect.is_some() => {
+                let options = reconnect.cloned().unwrap_or_default();
+                let conn = crate::connect(&options)
+                    .await
+                    .map_err(|_| ClusterError::Unauthorized { action: format!("read the logs of {}", req.pod) })?;
+                api = Api::namespaced(conn.client, api.namespace().unwrap_or("default"));
+                continue;
+            }
+            Err(e) => return Err(ClusterError::from_kube(format!("read the logs of {}", req.pod), e)),
+        };
         let mut lines = reader.lines();
         loop {
             let next = if req.follow {
@@ -52,7 +67,7 @@ pub async fn stream(api: &Api<Pod>, req: &LogRequest, mut on_line: impl FnMut(&s
                 Ok(Ok(None)) | Ok(Err(_)) | Err(_) => break,
             }
         }
-        if !req.follow || finished(api, &req.pod).await {
+        if !req.follow || finished(&api, &req.pod).await {
             return Ok(());
         }
     }

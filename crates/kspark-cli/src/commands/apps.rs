@@ -289,7 +289,10 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
         if several {
             println!("==> {ns}:{pod} <==");
         }
-        kspark_kube::logs::stream(&api, &request, |line| println!("{line}")).await.map_err(cluster_err)?;
+        let reconnect = args.target.options();
+        kspark_kube::logs::stream(&api, &request, Some(&reconnect), |line| println!("{line}"))
+            .await
+            .map_err(cluster_err)?;
     }
     Ok(ExitCode::SUCCESS)
 }
