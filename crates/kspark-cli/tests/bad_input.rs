@@ -161,3 +161,15 @@ fn dry_run_sends_nothing_and_hides_secrets() {
         assert!(!output.contains(b64), "the base64 token leaked:\n{output}");
     }
 }
+
+#[test]
+fn completions_and_the_kubectl_plugin_name() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kspark")).args(["completions", "bash"]).output();
+    let script = out.map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
+    assert!(script.contains("complete") && script.contains("tenant") && script.contains("doctor"), "{script}");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let plugin = dir.path().join("kubectl-spark");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kspark"), &plugin).unwrap_or_else(|e| panic!("{e}"));
+    let help = Command::new(&plugin).arg("--help").output().map(|o| String::from_utf8_lossy(&o.stdout).to_string());
+    assert!(help.as_deref().unwrap_or_default().contains("Usage: kubectl spark"), "{help:?}");
+}

@@ -4,6 +4,7 @@
 //! diagnosis when the application fails or stalls, and the driver's exit
 //! code as ours. Ctrl-C stops waiting and leaves the application running.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -51,7 +52,11 @@ struct View {
 
 impl View {
     fn new(id: &str, opts: FollowOptions) -> View {
-        let target = if opts.quiet || opts.json { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+        // The live line only for a person at a terminal; --quiet, pipes and
+        // JSON get plain state-change lines (or JSON objects) instead.
+        let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        let live = terminal && !opts.quiet && !opts.json;
+        let target = if live { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(None, target);
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -61,7 +66,7 @@ impl View {
 
     /// A permanent line: above the live line on a terminal, plain otherwise.
     fn line(&self, text: &str) {
-        if self.opts.quiet || self.opts.json {
+        if self.opts.json {
             return;
         }
         if self.bar.is_hidden() {

@@ -24,7 +24,7 @@ Options are spark-submit's (--master, --deploy-mode, --name, --class, --conf K=V
   --spark-version X.Y.Z  build for this Spark when the image tag carries no version
   --dry-run              print the objects instead of creating them (-o yaml|json)
   --no-wait              return once submitted (spark.kubernetes.submission.waitAppCompletion=false)
-  --quiet                print only the outcome
+  --quiet                no preamble or live view: plain state-change lines and the outcome
   --timeout DURATION     stop waiting when the driver is still Pending after this long (e.g. 10m)
   -o json                one JSON object per driver state change on stdout
 
