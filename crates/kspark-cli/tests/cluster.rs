@@ -212,31 +212,7 @@ fn a_failure_after_the_pod_deletes_the_pod_again() {
     // the Service apply is refused, and kspark must roll the pod back.
     let ns = unique("rollback");
     block_on(cluster().create_namespace(&ns)).unwrap_or_else(|e| panic!("{e}"));
-    let role: Role = serde_json::from_value(serde_json::json!({"metadata": {"name": "pods-only"}})).unwrap_or_default();
-    let role = Role {
-        rules: Some(vec![PolicyRule {
-            api_groups: Some(vec![String::new()]),
-            resources: Some(vec!["pods".into()]),
-            verbs: vec!["create", "get", "list", "watch", "delete"].into_iter().map(String::from).collect(),
-            ..Default::default()
-        }]),
-        ..role
-    };
-    let binding = RoleBinding {
-        metadata: kube::api::ObjectMeta { name: Some("alice-pods-only".into()), ..Default::default() },
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "Role".into(),
-            name: "pods-only".into(),
-        },
-        subjects: Some(vec![Subject { kind: "User".into(), name: "alice".into(), ..Default::default() }]),
-    };
-    let client = admin();
-    block_on(async {
-        Api::<Role>::namespaced(client.clone(), &ns).create(&PostParams::default(), &role).await?;
-        Api::<RoleBinding>::namespaced(client, &ns).create(&PostParams::default(), &binding).await
-    })
-    .unwrap_or_else(|e| panic!("rbac: {e}"));
+    bind_role(&ns, "pods-only", vec![rule("", &["pods"], &["create", "get", "list", "watch", "delete"])], "alice");
     let out = kspark(
         Some(&alice()),
         &app(
@@ -418,26 +394,29 @@ fn doctor(kubeconfig: &Path, args: &[String]) -> Output {
 /// What the seed's hand-written Roles lack and `kspark tenant` grants: reading
 /// quotas, limit ranges and service accounts, and asking about the driver's rights.
 fn grant_preflight_reads(ns: &str, user: &str) {
-    let rule = |group: &str, resources: &[&str], verbs: &[&str]| PolicyRule {
+    let rules = vec![
+        rule("", &["resourcequotas", "limitranges", "serviceaccounts"], &["get", "list"]),
+        rule("authorization.k8s.io", &["localsubjectaccessreviews"], &["create"]),
+    ];
+    bind_role(ns, "preflight-reads", rules, user);
+}
+
+fn rule(group: &str, resources: &[&str], verbs: &[&str]) -> PolicyRule {
+    PolicyRule {
         api_groups: Some(vec![group.to_string()]),
         resources: Some(resources.iter().map(|r| r.to_string()).collect()),
         verbs: verbs.iter().map(|v| v.to_string()).collect(),
         ..Default::default()
-    };
-    let role = Role {
-        metadata: kube::api::ObjectMeta { name: Some("preflight-reads".into()), ..Default::default() },
-        rules: Some(vec![
-            rule("", &["resourcequotas", "limitranges", "serviceaccounts"], &["get", "list"]),
-            rule("authorization.k8s.io", &["localsubjectaccessreviews"], &["create"]),
-        ]),
-    };
+    }
+}
+
+/// A Role named `name` with `rules`, bound to `user`, created as admin.
+fn bind_role(ns: &str, name: &str, rules: Vec<PolicyRule>, user: &str) {
+    let role =
+        Role { metadata: kube::api::ObjectMeta { name: Some(name.into()), ..Default::default() }, rules: Some(rules) };
     let binding = RoleBinding {
-        metadata: kube::api::ObjectMeta { name: Some("preflight-reads".into()), ..Default::default() },
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "Role".into(),
-            name: "preflight-reads".into(),
-        },
+        metadata: kube::api::ObjectMeta { name: Some(name.into()), ..Default::default() },
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "Role".into(), name: name.into() },
         subjects: Some(vec![Subject { kind: "User".into(), name: user.into(), ..Default::default() }]),
     };
     let client = admin();
