@@ -112,7 +112,8 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
 /// Builds a client without the expiry check (for `kspark auth`, which
 /// reports expiry instead of refusing).
 pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
-    let (mut config, kubeconfig_namespace, mut method) = base_config(opts).await?;
+    let Base { mut config, namespace: kubeconfig_namespace, mut method, expires_at: base_expiry } =
+        base_config(opts).await?;
     if let Some(url) = &opts.api_url {
         config.cluster_url = url
             .parse()
@@ -124,7 +125,7 @@ pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, Conn
         config.root_cert_file = None;
     }
     apply_client_cert(&mut config.auth_info, opts, &mut method)?;
-    let mut expires_at = None;
+    let mut expires_at = base_expiry;
     apply_token(&mut config.auth_info, opts, &mut method, &mut expires_at)?;
     let token = config.auth_info.token.clone();
     if let Some(t) = &token {
@@ -137,9 +138,19 @@ pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, Conn
     Ok(Connection { client, api_url, kubeconfig_namespace, method, token, expires_at, identity_hint })
 }
 
+/// What the kubeconfig (or in-cluster account) provides before Spark's
+/// settings are layered on top.
+struct Base {
+    config: Config,
+    namespace: Option<String>,
+    method: AuthMethod,
+    /// Known only for exec-plugin credentials.
+    expires_at: Option<Timestamp>,
+}
+
 /// The kubeconfig if there is one, else the in-cluster account, else a bare
 /// config for `--master`.
-async fn base_config(opts: &ConnectOptions) -> Result<(Config, Option<String>, AuthMethod), ConnectError> {
+async fn base_config(opts: &ConnectOptions) -> Result<Base, ConnectError> {
     if let Some(kubeconfig) = load_kubeconfig(opts)? {
         return from_kubeconfig(kubeconfig, opts).await;
     }
@@ -147,13 +158,13 @@ async fn base_config(opts: &ConnectOptions) -> Result<(Config, Option<String>, A
         && let Ok(config) = Config::incluster()
     {
         let ns = std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok();
-        return Ok((config, ns, AuthMethod::InCluster));
+        return Ok(Base { config, namespace: ns, method: AuthMethod::InCluster, expires_at: None });
     }
     let url = opts.api_url.clone().ok_or(ConnectError::NoCluster)?;
     let uri = url
         .parse()
         .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl { url: url.clone(), reason: e.to_string() })?;
-    Ok((Config::new(uri), None, AuthMethod::None))
+    Ok(Base { config: Config::new(uri), namespace: None, method: AuthMethod::None, expires_at: None })
 }
 
 fn load_kubeconfig(opts: &ConnectOptions) -> Result<Option<Kubeconfig>, ConnectError> {
@@ -184,10 +195,7 @@ fn load_kubeconfig(opts: &ConnectOptions) -> Result<Option<Kubeconfig>, ConnectE
     }
 }
 
-async fn from_kubeconfig(
-    kubeconfig: Kubeconfig,
-    opts: &ConnectOptions,
-) -> Result<(Config, Option<String>, AuthMethod), ConnectError> {
+async fn from_kubeconfig(kubeconfig: Kubeconfig, opts: &ConnectOptions) -> Result<Base, ConnectError> {
     if let Some(ctx) = &opts.context
         && !kubeconfig.contexts.iter().any(|c| &c.name == ctx)
     {
@@ -204,13 +212,13 @@ async fn from_kubeconfig(
             path: opts.kubeconfig.clone().unwrap_or_else(|| PathBuf::from("(KUBECONFIG)")),
             reason: e.to_string(),
         })?;
-    let method = kubeconfig_method(&mut config.auth_info)?;
-    Ok((config, namespace, method))
+    let (method, expires_at) = kubeconfig_method(&mut config.auth_info)?;
+    Ok(Base { config, namespace, method, expires_at })
 }
 
 /// Resolves what the kubeconfig's user entry authenticates with; an exec
-/// plugin is run here, once.
-fn kubeconfig_method(auth: &mut AuthInfo) -> Result<AuthMethod, ConnectError> {
+/// plugin is run here, once, and its expiry returned.
+fn kubeconfig_method(auth: &mut AuthInfo) -> Result<(AuthMethod, Option<Timestamp>), ConnectError> {
     if let Some(exec) = auth.exec.take() {
         let command = exec.command.clone().unwrap_or_default();
         let out = exec::run(&exec)?;
@@ -219,12 +227,11 @@ fn kubeconfig_method(auth: &mut AuthInfo) -> Result<AuthMethod, ConnectError> {
             auth.client_certificate_data = Some(base64_of(&cert));
             auth.client_key_data = Some(SecretString::from(base64_of(&key)));
         }
-        auth.other.insert("kspark-exec-expiry".into(), serde_json::Value::from(out.expires_at.map(|t| t.to_string())));
-        return Ok(AuthMethod::ExecPlugin { command });
+        return Ok((AuthMethod::ExecPlugin { command }, out.expires_at));
     }
     if let Some(token) = auth.token.take() {
         auth.token = Some(SecretString::from(clean_token(token.expose_secret())));
-        return Ok(AuthMethod::Token { source: "kubeconfig".into() });
+        return Ok((AuthMethod::Token { source: "kubeconfig".into() }, None));
     }
     if let Some(file) = auth.token_file.take() {
         let token = std::fs::read_to_string(&file).map_err(|e| ConnectError::CredentialFile {
@@ -233,15 +240,15 @@ fn kubeconfig_method(auth: &mut AuthInfo) -> Result<AuthMethod, ConnectError> {
             reason: e.to_string(),
         })?;
         auth.token = Some(SecretString::from(clean_token(&token)));
-        return Ok(AuthMethod::Token { source: file });
+        return Ok((AuthMethod::Token { source: file }, None));
     }
     if auth.client_certificate.is_some() || auth.client_certificate_data.is_some() {
-        return Ok(AuthMethod::ClientCertificate { source: "kubeconfig".into() });
+        return Ok((AuthMethod::ClientCertificate { source: "kubeconfig".into() }, None));
     }
     if let Some(provider) = &auth.auth_provider {
-        return Ok(AuthMethod::Other(format!("auth-provider {}", provider.name)));
+        return Ok((AuthMethod::Other(format!("auth-provider {}", provider.name)), None));
     }
-    Ok(AuthMethod::None)
+    Ok((AuthMethod::None, None))
 }
 
 fn base64_of(text: &str) -> String {
@@ -261,9 +268,6 @@ fn apply_token(
     method: &mut AuthMethod,
     expires_at: &mut Option<Timestamp>,
 ) -> Result<(), ConnectError> {
-    if let Some(Some(text)) = auth.other.remove("kspark-exec-expiry").map(|v| v.as_str().map(str::to_string)) {
-        *expires_at = text.parse().ok();
-    }
     let (token, source) = match (&opts.oauth_token, &opts.oauth_token_file) {
         (Some(_), Some(_)) => return Err(ConnectError::TwoTokens),
         (Some(t), None) => (clean_token(t), format!("{SUBMISSION}.oauthToken")),
