@@ -31,3 +31,9 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     }
     ExitCode::from(hinted.map_or(1, |h| h.exit_code))
 }
+
+/// A cluster error with its hint, exit code 1.
+pub fn cluster(e: kspark_kube::ClusterError) -> anyhow::Error {
+    let hint = e.hint();
+    hinted(e, hint, 1)
+}

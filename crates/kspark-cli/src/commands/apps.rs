@@ -79,13 +79,6 @@ pub struct LogsArgs {
     pub since: Option<String>,
 }
 
-async fn connect(target: &Target) -> anyhow::Result<Connection> {
-    kspark_kube::connect(&target.options()).await.map_err(|e| {
-        let hint = e.hint();
-        hinted(e, hint, 1)
-    })
-}
-
 /// Splits `NS:NAME`; without a namespace, the context's (else `default`).
 fn split_id<'a>(id: &'a str, conn: &Connection) -> (String, &'a str) {
     match id.split_once(':') {
@@ -99,14 +92,9 @@ fn default_namespace(conn: &Connection) -> String {
     conn.kubeconfig_namespace.clone().unwrap_or_else(|| "default".into())
 }
 
-fn cluster_err(e: kspark_kube::ClusterError) -> anyhow::Error {
-    let hint = e.hint();
-    hinted(e, hint, 1)
-}
-
 async fn drivers(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Pod>)> {
     let (ns, pattern) = split_id(id, conn);
-    let pods = apps::find_drivers(&conn.client, &ns, pattern).await.map_err(cluster_err)?;
+    let pods = apps::find_drivers(&conn.client, &ns, pattern).await.map_err(crate::failure::cluster)?;
     if pods.is_empty() {
         return Err(hinted(
             format!("no Spark application matches {ns}:{pattern}"),
@@ -118,13 +106,13 @@ async fn drivers(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Pod
 }
 
 pub async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let conn = connect(&args.target).await?;
+    let conn = args.target.connect().await?;
     let ns = if args.all_namespaces {
         None
     } else {
         Some(args.namespace.clone().unwrap_or_else(|| default_namespace(&conn)))
     };
-    let apps = apps::list_apps(&conn.client, ns.as_deref()).await.map_err(cluster_err)?;
+    let apps = apps::list_apps(&conn.client, ns.as_deref()).await.map_err(crate::failure::cluster)?;
     match args.output.as_str() {
         "json" | "yaml" => {
             output::print_value(&serde_json::Value::Array(apps.iter().map(app_json).collect()), &args.output)?
@@ -182,7 +170,7 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 pub async fn status(args: IdArgs) -> anyhow::Result<ExitCode> {
-    let conn = connect(&args.target).await?;
+    let conn = args.target.connect().await?;
     let (ns, pods) = drivers(&conn, &args.id).await?;
     let statuses: Vec<serde_json::Value> = pods
         .iter()
@@ -209,7 +197,7 @@ pub async fn status(args: IdArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
-    let conn = connect(&args.target).await?;
+    let conn = args.target.connect().await?;
     let (ns, pods) = drivers(&conn, &args.id).await?;
     let names: Vec<String> = pods.iter().filter_map(|p| p.metadata.name.clone()).collect();
     if names.len() > 1 && !args.yes && !confirm(&ns, &names)? {
@@ -217,7 +205,7 @@ pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     for name in &names {
-        apps::kill(&conn.client, &ns, name, args.grace_period).await.map_err(cluster_err)?;
+        apps::kill(&conn.client, &ns, name, args.grace_period).await.map_err(crate::failure::cluster)?;
         eprintln!("kspark: killed {ns}:{name} (its executors, Service and ConfigMaps follow)");
     }
     Ok(ExitCode::SUCCESS)
@@ -236,7 +224,7 @@ fn confirm(ns: &str, names: &[String]) -> anyhow::Result<bool> {
 }
 
 pub async fn wait(args: IdArgs) -> anyhow::Result<ExitCode> {
-    let conn = connect(&args.target).await?;
+    let conn = args.target.connect().await?;
     let (ns, pods) = drivers(&conn, &args.id).await?;
     if pods.len() > 1 {
         return Err(hinted(
@@ -256,7 +244,7 @@ pub async fn wait(args: IdArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
-    let conn = connect(&args.target).await?;
+    let conn = args.target.connect().await?;
     let (ns, pods) = drivers(&conn, &args.id).await?;
     let driver = pods.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
     let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
@@ -276,10 +264,9 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
         if let Some(id) = &args.executor {
             selector.push_str(&format!(",spark-exec-id={id}"));
         }
-        let executors = api
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|e| cluster_err(kspark_kube::ClusterError::from_kube(format!("list executors of {app_id}"), e)))?;
+        let executors = api.list(&ListParams::default().labels(&selector)).await.map_err(|e| {
+            crate::failure::cluster(kspark_kube::ClusterError::from_kube(format!("list executors of {app_id}"), e))
+        })?;
         targets.extend(executors.items.into_iter().filter_map(|p| p.metadata.name));
     }
     let several = targets.len() > 1;
@@ -292,7 +279,7 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
         let reconnect = args.target.options();
         kspark_kube::logs::stream(&api, &request, Some(&reconnect), |line| println!("{line}"))
             .await
-            .map_err(cluster_err)?;
+            .map_err(crate::failure::cluster)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -306,7 +293,7 @@ async fn spark_container(api: &Api<Pod>, pod: &str) -> Option<String> {
 /// `kspark events NS:NAME`: the Kubernetes events of the application's pods
 /// (scheduling, image pulls, kills), oldest first.
 pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
-    let conn = connect(&args.target).await?;
+    let conn = args.target.connect().await?;
     let (ns, pods) = drivers(&conn, &args.id).await?;
     let driver = pods.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
     let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
@@ -321,7 +308,7 @@ pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
     let mut list = events
         .list(&ListParams::default())
         .await
-        .map_err(|e| cluster_err(kspark_kube::ClusterError::from_kube(format!("list events in {ns}"), e)))?
+        .map_err(|e| crate::failure::cluster(kspark_kube::ClusterError::from_kube(format!("list events in {ns}"), e)))?
         .items;
     list.retain(|e| e.involved_object.name.as_ref().is_some_and(|n| names.contains(n)));
     let time = |e: &k8s_openapi::api::core::v1::Event| {

@@ -46,6 +46,14 @@ pub struct Target {
 }
 
 impl Target {
+    /// A checked connection (expired credentials refused), errors with hints.
+    pub async fn connect(&self) -> anyhow::Result<kspark_kube::Connection> {
+        kspark_kube::connect(&self.options()).await.map_err(|e| {
+            let hint = e.hint();
+            hinted(e, hint, 1)
+        })
+    }
+
     pub fn options(&self) -> ConnectOptions {
         ConnectOptions {
             kubeconfig: self.kubeconfig.clone(),

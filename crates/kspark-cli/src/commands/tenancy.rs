@@ -104,18 +104,6 @@ fn spec(a: &CreateArgs) -> anyhow::Result<TenantSpec> {
     })
 }
 
-async fn connect(target: &Target) -> anyhow::Result<kspark_kube::Connection> {
-    kspark_kube::connect(&target.options()).await.map_err(|e| {
-        let hint = e.hint();
-        hinted(e, hint, 1)
-    })
-}
-
-fn cluster_err(e: kspark_kube::ClusterError) -> anyhow::Error {
-    let hint = e.hint();
-    hinted(e, hint, 1)
-}
-
 async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
     let spec = spec(&a)?;
     if a.dry_run {
@@ -129,8 +117,8 @@ async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let conn = connect(&a.target).await?;
-    for what in cluster::apply(&conn.client, &spec).await.map_err(cluster_err)? {
+    let conn = a.target.connect().await?;
+    for what in cluster::apply(&conn.client, &spec).await.map_err(crate::failure::cluster)? {
         eprintln!("kspark: applied {what}");
     }
     eprintln!(
@@ -141,15 +129,15 @@ async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
-    let conn = connect(&a.target).await?;
-    let Some(spec) = cluster::recorded_spec(&conn.client, &a.namespace).await.map_err(cluster_err)? else {
+    let conn = a.target.connect().await?;
+    let Some(spec) = cluster::recorded_spec(&conn.client, &a.namespace).await.map_err(crate::failure::cluster)? else {
         return Err(hinted(
             format!("namespace {} was not set up by `kspark tenant create`", a.namespace),
             Some(format!("set it up with `kspark tenant create {} --user ID`", a.namespace)),
             1,
         ));
     };
-    let states = cluster::show(&conn.client, &spec).await.map_err(cluster_err)?;
+    let states = cluster::show(&conn.client, &spec).await.map_err(crate::failure::cluster)?;
     let all_ok = states.iter().all(|(_, s)| *s == ObjectState::Ok);
     if a.output == "json" {
         let items: Vec<serde_json::Value> = states
@@ -190,8 +178,8 @@ async fn delete(a: DeleteArgs) -> anyhow::Result<ExitCode> {
         eprintln!("kspark: nothing deleted");
         return Ok(ExitCode::from(1));
     }
-    let conn = connect(&a.target).await?;
-    let deleted = cluster::delete(&conn.client, &a.namespace).await.map_err(cluster_err)?;
+    let conn = a.target.connect().await?;
+    let deleted = cluster::delete(&conn.client, &a.namespace).await.map_err(crate::failure::cluster)?;
     if deleted.is_empty() {
         eprintln!("kspark: nothing in {} was created by kspark", a.namespace);
     }
