@@ -36,8 +36,9 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Per-user Spark namespaces: create, show, delete.
-    Tenant(commands::tenancy::TenantArgs),
+    /// Spark namespaces for teams: create (least-privilege RBAC, quota,
+    /// container defaults), show what drifted, delete.
+    Tenant(commands::tenant::TenantArgs),
     /// Show who you are to the cluster and when your credentials expire.
     Auth(commands::auth::AuthArgs),
     /// List Spark applications (grouped by spark-app-selector).
@@ -79,7 +80,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Submit { args } => commands::submit::run(args).await,
             Command::Auth(args) => commands::auth::run(args).await,
-            Command::Tenant(args) => commands::tenancy::run(args).await,
+            Command::Tenant(args) => commands::tenant::run(args).await,
             Command::Doctor { args } => commands::doctor::run(args).await,
             Command::List(args) => commands::apps::list(args).await,
             Command::Status(args) => commands::apps::status(args).await,

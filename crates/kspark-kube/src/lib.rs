@@ -13,7 +13,7 @@ pub mod jwt;
 pub mod logs;
 pub mod preflight;
 pub mod submit;
-pub mod tenancy;
+pub mod tenant;
 pub mod wait;
 
 pub use connect::{AuthMethod, ConnectOptions, Connection, connect, connect_unchecked};

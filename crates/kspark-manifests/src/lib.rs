@@ -14,7 +14,7 @@ pub mod objects;
 mod properties_file;
 pub mod quantity;
 pub mod resources;
-pub mod tenancy;
+pub mod tenant;
 
 pub use context::{BuildContext, SubmissionIds, SubmitterInputs};
 pub use driver::build_driver;

@@ -4,4 +4,4 @@ pub mod doctor;
 pub mod follow;
 pub mod local;
 pub mod submit;
-pub mod tenancy;
+pub mod tenant;

@@ -1,0 +1,354 @@
+//! `kspark tenant create | show | delete`: a namespace ready for Spark in
+//! one command (least-privilege, labelled, idempotent), what has drifted
+//! from it since, and its removal.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use kspark_kube::ClusterError;
+use kspark_kube::tenant::{self as cluster, DeletePlan, Recorded, Report};
+use kspark_manifests::tenant::{self, ObjectState, TenantError, TenantRequest, TenantSpec};
+use serde_json::{Value, json};
+
+use super::auth::Target;
+use crate::failure::{self, hinted};
+use crate::output::{self, Format};
+
+#[derive(Args)]
+pub struct TenantArgs {
+    #[command(subcommand)]
+    pub command: TenantCommand,
+}
+
+#[derive(Subcommand)]
+pub enum TenantCommand {
+    /// Set up (or repair) NAMESPACE for Spark: the namespace, the driver's
+    /// service account, least-privilege Roles and RoleBindings for the driver
+    /// and for the given users and groups, container defaults and a quota.
+    Create(CreateArgs),
+    /// Compare NAMESPACE with what `tenant create` would apply, one line per
+    /// object (ok, missing, differs, extra); exits 1 unless all are ok.
+    Show(ShowArgs),
+    /// Remove what kspark created: the namespace with everything in it if
+    /// kspark created it, otherwise only kspark's objects.
+    Delete(DeleteArgs),
+}
+
+#[derive(Args)]
+pub struct CreateArgs {
+    /// The namespace (created unless it exists).
+    pub namespace: String,
+    /// A user who may submit, as the API server names them (on AKS: the
+    /// user's Entra object ID). Repeatable.
+    #[arg(long = "user", value_name = "ID")]
+    pub users: Vec<String>,
+    /// A group whose members may submit (on AKS: the group's Entra object
+    /// ID). Repeatable.
+    #[arg(long = "group", value_name = "ID")]
+    pub groups: Vec<String>,
+    /// The driver's service account (submit with
+    /// spark.kubernetes.authenticate.driver.serviceAccountName=NAME).
+    #[arg(long, value_name = "NAME", default_value = tenant::DEFAULT_SERVICE_ACCOUNT)]
+    pub service_account: String,
+    /// A ResourceQuota, e.g. pods=5,requests.cpu=4,requests.memory=16Gi,limits.cpu=8,limits.memory=32Gi
+    /// (none without this flag).
+    #[arg(long, value_name = "K=V,...")]
+    pub quota: Option<String>,
+    /// Requests for containers that set none (LimitRange kspark-defaults).
+    #[arg(long, value_name = "K=V,...", default_value = tenant::DEFAULT_REQUESTS)]
+    pub default_requests: String,
+    /// Limits for containers that set none, so that a quota on limits admits
+    /// their pods. Spark pods set no CPU limit: asking for more CPU than this
+    /// needs spark.kubernetes.{driver,executor}.limit.cores.
+    #[arg(long, value_name = "K=V,...", default_value = tenant::DEFAULT_LIMITS)]
+    pub default_limits: String,
+    /// Print the objects instead of applying them; contacts no cluster.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: yaml (default) or json.
+    #[arg(short, long, requires = "dry_run")]
+    pub output: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    pub namespace: String,
+    /// Output format: text, json or yaml.
+    #[arg(short, long, default_value = "text")]
+    pub output: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Args)]
+pub struct DeleteArgs {
+    pub namespace: String,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+pub async fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        TenantCommand::Create(a) => create(a).await,
+        TenantCommand::Show(a) => show(a).await,
+        TenantCommand::Delete(a) => delete(a).await,
+    }
+}
+
+/// Bad flags: exit 2, like clap's own usage errors.
+fn usage(e: TenantError) -> anyhow::Error {
+    let hint = e.hint();
+    hinted(e, hint, 2)
+}
+
+/// The general hint for a refusal (ask the admin for a RoleBinding) does
+/// not fit here: setting up tenants is the admin's job.
+fn cluster_error(e: ClusterError) -> anyhow::Error {
+    match e {
+        ClusterError::Forbidden { .. } => hinted(
+            e,
+            Some(
+                "`kspark tenant` manages namespaces, Roles and RoleBindings, which takes cluster-admin rights: \
+                 use an admin's kubeconfig (--kubeconfig, --context)"
+                    .into(),
+            ),
+            1,
+        ),
+        other => failure::cluster(other),
+    }
+}
+
+impl CreateArgs {
+    fn request(&self) -> TenantRequest {
+        TenantRequest {
+            namespace: self.namespace.clone(),
+            users: self.users.clone(),
+            groups: self.groups.clone(),
+            service_account: self.service_account.clone(),
+            quota: self.quota.clone(),
+            default_requests: self.default_requests.clone(),
+            default_limits: self.default_limits.clone(),
+        }
+    }
+}
+
+async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
+    let format = Format::parse(a.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
+    let spec = a.request().resolve().map_err(usage)?;
+    if a.dry_run {
+        print_objects(&spec, format)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let conn = a.target.connect().await?;
+    for change in cluster::create(&conn.client, &spec).await.map_err(cluster_error)? {
+        eprintln!("kspark: {:<10} {} {}", change.outcome.word(), change.kind, change.name);
+    }
+    eprintln!(
+        "kspark: tenant {ns} is ready: submit with --conf spark.kubernetes.namespace={ns} \
+         --conf spark.kubernetes.authenticate.driver.serviceAccountName={sa}",
+        ns = spec.namespace,
+        sa = spec.service_account
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The objects as `create` would apply them to a cluster where none exists
+/// yet (a namespace that exists is adopted, not labelled as kspark's).
+fn print_objects(spec: &TenantSpec, format: Format) -> anyhow::Result<()> {
+    let items: Vec<Value> = tenant::objects(spec, tenant::Adopted::default()).iter().map(|o| o.to_json()).collect();
+    match format {
+        Format::Json => output::print_value(&json!({"apiVersion": "v1", "kind": "List", "items": items}), "json"),
+        Format::Yaml => items.iter().try_for_each(|item| {
+            println!("---");
+            output::print_value(item, "yaml")
+        }),
+    }
+}
+
+async fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
+    if !matches!(a.output.as_str(), "text" | "json" | "yaml") {
+        return Err(hinted(format!("unknown output format `{}`: use text, json or yaml", a.output), None, 2));
+    }
+    let conn = a.target.connect().await?;
+    let spec = recorded_spec(&conn.client, &a.namespace).await?;
+    let reports = cluster::show(&conn.client, &spec).await.map_err(cluster_error)?;
+    let all_ok = reports.iter().all(|r| r.state == ObjectState::Ok);
+    if a.output == "text" {
+        print_reports(&spec, &reports);
+    } else {
+        let items: Vec<Value> = reports.iter().map(report_json).collect();
+        output::print_value(
+            &json!({"namespace": a.namespace, "ok": all_ok, "spec": spec, "objects": items}),
+            &a.output,
+        )?;
+    }
+    if !all_ok {
+        eprintln!("\nhint: `{}` puts it right", repair_command(&spec));
+    }
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+async fn recorded_spec(client: &kube::Client, namespace: &str) -> anyhow::Result<TenantSpec> {
+    let create = format!("set it up with `kspark tenant create {namespace} --user ID`");
+    match cluster::recorded(client, namespace).await.map_err(cluster_error)? {
+        Recorded::Spec(spec) => Ok(spec),
+        Recorded::NoNamespace => Err(hinted(format!("namespace {namespace} does not exist"), Some(create), 1)),
+        Recorded::NotATenant => {
+            Err(hinted(format!("namespace {namespace} was not set up by `kspark tenant create`"), Some(create), 1))
+        }
+        Recorded::Unreadable(e) => Err(hinted(
+            format!("namespace {namespace} carries a tenant spec kspark cannot read: {e}"),
+            Some(format!("run `kspark tenant create {namespace}` with the flags you want; it records a new one")),
+            1,
+        )),
+    }
+}
+
+fn print_reports(spec: &TenantSpec, reports: &[Report]) {
+    let or_none = |v: &[String]| if v.is_empty() { "(none)".to_string() } else { v.join(", ") };
+    println!(
+        "tenant {}: users {}; groups {}; driver service account {}",
+        spec.namespace,
+        or_none(&spec.users),
+        or_none(&spec.groups),
+        spec.service_account
+    );
+    for r in reports {
+        let detail = match &r.state {
+            ObjectState::Differs(d) => {
+                let fields: Vec<String> =
+                    d.iter().map(|x| format!("{} (wanted {}, found {})", x.path, x.wanted, x.found)).collect();
+                format!(": {}", fields.join("; "))
+            }
+            ObjectState::Extra => ": kspark's, but no longer wanted".into(),
+            _ => String::new(),
+        };
+        println!("{:<8} {} {}{detail}", r.state.word(), r.kind, r.name);
+    }
+}
+
+fn report_json(r: &Report) -> Value {
+    let mut item = json!({"kind": r.kind.name(), "name": r.name, "state": r.state.word()});
+    if let ObjectState::Differs(d) = &r.state {
+        item["differences"] =
+            d.iter().map(|x| json!({"path": x.path, "wanted": x.wanted, "found": x.found})).collect::<Value>();
+    }
+    item
+}
+
+/// The `create` command line that applies `spec` again.
+fn repair_command(spec: &TenantSpec) -> String {
+    let mut words = vec!["kspark tenant create".to_string(), quote(&spec.namespace)];
+    words.extend(spec.users.iter().map(|u| format!("--user {}", quote(u))));
+    words.extend(spec.groups.iter().map(|g| format!("--group {}", quote(g))));
+    if spec.service_account != tenant::DEFAULT_SERVICE_ACCOUNT {
+        words.push(format!("--service-account {}", quote(&spec.service_account)));
+    }
+    let pairs = |m: &BTreeMap<String, String>| m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+    if !spec.quota.is_empty() {
+        words.push(format!("--quota {}", quote(&pairs(&spec.quota))));
+    }
+    for (flag, map, default) in [
+        ("--default-requests", &spec.default_requests, tenant::DEFAULT_REQUESTS),
+        ("--default-limits", &spec.default_limits, tenant::DEFAULT_LIMITS),
+    ] {
+        if pairs(map) != default {
+            words.push(format!("{flag} {}", quote(&pairs(map))));
+        }
+    }
+    words.join(" ")
+}
+
+/// Single quotes for a POSIX shell, unless nothing needs them.
+fn quote(text: &str) -> String {
+    let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if plain { text.to_string() } else { format!("'{}'", text.replace('\'', r"'\''")) }
+}
+
+async fn delete(a: DeleteArgs) -> anyhow::Result<ExitCode> {
+    let ns = &a.namespace;
+    if !a.yes && !std::io::stdin().is_terminal() {
+        return Err(hinted(
+            format!("refusing to delete tenant {ns} without confirmation (stdin is not a terminal)"),
+            Some("add --yes to delete without asking".into()),
+            2,
+        ));
+    }
+    let conn = a.target.connect().await?;
+    let Some(plan) = cluster::plan_delete(&conn.client, ns).await.map_err(cluster_error)? else {
+        eprintln!("kspark: namespace {ns} does not exist: nothing to delete");
+        return Ok(ExitCode::SUCCESS);
+    };
+    if plan.is_empty() {
+        eprintln!("kspark: kspark created nothing in namespace {ns}: nothing to delete");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !a.yes && !confirm(&plan)? {
+        eprintln!("kspark: nothing deleted");
+        return Ok(ExitCode::from(1));
+    }
+    cluster::delete(&conn.client, &plan).await.map_err(cluster_error)?;
+    for line in describe(&plan, true) {
+        eprintln!("kspark: {line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a plan does, before (`done` false) or after.
+fn describe(plan: &DeletePlan, done: bool) -> Vec<String> {
+    let (delete, release) = if done { ("deleted", "released") } else { ("delete", "release") };
+    if plan.whole_namespace {
+        let how = if done { "is terminating: Kubernetes deletes" } else { "kspark created it; this deletes" };
+        return vec![format!(
+            "{delete} Namespace {} ({how} everything in it, running applications included)",
+            plan.namespace
+        )];
+    }
+    let mut lines: Vec<String> = plan.objects.iter().map(|(kind, name)| format!("{delete} {kind} {name}")).collect();
+    lines.extend(
+        plan.released.iter().map(|(kind, name)| format!("{release} {kind} {name} (not kspark's: only its label goes)")),
+    );
+    lines
+}
+
+fn confirm(plan: &DeletePlan) -> anyhow::Result<bool> {
+    for line in describe(plan, false) {
+        eprintln!("  {line}");
+    }
+    eprint!("delete tenant {}? [y/N] ", plan.namespace);
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repair_command_gives_back_the_spec() {
+        let request = TenantRequest {
+            namespace: "team-a".into(),
+            users: vec!["alice".into(), "o'brien".into()],
+            groups: vec!["Spark Users".into()],
+            service_account: "spark".into(),
+            quota: Some("pods=5,limits.cpu=8".into()),
+            default_requests: tenant::DEFAULT_REQUESTS.into(),
+            default_limits: "cpu=2,memory=2Gi".into(),
+        };
+        let spec = request.resolve().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            repair_command(&spec),
+            "kspark tenant create team-a --user alice --user 'o'\\''brien' --group 'Spark Users' \
+             --quota limits.cpu=8,pods=5 --default-limits cpu=2,memory=2Gi"
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! What `kspark tenant create` is asked for, checked before anything is
+//! sent. The spec is recorded on the namespace, so that `tenant show` can
+//! compare the cluster with what kspark would apply without the flags.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::TenantError;
+use super::resource_list::{parse_defaults, parse_quota};
+use crate::quantity::to_milli;
+
+/// The driver's service account unless `--service-account` says otherwise.
+pub const DEFAULT_SERVICE_ACCOUNT: &str = "spark";
+/// LimitRange defaults for containers that set no requests/limits. Spark's
+/// own pods set memory requests and limits and CPU requests, so the CPU
+/// limit is the one that applies to them: pods asking for more CPU than it
+/// must set `spark.kubernetes.{driver,executor}.limit.cores`.
+pub const DEFAULT_REQUESTS: &str = "cpu=500m,memory=512Mi";
+pub const DEFAULT_LIMITS: &str = "cpu=1,memory=2Gi";
+
+/// The flags of `kspark tenant create`, as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantRequest {
+    pub namespace: String,
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+    pub service_account: String,
+    pub quota: Option<String>,
+    pub default_requests: String,
+    pub default_limits: String,
+}
+
+/// A checked request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantSpec {
+    pub namespace: String,
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+    pub service_account: String,
+    /// ResourceQuota `spec.hard`; empty: no ResourceQuota.
+    #[serde(default)]
+    pub quota: BTreeMap<String, String>,
+    #[serde(default)]
+    pub default_requests: BTreeMap<String, String>,
+    #[serde(default)]
+    pub default_limits: BTreeMap<String, String>,
+}
+
+impl TenantRequest {
+    pub fn resolve(&self) -> Result<TenantSpec, TenantError> {
+        check_namespace(&self.namespace)?;
+        if !is_dns_subdomain(&self.service_account) {
+            return Err(TenantError::BadServiceAccount(self.service_account.clone()));
+        }
+        let users = subjects(&self.users, "--user")?;
+        let groups = subjects(&self.groups, "--group")?;
+        if users.is_empty() && groups.is_empty() {
+            return Err(TenantError::NoSubjects);
+        }
+        let default_requests = parse_defaults(&self.default_requests, "--default-requests")?;
+        let default_limits = parse_defaults(&self.default_limits, "--default-limits")?;
+        requests_within_limits(&default_requests, &default_limits)?;
+        Ok(TenantSpec {
+            namespace: self.namespace.clone(),
+            users,
+            groups,
+            service_account: self.service_account.clone(),
+            quota: self.quota.as_deref().map(parse_quota).transpose()?.unwrap_or_default(),
+            default_requests,
+            default_limits,
+        })
+    }
+}
+
+fn check_namespace(name: &str) -> Result<(), TenantError> {
+    if !is_dns_label(name) {
+        return Err(TenantError::BadNamespace(name.to_string()));
+    }
+    if matches!(name, "kube-system" | "kube-public" | "kube-node-lease") {
+        return Err(TenantError::SystemNamespace(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Users and groups are whatever the API server calls them (on AKS, Entra
+/// object IDs), so anything goes except empty names; pasted whitespace is
+/// trimmed and repeats are dropped.
+fn subjects(names: &[String], flag: &'static str) -> Result<Vec<String>, TenantError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names.iter().map(|n| n.trim()) {
+        if name.is_empty() {
+            return Err(TenantError::EmptySubject(flag));
+        }
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// The API server rejects a LimitRange whose default request is above its
+/// default limit; say so before the namespace exists.
+fn requests_within_limits(
+    requests: &BTreeMap<String, String>,
+    limits: &BTreeMap<String, String>,
+) -> Result<(), TenantError> {
+    for (key, request) in requests {
+        let Some(limit) = limits.get(key) else { continue };
+        if to_milli(request) > to_milli(limit) {
+            return Err(TenantError::RequestAboveLimit {
+                key: key.clone(),
+                request: request.clone(),
+                limit: limit.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn is_dns_label(name: &str) -> bool {
+    name.len() <= 63
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> TenantRequest {
+        TenantRequest {
+            namespace: "team-a".into(),
+            users: vec!["alice".into()],
+            groups: vec![],
+            service_account: DEFAULT_SERVICE_ACCOUNT.into(),
+            quota: None,
+            default_requests: DEFAULT_REQUESTS.into(),
+            default_limits: DEFAULT_LIMITS.into(),
+        }
+    }
+
+    #[test]
+    fn defaults_resolve() {
+        let spec = request().resolve();
+        let spec = spec.as_ref().map(|s| (s.quota.len(), s.default_requests.len(), s.default_limits.len()));
+        assert_eq!(spec, Ok((0, 2, 2)));
+    }
+
+    #[test]
+    fn subjects_are_trimmed_and_deduplicated() {
+        let mut r = request();
+        r.users =
+            vec!["0d6c1f2e-aaaa-bbbb-cccc-123456789abc\r\n".into(), "0d6c1f2e-aaaa-bbbb-cccc-123456789abc".into()];
+        r.groups = vec!["Spark Users".into()];
+        let spec = r.resolve().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.users, ["0d6c1f2e-aaaa-bbbb-cccc-123456789abc"]);
+        assert_eq!(spec.groups, ["Spark Users"]);
+        r.users = vec![" ".into()];
+        assert_eq!(r.resolve(), Err(TenantError::EmptySubject("--user")));
+        r.users.clear();
+        r.groups.clear();
+        assert_eq!(r.resolve(), Err(TenantError::NoSubjects));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        for bad in ["Team", "team_a", "-a", "a-", "", &"a".repeat(64)] {
+            let mut r = request();
+            r.namespace = bad.to_string();
+            assert_eq!(r.resolve(), Err(TenantError::BadNamespace(bad.to_string())));
+        }
+        let mut r = request();
+        r.namespace = "kube-system".into();
+        assert!(matches!(r.resolve(), Err(TenantError::SystemNamespace(_))));
+        let mut r = request();
+        r.service_account = "spark.driver".into();
+        assert!(r.resolve().is_ok());
+        r.service_account = "Spark".into();
+        assert!(matches!(r.resolve(), Err(TenantError::BadServiceAccount(_))));
+    }
+
+    #[test]
+    fn a_default_request_above_its_limit_is_refused() {
+        let mut r = request();
+        r.default_requests = "cpu=2".into();
+        assert!(matches!(r.resolve(), Err(TenantError::RequestAboveLimit { key, .. }) if key == "cpu"));
+        r.default_requests = "cpu=1000m".into();
+        assert!(r.resolve().is_ok());
+    }
+
+    #[test]
+    fn the_spec_round_trips_through_its_annotation() {
+        let mut r = request();
+        r.quota = Some("pods=5,limits.memory=32Gi".into());
+        let spec = r.resolve().unwrap_or_else(|e| panic!("{e}"));
+        let text = serde_json::to_string(&spec).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<TenantSpec>(&text).ok(), Some(spec));
+    }
+}
