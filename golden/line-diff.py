@@ -5,7 +5,7 @@ usage: golden/line-diff.py VERSION_A VERSION_B [CASE...]     (run from anywhere)
 
 For every case (default: all golden/cases/*.args) this compares
 golden/spark-A/CASE.jsonl with golden/spark-B/CASE.jsonl:
-  * the created objects, as normalize.py of the spark-recorder reduces them,
+  * the created objects, as `kspark-testcluster normalize` reduces them,
     with the version string itself replaced by @VERSION@ on both sides (so the
     spark-version label and the image tag do not count), and with lists of
     named items (containers, env, ports, volumes, mounts) matched by name;
@@ -15,19 +15,31 @@ golden/spark-A/CASE.jsonl with golden/spark-B/CASE.jsonl:
 It then prints a summary: differences shared by more than 3 cases first, with
 the number of cases, then the case-specific ones.
 
-The recorder tools are taken from $KSPARK_RECORDER_DIR (default
-<repo>/../shared/tools/spark-recorder).
+Normalizing and scrubbing are kspark-testcluster's (`normalize`, `scrub`),
+built here with scripts/cargo-bin.sh.
 """
 import collections
 import json
 import os
 import re
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.environ.get("KSPARK_RECORDER_DIR", os.path.join(REPO, "..", "shared", "tools", "spark-recorder")))
-from normalize import objects, scrub  # noqa: E402
+TOOL = subprocess.run([os.path.join(REPO, "scripts", "cargo-bin.sh"), "kspark-testcluster", "kspark-testcluster"],
+                      check=True, capture_output=True, text=True).stdout.strip()
+
+
+def objects(log):
+    """The created objects of a recorder log, normalized."""
+    return json.loads(subprocess.run([TOOL, "normalize", log], check=True, capture_output=True, text=True).stdout)
+
+
+def scrub_all(lines):
+    """Lines with per-run randomness replaced, as the normalizer does."""
+    out = subprocess.run([TOOL, "scrub"], input="\n".join(lines) + "\n", check=True, capture_output=True, text=True)
+    return out.stdout.splitlines()
 
 
 def neutral(value, version):
@@ -86,9 +98,9 @@ def requests(path, version):
         body = r["body"]
         kind = body.get("kind", "") if isinstance(body, dict) else ("<text>" if body else "")
         query = "&".join(f"{k}={v[0]}" for k, v in r["query"].items())
-        seq.append(scrub(f"{r['method']} {r['path']}{'?' + query if query else ''} "
-                         f"[{r['content_type']}] auth={r['authorization']} {kind}").replace(version, "@VERSION@"))
-    return seq
+        seq.append(f"{r['method']} {r['path']}{'?' + query if query else ''} "
+                   f"[{r['content_type']}] auth={r['authorization']} {kind}")
+    return [line.replace(version, "@VERSION@") for line in scrub_all(seq)] if seq else []
 
 
 def main():

@@ -13,7 +13,6 @@
 # check whether a recording is reproducible without touching the goldens).
 #
 # Environment:
-#   KSPARK_RECORDER_DIR  spark-recorder tools (default <repo>/../shared/tools/spark-recorder)
 #   KSPARK_CACHE         Spark download cache used by scripts/fetch-spark.sh
 #   KSPARK_JAVA_HOME     Java 17 home (default: derived from JAVA_HOME or `java` on PATH)
 #
@@ -41,9 +40,8 @@ while [ $# -gt 0 ]; do
 done
 [ ${#versions[@]} -gt 0 ] || versions=("${DEFAULT_VERSIONS[@]}")
 
-recorder_dir=${KSPARK_RECORDER_DIR:-$repo/../shared/tools/spark-recorder}
-[ -x "$recorder_dir/record-submit.sh" ] || die "no record-submit.sh in $recorder_dir (set KSPARK_RECORDER_DIR)"
-recorder_dir=$(cd "$recorder_dir" && pwd)
+# The recording stand-in API endpoint: `kspark-testcluster record`.
+recorder=$("$repo/scripts/cargo-bin.sh" kspark-testcluster kspark-testcluster) || die "cannot build kspark-testcluster"
 
 if [ -z "$outroot" ]; then
   outroot=golden
@@ -93,7 +91,7 @@ for version in "${versions[@]}"; do
     set +e
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" JAVA_HOME="$java_home" \
       SPARK_HOME="$spark_home" SPARK_USER=golden "${envs[@]}" \
-      "$recorder_dir/record-submit.sh" "$out" "$spark_home/bin/spark-submit" "${args[@]}"
+      "$recorder" record "$out" "$spark_home/bin/spark-submit" "${args[@]}"
     rc=$?
     set -e
     echo "$rc" > "$outdir/$c.exit"

@@ -8,41 +8,37 @@ waiting for completion. Reports the median of N runs each and the ratio.
         (the same against a real API server, e.g. `cargo run -p kspark-testcluster -- up`;
          the driver's life there is the simulated node's, the same for both clients)
 
-Needs: a release build of kspark (built here), Java 17, the Spark recorder
-(../shared/tools/spark-recorder or $KSPARK_RECORDER_DIR), and Spark's own
+Needs: release builds of kspark and kspark-testcluster (built here; the
+latter serves the recording stand-in API endpoint), Java 17, and Spark's own
 client (fetched by scripts/fetch-spark.sh).
 """
 import argparse
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import time
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def cargo_bin(package, binary):
+    """Release build of a workspace binary; its path as Cargo reports it."""
+    return subprocess.run([str(REPO / "scripts/cargo-bin.sh"), package, binary, "--release"],
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def start_recorder(log):
-    recorder = Path(os.environ.get("KSPARK_RECORDER_DIR", REPO.parent / "shared/tools/spark-recorder"))
-    port = free_port()
+    """`kspark-testcluster recorder` on a free port; it prints its master URL."""
     env = dict(os.environ, RECORDER_STEP_SECONDS="0")
-    proc = subprocess.Popen([sys.executable, str(recorder / "recorder.py"), str(port), str(log)], env=env)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return proc, f"k8s://http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    sys.exit("bench: the recorder did not start")
+    proc = subprocess.Popen([cargo_bin("kspark-testcluster", "kspark-testcluster"), "recorder", "--log", str(log)],
+                            env=env, stdout=subprocess.PIPE, text=True)
+    master = proc.stdout.readline().strip()
+    if not master.startswith("k8s://"):
+        proc.kill()
+        sys.exit("bench: the recorder did not start")
+    return proc, master
 
 
 def timed(cmd, env):
@@ -64,7 +60,7 @@ def main():
     ap.add_argument("--master", help="with --kubeconfig: k8s://https://HOST:PORT")
     ap.add_argument("--namespace", default="default")
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "kspark-cli"], cwd=REPO, check=True)
+    kspark = cargo_bin("kspark-cli", "kspark")
     spark_home = subprocess.run([str(REPO / "scripts/fetch-spark.sh"), args.spark_version],
                                 check=True, capture_output=True, text=True).stdout.strip()
     log = Path("/tmp") / f"kspark-bench-{os.getpid()}.jsonl"
@@ -85,7 +81,7 @@ def main():
     clients = {
         # The recorder has no service accounts or RBAC for kspark's preflight
         # checks to read, so they are skipped here (spark-submit has none).
-        "kspark submit": [str(REPO / "target/release/kspark"), "submit", *([] if args.kubeconfig else ["--skip-preflight"]), *app],
+        "kspark submit": [kspark, "submit", *([] if args.kubeconfig else ["--skip-preflight"]), *app],
         f"spark-submit {args.spark_version}": [f"{spark_home}/bin/spark-submit", *app],
     }
     results = {}

@@ -8,6 +8,9 @@
 # folder is a complete Spark distribution (deps/bin/spark-submit, deps/jars).
 # The archive is unpacked to ${KSPARK_CACHE:-$HOME/.cache/kspark}/spark/VERSION
 # and the path of its `deps` folder (usable as SPARK_HOME) is printed on stdout.
+# `deps/python/lib` is made to hold the archive's pyspark.zip and py4j zip, as
+# in Spark's binary distribution, so `spark-submit` runs Python applications
+# with nothing installed. The quick start and the tests share this one copy.
 # Nothing else goes to stdout; progress and errors go to stderr.
 set -euo pipefail
 
@@ -22,8 +25,20 @@ cache=${KSPARK_CACHE:-$HOME/.cache/kspark}
 dest=$cache/spark/$version
 deps=$dest/deps
 
+# Spark's PythonRunner puts $SPARK_HOME/python/lib/{pyspark.zip,py4j-*.zip}
+# on PYTHONPATH; the source archive keeps them in lib/ beside deps/.
+link_python() {
+  local top=$1 zip
+  mkdir -p "$top/deps/python/lib" || return 1
+  for zip in "$top"/lib/*.zip; do
+    [ -e "$zip" ] || continue
+    ln -sfn "../../../lib/$(basename "$zip")" "$top/deps/python/lib/$(basename "$zip")" || return 1
+  done
+}
+
 if [ -e "$deps/bin/spark-submit" ]; then
   [ -x "$deps/bin/spark-submit" ] || chmod +x "$deps/bin/"* || die "cannot make $deps/bin/spark-submit executable"
+  [ -e "$deps/python/lib/pyspark.zip" ] || link_python "$dest" || die "cannot link the Python libraries into $deps/python/lib"
   echo "$deps"
   exit 0
 fi
@@ -59,6 +74,7 @@ top=("$tmp"/x/*)
 [ -d "${top[0]}/deps/jars" ] || die "$archive has no deps/jars; not a Spark distribution"
 
 chmod +x "${top[0]}"/deps/bin/* || die "cannot make ${top[0]}/deps/bin/* executable"
+link_python "${top[0]}" || die "cannot link the Python libraries into ${top[0]}/deps/python/lib"
 
 rm -rf "$dest"
 mv "${top[0]}" "$dest" || die "cannot move the unpacked distribution to $dest"

@@ -6,15 +6,12 @@
 # the integration tests against a real kube-apiserver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 say() { echo "test.sh: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 command -v cargo >/dev/null || die "cargo is not installed (Rust toolchain)"
-command -v python3 >/dev/null || die "python3 is needed (the Spark recorder is a Python program)"
+command -v python3 >/dev/null || die "python3 is needed (pip fetches Spark's own client, which runs Python applications)"
 command -v go >/dev/null || die "the Go toolchain is needed to build the test control plane"
-export KSPARK_RECORDER_DIR=${KSPARK_RECORDER_DIR:-$repo/../shared/tools/spark-recorder}
-[ -f "$KSPARK_RECORDER_DIR/recorder.py" ] || die "the Spark recorder is missing at $KSPARK_RECORDER_DIR (set KSPARK_RECORDER_DIR)"
 if ! command -v java >/dev/null; then
   say "installing Java 17 (to run Spark's own spark-submit in the integration tests)"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null
@@ -27,7 +24,7 @@ KSPARK_CONTROL_PLANE_BIN=$(testcluster/build-control-plane.sh) || die "building 
 export KSPARK_CONTROL_PLANE_BIN
 say "control plane ready in $(( $(date +%s) - start ))s: $KSPARK_CONTROL_PLANE_BIN"
 
-say "Spark's own client, for running real spark-submit against the control plane"
+say "Spark's own client, for running real spark-submit against the control plane (shared with the quick start)"
 KSPARK_SPARK_HOME=$(scripts/fetch-spark.sh 4.0.5) || die "fetching Spark 4.0.5 failed (see above)"
 export KSPARK_SPARK_HOME
 

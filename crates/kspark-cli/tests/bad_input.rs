@@ -2,35 +2,26 @@
 //! against the recorder and checks the error names the culprit and that
 //! not a single request was sent.
 
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
 use std::process::Command;
 
-const TOKEN: &str = "SECRET-TOKEN-VALUE-123";
+use kspark_testcluster::recorder::{self, RecorderOptions};
 
-fn recorder_dir() -> PathBuf {
-    std::env::var_os("KSPARK_RECORDER_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/spark-recorder"))
-}
+const TOKEN: &str = "SECRET-TOKEN-VALUE-123";
 
 /// Runs `kspark submit ARGS` against a recorder; returns (exit, output, requests).
 fn submit(args: &[&str]) -> (i32, String, usize) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let log = dir.path().join("requests.jsonl");
-    let mut full = vec!["submit"];
-    full.extend_from_slice(args);
-    let status = Command::new(recorder_dir().join("record-submit.sh"))
-        .arg(&log)
-        .arg(env!("CARGO_BIN_EXE_kspark"))
-        .args(&full)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("HOME", dir.path())
-        .env_remove("KUBECONFIG")
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run the recorder at {}: {e}", recorder_dir().display()));
-    let output = std::fs::read_to_string(log.with_extension("jsonl.log")).unwrap_or_default();
-    let requests = std::fs::read_to_string(&log).unwrap_or_default().lines().count();
-    (status.code().unwrap_or(-1), output, requests)
+    let mut argv: Vec<OsString> = vec![env!("CARGO_BIN_EXE_kspark").into(), "submit".into()];
+    argv.extend(args.iter().map(OsString::from));
+    let run = recorder::record_command(&log, RecorderOptions::default(), &argv, |cmd| {
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("HOME", dir.path()).env_remove("KUBECONFIG");
+    })
+    .unwrap_or_else(|e| panic!("cannot run kspark against the recorder: {e}"));
+    let output = std::fs::read_to_string(&run.output).unwrap_or_default();
+    let requests = recorder::read_log(&log).map(|l| l.len()).unwrap_or_else(|e| panic!("{e}"));
+    (run.exit_code, output, requests)
 }
 
 fn base<'a>(extra: &[&'a str]) -> Vec<&'a str> {

@@ -1,16 +1,19 @@
 //! Object parity with Spark's own client. Every case under golden/cases was
 //! submitted by the real spark-submit of every supported Spark line to the
-//! shared recorder (golden/record.sh); this test submits the same command
-//! line with kspark to the same recorder and compares what arrived: the
-//! objects (normalised by the recorder's own normalize.py, which replaces
-//! only per-run randomness; lists Spark fills from hash maps compare as
-//! sets, see golden_compare.py) and the sequence of writes (method, path,
-//! field manager, content type).
+//! recording stand-in API endpoint (golden/record.sh, which runs
+//! `kspark-testcluster record`); this test submits the same command line
+//! with kspark to the same recorder (`kspark_testcluster::recorder`) and
+//! compares what arrived: the objects (normalized, which replaces only
+//! per-run randomness; see `recorder::compare::Comparison::golden` for the
+//! lists compared as sets) and the sequence of writes (method, path, field
+//! manager, content type).
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
+
+use kspark_testcluster::recorder::{self, RecordedRequest, RecorderOptions, compare::Comparison, normalize, writes};
 
 /// Cases where kspark deliberately differs from Spark, and why.
 fn deliberate_difference(case: &str) -> Option<&'static str> {
@@ -28,12 +31,6 @@ fn deliberate_difference(case: &str) -> Option<&'static str> {
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_default()
-}
-
-fn recorder_dir() -> PathBuf {
-    std::env::var_os("KSPARK_RECORDER_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/tools/spark-recorder"))
 }
 
 struct Case {
@@ -84,70 +81,41 @@ fn versions() -> Vec<String> {
 /// Runs kspark against a fresh recorder; returns (exit code, log path).
 fn record_kspark(case: &Case, version: &str, out_dir: &Path) -> (i32, PathBuf) {
     let log = out_dir.join(format!("{version}-{}.jsonl", case.name));
-    let args: Vec<String> = case.args.iter().map(|a| a.replace("@VERSION@", version)).collect();
-    let mut cmd = Command::new(recorder_dir().join("record-submit.sh"));
-    cmd.arg(&log)
-        .arg(env!("CARGO_BIN_EXE_kspark"))
-        .arg("submit")
-        // The recorder is no API server (no service accounts, no RBAC):
-        // preflight checks are tested on the real control plane instead.
-        .arg("--skip-preflight")
-        .args(&args)
-        .current_dir(repo_root())
-        .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("HOME", out_dir)
-        .env("SPARK_USER", "golden")
-        .env("SPARK_CONF_DIR", "golden/fixtures/no-conf-dir");
-    for (k, v) in &case.env {
-        cmd.env(k, v);
+    let mut argv: Vec<OsString> = vec![
+        env!("CARGO_BIN_EXE_kspark").into(),
+        "submit".into(),
+        // The recorder is no API server (no quota, no RBAC): preflight checks
+        // are tested on the real control plane instead.
+        "--skip-preflight".into(),
+    ];
+    argv.extend(case.args.iter().map(|a| OsString::from(a.replace("@VERSION@", version))));
+    let mut options = RecorderOptions::default();
+    if let Some((_, exit)) = case.env.iter().find(|(k, _)| k == "RECORDER_DRIVER_EXIT") {
+        options.driver_exit = exit.parse().unwrap_or_else(|e| panic!("{}: RECORDER_DRIVER_EXIT: {e}", case.name));
     }
-    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run the recorder: {e}"));
-    (status.code().unwrap_or(-1), log)
+    let run = recorder::record_command(&log, options, &argv, |cmd| {
+        cmd.current_dir(repo_root())
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", out_dir)
+            .env("SPARK_USER", "golden")
+            .env("SPARK_CONF_DIR", "golden/fixtures/no-conf-dir");
+        for (k, v) in &case.env {
+            cmd.env(k, v);
+        }
+    })
+    .unwrap_or_else(|e| panic!("cannot record kspark for {}: {e}", case.name));
+    (run.exit_code, run.log)
 }
 
-/// The writes a client made: method, path with names scrubbed, field
-/// manager and media type.
-fn writes(log: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let random = |s: &str| {
-        s.split('/')
-            .map(|seg| {
-                seg.split('-')
-                    .map(|p| if p.len() == 16 && p.chars().all(|c| c.is_ascii_hexdigit()) { "RAND" } else { p })
-                    .collect::<Vec<_>>()
-                    .join("-")
-            })
-            .collect::<Vec<_>>()
-            .join("/")
-    };
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|r| r["method"] != "GET")
-        .filter(|r| !r["path"].as_str().unwrap_or("").contains("accessreviews"))
-        .map(|r| {
-            let media = r["content_type"].as_str().unwrap_or("").split(';').next().unwrap_or("").to_string();
-            let manager = r["query"]["fieldManager"][0].as_str().unwrap_or("").to_string();
-            let force = r["query"]["force"][0].as_str().unwrap_or("").to_string();
-            format!(
-                "{} {} manager={manager} force={force} {media}",
-                r["method"].as_str().unwrap_or(""),
-                random(r["path"].as_str().unwrap_or(""))
-            )
-        })
-        .collect()
+fn load(log: &Path) -> Vec<RecordedRequest> {
+    recorder::read_log(log).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn compare_objects(expected: &Path, actual: &Path) -> Result<(), String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden_compare.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(recorder_dir())
-        .arg(expected)
-        .arg(actual)
-        .output()
-        .map_err(|e| format!("cannot run compare.py: {e}"))?;
-    if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stdout).to_string()) }
+fn compare_objects(expected: &[RecordedRequest], actual: &[RecordedRequest]) -> Result<(), String> {
+    let as_value = |log| serde_json::to_value(normalize::objects(log)).unwrap_or_default();
+    let found = Comparison::golden().differences(&as_value(expected), &as_value(actual));
+    if found.is_empty() { Ok(()) } else { Err(found.join("\n")) }
 }
 
 fn check_case(case: &Case, version: &str, out_dir: &Path) -> Result<(), String> {
@@ -158,8 +126,9 @@ fn check_case(case: &Case, version: &str, out_dir: &Path) -> Result<(), String> 
     let spark_exit: i32 =
         std::fs::read_to_string(golden.with_extension("exit")).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
     let (exit, log) = record_kspark(case, version, out_dir);
-    let expected_writes = writes(&golden);
-    let actual_writes = writes(&log);
+    let (expected, actual) = (load(&golden), load(&log));
+    let expected_writes = writes(&expected);
+    let actual_writes = writes(&actual);
     match (deliberate_difference(&case.name), spark_exit) {
         (Some("utf8"), _) => {
             let sent = std::fs::read_to_string(&log).unwrap_or_default();
@@ -206,16 +175,11 @@ fn check_case(case: &Case, version: &str, out_dir: &Path) -> Result<(), String> 
     if expected_writes != actual_writes {
         return Err(format!("writes differ\n  spark:  {expected_writes:#?}\n  kspark: {actual_writes:#?}"));
     }
-    compare_objects(&golden, &log)
+    compare_objects(&expected, &actual)
 }
 
 #[test]
 fn kspark_sends_what_spark_sends() {
-    assert!(
-        recorder_dir().join("recorder.py").is_file(),
-        "the recorder is missing at {} (set KSPARK_RECORDER_DIR)",
-        recorder_dir().display()
-    );
     let out_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     // KSPARK_GOLDEN_ONLY=4.0.5,3.5.9 narrows the run while working on one line.
     let only = std::env::var("KSPARK_GOLDEN_ONLY").ok();

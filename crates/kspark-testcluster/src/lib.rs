@@ -46,6 +46,12 @@
 //! sinceTime/sinceSeconds, tailLines; text scripted by `kspark.test/log`);
 //! nothing serves `exec`.
 //!
+//! # The recorder
+//! [`recorder`] is the other test tool: a recording stand-in API endpoint
+//! for Spark submission clients (Spark's own `spark-submit` and kspark),
+//! with the normalizer and comparer the golden tests use. No API server:
+//! it echoes writes, plays the driver on watches and logs every request.
+//!
 //! # Cleanup
 //! Every process is started with `PR_SET_PDEATHSIG=SIGKILL` from a
 //! dedicated thread, so it dies with the test process however that ends;
@@ -69,6 +75,7 @@ mod users;
 mod versions;
 
 pub mod annotations;
+pub mod recorder;
 pub mod tenant;
 
 pub use binaries::{BIN_DIR_ENV, BINARIES, check_bin_dir, default_build_script, run_build_script};
