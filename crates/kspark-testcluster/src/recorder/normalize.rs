@@ -53,12 +53,12 @@ fn blank_owner_uids(body: &mut Value) {
 fn parse_properties_entries(body: &mut Value) {
     let Some(data) = body.get_mut("data").and_then(Value::as_object_mut) else { return };
     for (key, value) in data.iter_mut() {
-        if key.ends_with(".properties") {
-            if let Some(text) = value.as_str() {
-                let parsed: Map<String, Value> =
-                    parse_properties(text).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-                *value = Value::Object(parsed);
-            }
+        if key.ends_with(".properties")
+            && let Some(text) = value.as_str()
+        {
+            let parsed: Map<String, Value> =
+                parse_properties(text).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            *value = Value::Object(parsed);
         }
     }
 }

@@ -80,10 +80,10 @@ fn parse_query(query: &str) -> Map<String, Value> {
 
 fn parse_body(body: &[u8]) -> Value {
     let text = String::from_utf8_lossy(body);
-    if text.trim_start().starts_with('{') {
-        if let Ok(value) = serde_json::from_str(&text) {
-            return value;
-        }
+    if text.trim_start().starts_with('{')
+        && let Ok(value) = serde_json::from_str(&text)
+    {
+        return value;
     }
     Value::String(text.into_owned())
 }
@@ -178,8 +178,9 @@ mod tests {
 
     #[test]
     fn lines_are_written_as_python_writes_them() {
-        let uri: http::Uri =
-            "/api/v1/namespaces/a/pods?watch=true&fieldSelector=metadata.name%3Dx&empty=".parse().unwrap();
+        let uri: http::Uri = "/api/v1/namespaces/a/pods?watch=true&fieldSelector=metadata.name%3Dx&empty="
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut headers = http::HeaderMap::new();
         headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
         let req = RecordedRequest::new("GET", &uri, &headers, br#"{"name": "Gr\u00fc\u00dfe \u6771"}"#);
@@ -187,13 +188,18 @@ mod tests {
             req.to_line(),
             r#"{"method": "GET", "path": "/api/v1/namespaces/a/pods", "query": {"watch": ["true"], "fieldSelector": ["metadata.name=x"]}, "content_type": "application/json", "authorization": null, "body": {"name": "Gr\u00fc\u00dfe \u6771"}}"#
         );
-        let parsed: RecordedRequest = serde_json::from_str(&req.to_line()).unwrap();
+        let parsed: RecordedRequest = serde_json::from_str(&req.to_line()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed, req);
     }
 
     #[test]
     fn astral_characters_become_surrogate_pairs() {
-        let req = RecordedRequest::new("POST", &"/x".parse().unwrap(), &http::HeaderMap::new(), "😀".as_bytes());
+        let req = RecordedRequest::new(
+            "POST",
+            &"/x".parse().unwrap_or_else(|e| panic!("{e}")),
+            &http::HeaderMap::new(),
+            "😀".as_bytes(),
+        );
         assert!(req.to_line().contains(r#""body": "\ud83d\ude00""#), "{}", req.to_line());
     }
 
@@ -205,7 +211,7 @@ mod tests {
             r#"{"method": "GET", "path": "/api/v1/namespaces/d/pods", "query": {}, "content_type": null, "authorization": null, "body": ""}"#,
         ]
         .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
         .collect();
         assert_eq!(
             writes(&log),

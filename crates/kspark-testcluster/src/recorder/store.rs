@@ -67,7 +67,7 @@ impl Store {
     /// The newest pod in `namespace_path`: the driver, for a submission.
     pub fn driver_pod(&self, namespace_path: &str) -> Option<&Value> {
         let prefix = format!("{namespace_path}/pods/");
-        self.objects.iter().filter(|(path, _)| path.starts_with(&prefix)).map(|(_, o)| o).last()
+        self.objects.iter().filter(|(path, _)| path.starts_with(&prefix)).map(|(_, o)| o).next_back()
     }
 }
 
