@@ -10,7 +10,7 @@ set -euo pipefail
 package=$1 binary=$2
 shift 2
 cd "$(dirname "$0")/.."
-cargo build -q "$@" -p "$package" --bin "$binary" --message-format=json-render-diagnostics \
+cargo build "$@" -p "$package" --bin "$binary" --message-format=json-render-diagnostics \
   | python3 -c '
 import json, sys
 want = sys.argv[1]
