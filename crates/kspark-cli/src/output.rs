@@ -27,6 +27,7 @@ pub fn print_objects(objects: &DriverObjects, format: Format) -> anyhow::Result<
     let mut items = objects.to_json();
     for item in &mut items {
         redact_secret(item);
+        redact_url_credentials(item);
     }
     match format {
         Format::Json => {
@@ -52,6 +53,44 @@ fn redact_secret(item: &mut Value) {
             *value = Value::String(format!("<redacted: about {size} bytes>"));
         }
     }
+}
+
+/// `user:password@` in URLs of ConfigMap data, e.g. a private Maven
+/// repository in `spark.jars.repositories`: the driver needs it (Spark sends
+/// it too), the screen does not.
+fn redact_url_credentials(item: &mut Value) {
+    if item.get("kind").and_then(Value::as_str) != Some("ConfigMap") {
+        return;
+    }
+    if let Some(Value::Object(data)) = item.get_mut("data") {
+        for value in data.values_mut() {
+            if let Some(text) = value.as_str().filter(|t| t.contains('@')) {
+                *value = Value::String(hide_userinfo(text));
+            }
+        }
+    }
+}
+
+/// Replaces the userinfo of every `scheme://userinfo@host` (also with
+/// the `\:` escapes of a properties file) by `***`.
+fn hide_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("//") {
+        let (before, after) = rest.split_at(at + 2);
+        out.push_str(before);
+        let authority_end = after.find(|c: char| c == '/' || c == ',' || c.is_whitespace()).unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        match authority.rfind('@') {
+            Some(userinfo_end) if before.ends_with("://") => {
+                out.push_str("***");
+                rest = &after[userinfo_end..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A value as pretty JSON or YAML.
@@ -89,4 +128,20 @@ pub fn describe(status: &DriverStatus) -> String {
         text.push_str(&format!(": {message}"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hide_userinfo;
+
+    #[test]
+    fn url_credentials_are_hidden() {
+        assert_eq!(
+            hide_userinfo(
+                "spark.jars.repositories=https\\://ada\\:pw@repo.example.com/m2,https\\://open.example.com/m2"
+            ),
+            "spark.jars.repositories=https\\://***@repo.example.com/m2,https\\://open.example.com/m2"
+        );
+        assert_eq!(hide_userinfo("see //a@b and x://c/d@e"), "see //a@b and x://c/d@e");
+    }
 }

@@ -116,10 +116,34 @@ fn pod_template_that_is_not_a_pod() {
 
 #[test]
 fn unsupported_options_are_named() {
-    refused(&base(&["--packages", "org.example:lib:1.0", "local:///a.py"]), &["--packages"]);
+    refused(&base(&["--principal", "me@EXAMPLE.COM", "local:///a.py"]), &["--principal", "Kerberos"]);
     refused(&base(&["--deploy-mode", "client", "local:///a.py"]), &["client", "--deploy-mode cluster"]);
     refused(&base(&["/home/me/app.py"]), &["/home/me/app.py", "local://"]);
     refused(&base(&["--py-files", "deps.zip", "local:///a.py"]), &["spark.submit.pyFiles", "deps.zip"]);
+}
+
+#[test]
+fn bad_package_coordinates_name_the_coordinate_and_where_it_came_from() {
+    refused(
+        &base(&["--packages", "org.example:lib:1.0,org.example:other", "local:///a.py"]),
+        &["spark.jars.packages", "(from --packages)", "`org.example:other` is not a Maven coordinate"],
+    );
+    refused(
+        &base(&["--conf", "spark.jars.packages=org.example::1.0", "local:///a.py"]),
+        &["(from --conf)", "`org.example::1.0` has an empty artifactId"],
+    );
+    refused(
+        &base(&["--properties-file", "tests/fixtures/bad-packages.properties", "local:///a.py"]),
+        &["tests/fixtures/bad-packages.properties:3", "`org.example:lib:1.0:jar`"],
+    );
+    refused(
+        &base(&["--packages", "org.example:lib:1.0", "--exclude-packages", "org.example:dep:2.0", "local:///a.py"]),
+        &["spark.jars.excludes", "(from --exclude-packages)", "`org.example:dep:2.0` is not a package to exclude"],
+    );
+    refused(
+        &base(&["--conf", "spark.jars.ivySettings=tests/fixtures/no-such-ivysettings.xml", "local:///a.py"]),
+        &["spark.jars.ivySettings", "no-such-ivysettings.xml", "not a file"],
+    );
 }
 
 #[test]

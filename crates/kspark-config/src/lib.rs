@@ -6,6 +6,7 @@
 pub mod conf;
 pub mod master;
 pub mod memory;
+pub mod packages;
 pub mod properties;
 pub mod submission;
 pub mod submit_args;
@@ -14,6 +15,7 @@ pub mod version;
 
 pub use conf::{ConfError, Source, SparkConf};
 pub use master::Master;
+pub use packages::{MavenCoordinate, Packages};
 pub use submission::{AppKind, Submission, SubmissionError, SubmitEnv};
 pub use submit_args::{ArgsError, KsparkOptions, SubmitArgs};
 pub use version::SparkVersion;

@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use crate::conf::{ConfError, Source, SparkConf};
 use crate::master::{Master, MasterError};
+use crate::packages::Packages;
 use crate::properties::{self, PropertiesError};
 use crate::submit_args::SubmitArgs;
 
@@ -87,6 +88,8 @@ pub struct Submission {
     pub main_class: String,
     pub app_args: Vec<String>,
     pub proxy_user: Option<String>,
+    /// Maven packages the driver resolves (`--packages`, `spark.jars.packages`), checked.
+    pub packages: Option<Packages>,
     /// Notes for the user (ignored options and the like).
     pub notes: Vec<String>,
 }
@@ -135,7 +138,6 @@ impl SubmitArgs {
                 .iter()
                 .map(|o| format!("{o} does not apply to Kubernetes and is ignored (as spark-submit does)")),
         );
-        check_unsupported_conf(&conf)?;
         let master_text = self
             .master
             .clone()
@@ -162,6 +164,7 @@ impl SubmitArgs {
         if matches!(master, Master::Kubernetes { .. }) {
             check_no_local_files(&conf, &primary)?;
         }
+        let packages = Packages::from_conf(&conf, &env.cwd)?;
         Ok(Submission {
             master,
             conf,
@@ -170,6 +173,7 @@ impl SubmitArgs {
             main_class,
             app_args: self.app_args.clone(),
             proxy_user: self.proxy_user.clone(),
+            packages,
             notes,
         })
     }
@@ -211,7 +215,7 @@ impl SubmitArgs {
         kind: AppKind,
     ) -> Result<(), SubmissionError> {
         let is_k8s = matches!(master, Master::Kubernetes { .. });
-        let flags: [(&Option<String>, &'static str, &'static str, Option<&str>); 11] = [
+        let flags: [(&Option<String>, &'static str, &'static str, Option<&str>); 14] = [
             (&self.driver_memory, "--driver-memory", "spark.driver.memory", env.var("SPARK_DRIVER_MEMORY")),
             (&self.driver_cores, "--driver-cores", "spark.driver.cores", None),
             (&self.executor_memory, "--executor-memory", "spark.executor.memory", env.var("SPARK_EXECUTOR_MEMORY")),
@@ -223,6 +227,10 @@ impl SubmitArgs {
             (&self.jars, "--jars", "spark.jars", None),
             (&self.files, "--files", "spark.files", None),
             (&self.archives, "--archives", "spark.archives", None),
+            // Recorded: --packages and --repositories win over --conf.
+            (&self.packages, "--packages", "spark.jars.packages", None),
+            (&self.repositories, "--repositories", "spark.jars.repositories", None),
+            (&self.exclude_packages, "--exclude-packages", "spark.jars.excludes", None),
         ];
         for (value, flag, key, env_fallback) in flags {
             // spark-submit lets --conf win over the driver JVM option flags.
@@ -304,18 +312,6 @@ fn drop_non_spark_keys(conf: &mut SparkConf) -> Vec<String> {
             format!("ignoring non-Spark setting `{key}` (from {source}); Spark settings start with `spark.`")
         })
         .collect()
-}
-
-fn check_unsupported_conf(conf: &SparkConf) -> Result<(), SubmissionError> {
-    for key in ["spark.jars.packages", "spark.jars.repositories"] {
-        if let Some(s) = conf.setting(key).filter(|s| !s.value.is_empty()) {
-            return Err(SubmissionError::Unsupported {
-                option: format!("{key} (from {})", s.source),
-                why: "resolving Maven packages needs Ivy on the client; bake the jars into the image or list them in spark.jars as https:// URLs".into(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// A bare path or `file:` URI would have to be uploaded first.

@@ -21,6 +21,11 @@ pub struct SubmitArgs {
     pub py_files: Option<String>,
     pub files: Option<String>,
     pub archives: Option<String>,
+    /// `--packages`, `--repositories`, `--exclude-packages`: Maven
+    /// coordinates the driver resolves (spark.jars.packages and friends).
+    pub packages: Option<String>,
+    pub repositories: Option<String>,
+    pub exclude_packages: Option<String>,
     pub driver_memory: Option<String>,
     pub driver_cores: Option<String>,
     pub driver_java_options: Option<String>,
@@ -55,6 +60,8 @@ pub struct KsparkOptions {
     pub no_wait: bool,
     pub quiet: bool,
     pub skip_preflight: bool,
+    /// Ask the repositories whether every package exists before submitting.
+    pub check_packages: bool,
     /// Stop waiting when the driver is still Pending after this long.
     pub timeout: Option<String>,
 }
@@ -106,9 +113,9 @@ fn lookup(name: &str) -> Option<Opt> {
         "--kill" => Value(|a, v| a.kill = Some(v)),
         "--status" => Value(|a, v| a.status = Some(v)),
         "--verbose" | "-v" => Switch(|a| a.verbose = true),
-        "--packages" | "--repositories" | "--exclude-packages" => Unsupported(
-            "resolving Maven packages needs Ivy on the client; bake the jars into the image or list them with --jars https://…",
-        ),
+        "--packages" => Value(|a, v| a.packages = Some(v)),
+        "--repositories" => Value(|a, v| a.repositories = Some(v)),
+        "--exclude-packages" => Value(|a, v| a.exclude_packages = Some(v)),
         "--principal" | "--keytab" => Unsupported("Kerberos submission is not supported by kspark yet"),
         "--supervise" | "--total-executor-cores" | "--queue" => return lookup_ignored(name),
         "--kubeconfig" => Value(|a, v| a.kspark.kubeconfig = Some(PathBuf::from(v))),
@@ -119,6 +126,7 @@ fn lookup(name: &str) -> Option<Opt> {
         "--no-wait" => Switch(|a| a.kspark.no_wait = true),
         "--quiet" | "-q" => Switch(|a| a.kspark.quiet = true),
         "--skip-preflight" => Switch(|a| a.kspark.skip_preflight = true),
+        "--check-packages" => Switch(|a| a.kspark.check_packages = true),
         "--timeout" => Value(|a, v| a.kspark.timeout = Some(v)),
         _ => return None,
     })
@@ -131,9 +139,6 @@ fn lookup_ignored(name: &str) -> Option<Opt> {
 /// Static name of a known option, for messages.
 fn static_name(name: &str) -> &'static str {
     match name {
-        "--packages" => "--packages",
-        "--repositories" => "--repositories",
-        "--exclude-packages" => "--exclude-packages",
         "--principal" => "--principal",
         "--keytab" => "--keytab",
         "--total-executor-cores" => "--total-executor-cores",
@@ -184,9 +189,10 @@ impl SubmitArgs {
 }
 
 /// kspark's own options and whether they take a value.
-const KSPARK_OPTIONS: [(&str, bool); 10] = [
+const KSPARK_OPTIONS: [(&str, bool); 11] = [
     ("--timeout", true),
     ("--skip-preflight", false),
+    ("--check-packages", false),
     ("--kubeconfig", true),
     ("--context", true),
     ("--spark-version", true),
@@ -275,6 +281,26 @@ mod tests {
     }
 
     #[test]
+    fn package_options_are_kept_verbatim() {
+        let a = parse(&[
+            "--packages",
+            "g:a:1,h/b:2",
+            "--repositories=https://r.example.com/m2",
+            "--exclude-packages",
+            "x:y",
+            "--check-packages",
+            "x.jar",
+        ])
+        .unwrap_or_default();
+        assert_eq!(a.packages.as_deref(), Some("g:a:1,h/b:2"));
+        assert_eq!(a.repositories.as_deref(), Some("https://r.example.com/m2"));
+        assert_eq!(a.exclude_packages.as_deref(), Some("x:y"));
+        assert!(a.kspark.check_packages);
+        let raw: Vec<String> = ["--packages", "g:a:1", "--check-packages", "x.jar"].map(String::from).to_vec();
+        assert_eq!(without_kspark_options(&raw), vec!["--packages", "g:a:1", "x.jar"]);
+    }
+
+    #[test]
     fn errors_name_the_option() {
         assert_eq!(parse(&["--bogus"]), Err(ArgsError::Unrecognized("--bogus".into())));
         assert_eq!(parse(&["--master"]), Err(ArgsError::MissingValue("--master".into())));
@@ -283,9 +309,9 @@ mod tests {
 
     #[test]
     fn unsupported_and_ignored_options_are_kept_for_reporting() {
-        let a = parse(&["--packages", "g:a:v", "--queue", "q", "x.jar"]).unwrap_or_default();
+        let a = parse(&["--principal", "p", "--queue", "q", "x.jar"]).unwrap_or_default();
         assert_eq!(a.unsupported.len(), 1);
-        assert_eq!(a.unsupported[0].0, "--packages");
+        assert_eq!(a.unsupported[0].0, "--principal");
         assert_eq!(a.ignored, vec!["--queue"]);
     }
 }

@@ -11,6 +11,7 @@ pub mod executors;
 pub mod identity;
 pub mod jwt;
 pub mod logs;
+pub mod maven;
 pub mod preflight;
 pub mod submit;
 pub mod tenant;

@@ -3,5 +3,6 @@ pub mod auth;
 pub mod doctor;
 pub mod follow;
 pub mod local;
+mod packages;
 pub mod submit;
 pub mod tenant;

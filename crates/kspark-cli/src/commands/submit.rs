@@ -16,9 +16,10 @@ use crate::output::{self, Format};
 const USAGE: &str = "usage: kspark submit [options] <app jar | python file> [app arguments]
 
 Options are spark-submit's (--master, --deploy-mode, --name, --class, --conf K=V,
---properties-file, --jars, --py-files, --files, --archives, --driver-memory,
---driver-cores, --executor-memory, --executor-cores, --num-executors,
---driver-java-options, --proxy-user, --verbose) plus kspark's own:
+--properties-file, --jars, --py-files, --files, --archives, --packages,
+--repositories, --exclude-packages, --driver-memory, --driver-cores,
+--executor-memory, --executor-cores, --num-executors, --driver-java-options,
+--proxy-user, --verbose) plus kspark's own:
   --kubeconfig FILE      kubeconfig to use (default: KUBECONFIG, ~/.kube/config)
   --context NAME         kubeconfig context (also spark.kubernetes.context)
   --spark-version X.Y.Z  build for this Spark when the image tag carries no version
@@ -27,12 +28,18 @@ Options are spark-submit's (--master, --deploy-mode, --name, --class, --conf K=V
   --quiet                no preamble or live view: plain state-change lines and the outcome
   --timeout DURATION     stop waiting when the driver is still Pending after this long (e.g. 10m)
   -o json                one JSON object per driver state change on stdout
+  --skip-preflight       submit without the checks of `kspark doctor`
+  --check-packages       ask the Maven repositories whether every --packages coordinate exists
+                         (HTTP HEAD on its POM) before submitting; the driver resolves them
 
 Examples:
   kspark submit --master 'local[*]' examples/pi.py 10
   kspark submit --master k8s://https://myaks.hcp.westeurope.azmk8s.io:443 --deploy-mode cluster \\
       --name pi --conf spark.kubernetes.container.image=apache/spark:4.0.5 \\
-      --class org.apache.spark.examples.SparkPi local:///opt/spark/examples/jars/spark-examples.jar 100";
+      --class org.apache.spark.examples.SparkPi local:///opt/spark/examples/jars/spark-examples.jar 100
+  kspark submit --master k8s://https://api.example.com --deploy-mode cluster --check-packages \\
+      --packages org.apache.hadoop:hadoop-azure:3.4.1 --conf spark.kubernetes.container.image=apache/spark:4.0.5 \\
+      local:///opt/app/job.py";
 
 pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     if wants_help(&raw) {
@@ -104,6 +111,7 @@ async fn kubernetes(
 ) -> anyhow::Result<ExitCode> {
     let quiet = args.kspark.quiet;
     let objects = build(args, submission, env, quiet)?;
+    super::packages::report(args, submission, env, quiet).await?;
     if args.kspark.dry_run {
         let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
         output::print_objects(&objects, format)?;
