@@ -71,13 +71,50 @@ impl Packages {
             Some(text) => parse_exclusions(text).map_err(|reason| conf.error(EXCLUDES, reason))?,
             None => Vec::new(),
         };
-        let repositories = conf
+        let repositories: Vec<String> = conf
             .get(REPOSITORIES)
             .filter(|r| !r.trim().is_empty())
             .map(|r| java_split(r, ',').into_iter().map(str::to_string).collect())
             .unwrap_or_default();
+        if let Some(url) = repositories.iter().find(|url| has_password(url)) {
+            let mut error = conf.error(REPOSITORIES, password_in_repository(url));
+            error.value = java_split(&error.value, ',').into_iter().map(without_password).collect::<Vec<_>>().join(",");
+            return Err(error);
+        }
         Ok(Some(Packages { coordinates, repositories, exclusions, ivy_settings }))
     }
+}
+
+/// `scheme://user:password@host…`: a URL that carries a password.
+fn has_password(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
+/// `url` with any password replaced by `***`.
+fn without_password(url: &str) -> String {
+    if !has_password(url) {
+        return url.to_string();
+    }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(at);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    format!("{scheme}://***@{host}{path}")
+}
+
+/// Spark would write the URL, password and all, into the driver's
+/// ConfigMap (`spark.jars.repositories` in spark.properties), readable by
+/// anyone who may read ConfigMaps in the namespace: kspark refuses.
+fn password_in_repository(url: &str) -> String {
+    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    format!(
+        "the repository URL for {host} carries a password, which would be stored in clear text in the driver's ConfigMap; \
+         hint: put the credentials in an Ivy settings file (spark.jars.ivySettings) mounted into the driver from a Secret \
+         (spark.kubernetes.driver.secrets.NAME=/path), or use a repository that needs no password"
+    )
 }
 
 /// A comma-separated list of coordinates, `groupId:artifactId:version` or
@@ -153,6 +190,23 @@ fn check_ivy_settings(path: &str, cwd: &Path) -> Result<(), String> {
             "{} is not a file: spark-submit reads the Ivy settings file on this machine (and the driver reads the same path in its container)",
             file.display()
         ))
+    }
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_repository_urls_are_found() {
+        assert!(has_password("https://user:s3cret@repo.example.com/maven2"));
+        assert!(!has_password("https://user@repo.example.com/maven2"));
+        assert!(!has_password("https://repo.example.com/a:b@c"));
+        let message = password_in_repository("https://user:s3cret@repo.example.com/maven2");
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(message.contains("repo.example.com/maven2"), "{message}");
+        assert_eq!(without_password("https://u:p@h:1/m?x"), "https://***@h:1/m?x");
+        assert_eq!(without_password("https://h/m"), "https://h/m");
     }
 }
 
