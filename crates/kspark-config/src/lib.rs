@@ -9,6 +9,7 @@ pub mod memory;
 pub mod properties;
 pub mod submission;
 pub mod submit_args;
+pub mod submit_options;
 pub mod time;
 pub mod version;
 
