@@ -102,9 +102,12 @@ fn accepted(token: &str) -> bool {
     let mut config = block_on(kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()))
         .unwrap_or_else(|e| panic!("config: {e}"));
     config.auth_info = kube::config::AuthInfo { token: Some(token.to_string().into()), ..Default::default() };
-    let client = Client::try_from(config).unwrap_or_else(|e| panic!("client: {e}"));
-    let api: Api<SelfSubjectReview> = Api::all(client);
-    block_on(api.create(&PostParams::default(), &SelfSubjectReview::default())).is_ok()
+    block_on(async {
+        // The client's buffer task needs the runtime, so it is built inside it.
+        let client = Client::try_from(config).unwrap_or_else(|e| panic!("client: {e}"));
+        let api: Api<SelfSubjectReview> = Api::all(client);
+        api.create(&PostParams::default(), &SelfSubjectReview::default()).await.is_ok()
+    })
 }
 
 #[test]
