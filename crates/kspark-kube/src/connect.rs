@@ -353,7 +353,7 @@ pub fn check_expiry(conn: &Connection, now: Timestamp) -> Result<(), ConnectErro
     let source_name = match &conn.method {
         AuthMethod::Token { source } => source.clone(),
         AuthMethod::ExecPlugin { command } => format!("credential plugin {command}"),
-        other => format!("{other:?}"),
+        other => other.to_string(),
     };
     let left = expires_at.duration_since(now);
     if left <= SignedDuration::ZERO {
