@@ -3,6 +3,7 @@
 mod commands;
 mod failure;
 mod output;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -19,9 +20,6 @@ struct Cli {
 enum Command {
     /// Submit an application, with spark-submit's options (cluster mode on
     /// Kubernetes, or a local run with --master 'local[*]').
-    ///
-    /// Extra options: --kubeconfig FILE, --context NAME, --spark-version X.Y.Z,
-    /// --dry-run [-o yaml|json], --no-wait, --quiet.
     #[command(disable_help_flag = true)]
     Submit {
         /// spark-submit's arguments: [options] <app jar | python file> [app arguments]
@@ -48,7 +46,7 @@ enum Command {
     /// Kill NAMESPACE:NAME (globs allowed): deletes the driver pod, Kubernetes removes the rest.
     Kill(commands::apps::KillArgs),
     /// Wait for NAMESPACE:NAME to finish; exits with the driver's exit code.
-    Wait(commands::apps::IdArgs),
+    Wait(commands::apps::WaitArgs),
     /// Print the driver's (or executors') logs.
     Logs(commands::apps::LogsArgs),
     /// Show the Kubernetes events of NAMESPACE:NAME's pods.
@@ -66,8 +64,17 @@ fn parse() -> Cli {
         .and_then(|p| p.file_name())
         .is_some_and(|n| n.to_string_lossy().starts_with("kubectl-spark"));
     let command = if plugin { Cli::command().name("kubectl spark").bin_name("kubectl spark") } else { Cli::command() };
-    let matches = command.get_matches();
+    let matches = with_generated_help(command).get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `submit` and `doctor` parse spark-submit's command line themselves; their
+/// help (also for `kspark help submit`) is rendered from kspark-config's
+/// option table.
+fn with_generated_help(command: clap::Command) -> clap::Command {
+    command
+        .mut_subcommand("submit", |c| c.override_help(usage::submit()))
+        .mut_subcommand("doctor", |c| c.override_help(usage::doctor()))
 }
 
 fn main() -> ExitCode {

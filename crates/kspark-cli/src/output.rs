@@ -21,13 +21,16 @@ impl Format {
     }
 }
 
-/// Prints the objects a submission would create. Secret values are never
-/// printed, only their sizes.
+/// Prints the objects a submission would create, each with the namespace
+/// it would be created in (Spark sends the pod and Service without one and
+/// names it in the URL), so that `kubectl apply -f -` puts them together.
+/// Secret values are never printed, only their sizes.
 pub fn print_objects(objects: &DriverObjects, format: Format) -> anyhow::Result<()> {
     let mut items = objects.to_json();
     for item in &mut items {
         redact_secret(item);
         redact_url_credentials(item);
+        set_namespace(item, &objects.namespace);
     }
     match format {
         Format::Json => {
@@ -41,6 +44,12 @@ pub fn print_objects(objects: &DriverObjects, format: Format) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+fn set_namespace(item: &mut Value, namespace: &str) {
+    if let Some(Value::Object(metadata)) = item.get_mut("metadata") {
+        metadata.entry("namespace").or_insert_with(|| Value::String(namespace.to_string()));
+    }
 }
 
 fn redact_secret(item: &mut Value) {

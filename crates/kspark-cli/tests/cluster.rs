@@ -840,3 +840,35 @@ fn logs_print_and_follow_driver_and_executor_output() {
     let all = String::from_utf8_lossy(&all.stdout).to_string();
     assert!(all.contains("executor 1 says hi") && all.contains("executor 2 says hi") && all.contains("==> "), "{all}");
 }
+
+/// `kspark submit --dry-run -o yaml … | kubectl apply -f -`: every printed
+/// object names its namespace, so applying them the way kubectl does (the
+/// object's namespace, else the context's `default`) keeps them together.
+#[test]
+fn dry_run_yaml_applies_into_one_namespace() {
+    use kube::api::{DynamicObject, Patch, PatchParams};
+    use kube::core::{ApiResource, GroupVersionKind};
+    let ns = tenant("dryrun", "alice");
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &["--dry-run", "-o", "yaml"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("namespace {ns} (from spark.kubernetes.namespace)")), "{stderr}");
+    let yaml = String::from_utf8_lossy(&out.stdout);
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&yaml).unwrap_or_else(|e| panic!("dry-run YAML: {e}\n{yaml}"));
+    assert_eq!(docs.len(), 3, "pod, Service and ConfigMap:\n{yaml}");
+    for doc in &docs {
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        let target = doc["metadata"]["namespace"].as_str().unwrap_or("default");
+        assert_eq!(target, ns, "{kind} would land in {target}");
+        let resource = ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", kind));
+        let object: DynamicObject = serde_json::from_value(doc.clone()).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let name = object.metadata.name.clone().unwrap_or_default();
+        let api: Api<DynamicObject> = Api::namespaced_with(admin(), target, &resource);
+        block_on(api.patch(&name, &PatchParams::apply("dry-run-test"), &Patch::Apply(&object)))
+            .unwrap_or_else(|e| panic!("apply {kind} {name}: {e}"));
+    }
+    assert_eq!(names::<Pod>(&ns).len(), 1);
+    assert_eq!(names::<Service>(&ns).len(), 1);
+    assert_eq!(names::<ConfigMap>(&ns).len(), 1);
+}

@@ -10,6 +10,7 @@ pub mod packages;
 pub mod properties;
 pub mod submission;
 pub mod submit_args;
+pub mod submit_options;
 pub mod time;
 pub mod version;
 

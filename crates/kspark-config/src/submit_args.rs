@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::submit_options::{self, Handling, OptionGroup};
+
 /// Everything given on a `kspark submit` command line, unresolved.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubmitArgs {
@@ -78,75 +80,6 @@ pub enum ArgsError {
     EmptyConfKey(String),
 }
 
-/// How an option is handled.
-enum Opt {
-    Value(fn(&mut SubmitArgs, String)),
-    Switch(fn(&mut SubmitArgs)),
-    Conf,
-    Unsupported(&'static str),
-    IgnoredValue,
-}
-
-fn lookup(name: &str) -> Option<Opt> {
-    use Opt::*;
-    Some(match name {
-        "--master" => Value(|a, v| a.master = Some(v)),
-        "--deploy-mode" => Value(|a, v| a.deploy_mode = Some(v)),
-        "--class" => Value(|a, v| a.main_class = Some(v)),
-        "--name" => Value(|a, v| a.name = Some(v)),
-        "--conf" | "-c" => Conf,
-        "--properties-file" => Value(|a, v| a.properties_file = Some(PathBuf::from(v))),
-        "--load-spark-defaults" => Switch(|a| a.load_spark_defaults = true),
-        "--jars" => Value(|a, v| a.jars = Some(v)),
-        "--py-files" => Value(|a, v| a.py_files = Some(v)),
-        "--files" => Value(|a, v| a.files = Some(v)),
-        "--archives" => Value(|a, v| a.archives = Some(v)),
-        "--driver-memory" => Value(|a, v| a.driver_memory = Some(v)),
-        "--driver-cores" => Value(|a, v| a.driver_cores = Some(v)),
-        "--driver-java-options" => Value(|a, v| a.driver_java_options = Some(v)),
-        "--driver-class-path" => Value(|a, v| a.driver_class_path = Some(v)),
-        "--driver-library-path" => Value(|a, v| a.driver_library_path = Some(v)),
-        "--executor-memory" => Value(|a, v| a.executor_memory = Some(v)),
-        "--executor-cores" => Value(|a, v| a.executor_cores = Some(v)),
-        "--num-executors" => Value(|a, v| a.num_executors = Some(v)),
-        "--proxy-user" => Value(|a, v| a.proxy_user = Some(v)),
-        "--kill" => Value(|a, v| a.kill = Some(v)),
-        "--status" => Value(|a, v| a.status = Some(v)),
-        "--verbose" | "-v" => Switch(|a| a.verbose = true),
-        "--packages" => Value(|a, v| a.packages = Some(v)),
-        "--repositories" => Value(|a, v| a.repositories = Some(v)),
-        "--exclude-packages" => Value(|a, v| a.exclude_packages = Some(v)),
-        "--principal" | "--keytab" => Unsupported("Kerberos submission is not supported by kspark yet"),
-        "--supervise" | "--total-executor-cores" | "--queue" => return lookup_ignored(name),
-        "--kubeconfig" => Value(|a, v| a.kspark.kubeconfig = Some(PathBuf::from(v))),
-        "--context" => Value(|a, v| a.kspark.context = Some(v)),
-        "--spark-version" => Value(|a, v| a.kspark.spark_version = Some(v)),
-        "--dry-run" => Switch(|a| a.kspark.dry_run = true),
-        "--output" | "-o" => Value(|a, v| a.kspark.output = Some(v)),
-        "--no-wait" => Switch(|a| a.kspark.no_wait = true),
-        "--quiet" | "-q" => Switch(|a| a.kspark.quiet = true),
-        "--skip-preflight" => Switch(|a| a.kspark.skip_preflight = true),
-        "--check-packages" => Switch(|a| a.kspark.check_packages = true),
-        "--timeout" => Value(|a, v| a.kspark.timeout = Some(v)),
-        _ => return None,
-    })
-}
-
-fn lookup_ignored(name: &str) -> Option<Opt> {
-    Some(if name == "--supervise" { Opt::Switch(|a| a.ignored.push("--supervise")) } else { Opt::IgnoredValue })
-}
-
-/// Static name of a known option, for messages.
-fn static_name(name: &str) -> &'static str {
-    match name {
-        "--principal" => "--principal",
-        "--keytab" => "--keytab",
-        "--total-executor-cores" => "--total-executor-cores",
-        "--queue" => "--queue",
-        _ => "option",
-    }
-}
-
 impl SubmitArgs {
     pub fn parse<I, S>(args: I) -> Result<SubmitArgs, ArgsError>
     where
@@ -157,10 +90,12 @@ impl SubmitArgs {
         let mut it = args.into_iter().map(Into::into);
         while let Some(arg) = it.next() {
             let (name, inline) = match arg.split_once('=') {
-                Some((n, v)) if n.starts_with("--") && lookup(n).is_some() => (n.to_string(), Some(v.to_string())),
+                Some((n, v)) if n.starts_with("--") && submit_options::find(n).is_some() => {
+                    (n.to_string(), Some(v.to_string()))
+                }
                 _ => (arg.clone(), None),
             };
-            let Some(opt) = lookup(&name) else {
+            let Some(option) = submit_options::find(&name) else {
                 if arg.starts_with('-') && arg.len() > 1 {
                     return Err(ArgsError::Unrecognized(arg));
                 }
@@ -168,40 +103,23 @@ impl SubmitArgs {
                 out.app_args = it.by_ref().collect();
                 break;
             };
-            let mut value =
-                || inline.clone().or_else(|| it.next()).ok_or_else(|| ArgsError::MissingValue(name.clone()));
-            match opt {
-                Opt::Value(set) => set(&mut out, value()?),
-                Opt::Switch(set) => set(&mut out),
-                Opt::Conf => out.conf.push(split_conf(&value()?)?),
-                Opt::Unsupported(why) => {
-                    value()?;
-                    out.unsupported.push((static_name(&name), why));
-                }
-                Opt::IgnoredValue => {
-                    value()?;
-                    out.ignored.push(static_name(&name));
-                }
+            let value = if option.takes_value() {
+                Some(inline.or_else(|| it.next()).ok_or_else(|| ArgsError::MissingValue(name.clone()))?)
+            } else {
+                None
+            };
+            match (option.handling, value) {
+                (Handling::Set(set), Some(v)) => set(&mut out, v),
+                (Handling::Switch(set), _) => set(&mut out),
+                (Handling::Conf, Some(v)) => out.conf.push(split_conf(&v)?),
+                (Handling::Unsupported(why), _) => out.unsupported.push((option.name(), why)),
+                (Handling::Ignored, _) => out.ignored.push(option.name()),
+                (Handling::Set(_) | Handling::Conf, None) => return Err(ArgsError::MissingValue(name)),
             }
         }
         Ok(out)
     }
 }
-
-/// kspark's own options and whether they take a value.
-const KSPARK_OPTIONS: [(&str, bool); 11] = [
-    ("--timeout", true),
-    ("--skip-preflight", false),
-    ("--check-packages", false),
-    ("--kubeconfig", true),
-    ("--context", true),
-    ("--spark-version", true),
-    ("--dry-run", false),
-    ("--output", true),
-    ("-o", true),
-    ("--no-wait", false),
-    ("--quiet", false),
-];
 
 /// The command line without kspark's own options, for handing to a real
 /// spark-submit (local runs).
@@ -210,23 +128,17 @@ pub fn without_kspark_options(args: &[String]) -> Vec<String> {
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
-        let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
-        if let Some((_, takes_value)) = KSPARK_OPTIONS.iter().find(|(o, _)| *o == name) {
-            i += if *takes_value && !arg.contains('=') { 2 } else { 1 };
-            continue;
-        }
-        out.push(arg.clone());
-        let Some(opt) = lookup(name) else {
-            out.extend(args[i + 1..].iter().cloned());
+        let name = arg.split_once('=').filter(|(n, _)| n.starts_with("--")).map_or(arg.as_str(), |(n, _)| n);
+        let Some(option) = submit_options::find(name) else {
+            out.extend(args[i..].iter().cloned());
             break;
         };
-        if matches!(opt, Opt::Value(_) | Opt::Conf | Opt::Unsupported(_) | Opt::IgnoredValue) && !arg.contains('=') {
-            if let Some(v) = args.get(i + 1) {
-                out.push(v.clone());
-            }
-            i += 1;
+        let with_value = option.takes_value() && !arg.contains('=');
+        let width = if with_value { 2 } else { 1 };
+        if option.group != OptionGroup::Kspark {
+            out.extend(args[i..(i + width).min(args.len())].iter().cloned());
         }
-        i += 1;
+        i += width;
     }
     out
 }
@@ -278,6 +190,11 @@ mod tests {
                 .map(|s| s.to_string())
                 .collect();
         assert_eq!(without_kspark_options(&args), vec!["--master", "local[*]", "--conf", "a=b", "app.py", "--dry-run"]);
+        let args: Vec<String> = ["--timeout=5m", "-q", "-c", "x=y", "--kubeconfig=k", "--supervise", "app.py"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(without_kspark_options(&args), vec!["-c", "x=y", "--supervise", "app.py"]);
     }
 
     #[test]

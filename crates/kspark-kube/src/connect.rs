@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::ConnectError;
 use crate::exec;
+use crate::incluster;
 use crate::jwt;
 
 /// Refuse tokens that expire sooner than this.
@@ -63,7 +64,7 @@ pub enum AuthMethod {
     Token { source: String },
     ClientCertificate { source: String },
     ExecPlugin { command: String },
-    InCluster,
+    InCluster { token_file: PathBuf },
     Other(String),
 }
 
@@ -74,7 +75,9 @@ impl std::fmt::Display for AuthMethod {
             AuthMethod::Token { source } => write!(f, "bearer token from {source}"),
             AuthMethod::ClientCertificate { source } => write!(f, "client certificate ({source})"),
             AuthMethod::ExecPlugin { command } => write!(f, "exec plugin {command}"),
-            AuthMethod::InCluster => write!(f, "in-cluster service account"),
+            AuthMethod::InCluster { token_file } => {
+                write!(f, "in-cluster service account (token {})", token_file.display())
+            }
             AuthMethod::Other(text) => write!(f, "{text}"),
         }
     }
@@ -112,7 +115,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
 /// Builds a client without the expiry check (for `kspark auth`, which
 /// reports expiry instead of refusing).
 pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
-    let Base { mut config, namespace: kubeconfig_namespace, mut method, expires_at: base_expiry } =
+    let Base { mut config, namespace: kubeconfig_namespace, mut method, expires_at: base_expiry, file_token } =
         base_config(opts).await?;
     if let Some(url) = &opts.api_url {
         config.cluster_url = url
@@ -121,13 +124,13 @@ pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, Conn
     }
     config.accept_invalid_certs = opts.trust_certificates;
     if let Some(ca) = &opts.ca_cert_file {
-        config.root_cert = Some(read_ca(ca)?);
+        config.root_cert = Some(read_ca(ca, &format!("{SUBMISSION}.caCertFile"))?);
         config.root_cert_file = None;
     }
     apply_client_cert(&mut config.auth_info, opts, &mut method)?;
     let mut expires_at = base_expiry;
     apply_token(&mut config.auth_info, opts, &mut method, &mut expires_at)?;
-    let token = config.auth_info.token.clone();
+    let token = config.auth_info.token.clone().or(file_token);
     if let Some(t) = &token {
         let claims = jwt::claims(t.expose_secret());
         expires_at = expires_at.or(claims.as_ref().and_then(|c| c.expires_at));
@@ -146,6 +149,8 @@ struct Base {
     method: AuthMethod,
     /// Known only for exec-plugin credentials.
     expires_at: Option<Timestamp>,
+    /// A token the client re-reads from its file (in-cluster), as read now.
+    file_token: Option<SecretString>,
 }
 
 /// The kubeconfig if there is one, else the in-cluster account, else a bare
@@ -154,17 +159,20 @@ async fn base_config(opts: &ConnectOptions) -> Result<Base, ConnectError> {
     if let Some(kubeconfig) = load_kubeconfig(opts)? {
         return from_kubeconfig(kubeconfig, opts).await;
     }
-    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
-        && let Ok(config) = Config::incluster()
-    {
-        let ns = std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok();
-        return Ok(Base { config, namespace: ns, method: AuthMethod::InCluster, expires_at: None });
+    if let Some(account) = incluster::load()? {
+        return Ok(Base {
+            config: account.config,
+            namespace: account.namespace,
+            method: AuthMethod::InCluster { token_file: account.token_path },
+            expires_at: None,
+            file_token: Some(account.token),
+        });
     }
     let url = opts.api_url.clone().ok_or(ConnectError::NoCluster)?;
     let uri = url
         .parse()
         .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl { url: url.clone(), reason: e.to_string() })?;
-    Ok(Base { config: Config::new(uri), namespace: None, method: AuthMethod::None, expires_at: None })
+    Ok(Base { config: Config::new(uri), namespace: None, method: AuthMethod::None, expires_at: None, file_token: None })
 }
 
 fn load_kubeconfig(opts: &ConnectOptions) -> Result<Option<Kubeconfig>, ConnectError> {
@@ -202,18 +210,32 @@ async fn from_kubeconfig(kubeconfig: Kubeconfig, opts: &ConnectOptions) -> Resul
         return Err(ConnectError::NoContext(ctx.clone()));
     }
     let options = KubeConfigOptions { context: opts.context.clone(), ..Default::default() };
-    let context_name = opts.context.clone().or_else(|| kubeconfig.current_context.clone());
-    let namespace = context_name
-        .and_then(|name| kubeconfig.contexts.iter().find(|c| c.name == name).cloned())
-        .and_then(|c| c.context)
-        .and_then(|c| c.namespace);
+    let namespace = namespace_of_context(&kubeconfig, opts.context.as_deref());
     let mut config =
         Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| ConnectError::Kubeconfig {
             path: opts.kubeconfig.clone().unwrap_or_else(|| PathBuf::from("(KUBECONFIG)")),
             reason: e.to_string(),
         })?;
     let (method, expires_at) = kubeconfig_method(&mut config.auth_info)?;
-    Ok(Base { config, namespace, method, expires_at })
+    Ok(Base { config, namespace, method, expires_at, file_token: None })
+}
+
+/// The namespace of `context` (default: the current context).
+fn namespace_of_context(kubeconfig: &Kubeconfig, context: Option<&str>) -> Option<String> {
+    let name = context.or(kubeconfig.current_context.as_deref())?;
+    kubeconfig.contexts.iter().find(|c| c.name == name)?.context.as_ref()?.namespace.clone()
+}
+
+/// Where the namespace of the kubeconfig context (or of the in-cluster
+/// service account) that `opts` select comes from, read from local files
+/// only: no plugin runs, nothing is sent. `None` when neither names one.
+pub fn local_namespace(opts: &ConnectOptions) -> Result<Option<(String, String)>, ConnectError> {
+    if let Some(kubeconfig) = load_kubeconfig(opts)? {
+        let context = opts.context.clone().or_else(|| kubeconfig.current_context.clone()).unwrap_or_default();
+        return Ok(namespace_of_context(&kubeconfig, opts.context.as_deref())
+            .map(|ns| (ns, format!("the kubeconfig context `{context}`"))));
+    }
+    Ok(incluster::load()?.and_then(|account| account.namespace).map(|ns| (ns, "the in-cluster service account".into())))
 }
 
 /// Resolves what the kubeconfig's user entry authenticates with; an exec
@@ -311,12 +333,9 @@ fn apply_client_cert(auth: &mut AuthInfo, opts: &ConnectOptions, method: &mut Au
     Ok(())
 }
 
-fn read_ca(path: &Path) -> Result<Vec<Vec<u8>>, ConnectError> {
-    let err = |reason: String| ConnectError::CredentialFile {
-        key: format!("{SUBMISSION}.caCertFile"),
-        path: path.to_path_buf(),
-        reason,
-    };
+/// PEM certificates from `path`; `key` names the setting in errors.
+pub(crate) fn read_ca(path: &Path, key: &str) -> Result<Vec<Vec<u8>>, ConnectError> {
+    let err = |reason: String| ConnectError::CredentialFile { key: key.to_string(), path: path.to_path_buf(), reason };
     let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
     let certs: Vec<Vec<u8>> =
         pem::parse_many(&bytes).map_err(|e| err(e.to_string()))?.into_iter().map(|p| p.into_contents()).collect();
@@ -334,7 +353,7 @@ pub fn check_expiry(conn: &Connection, now: Timestamp) -> Result<(), ConnectErro
     let source_name = match &conn.method {
         AuthMethod::Token { source } => source.clone(),
         AuthMethod::ExecPlugin { command } => format!("credential plugin {command}"),
-        other => format!("{other:?}"),
+        other => other.to_string(),
     };
     let left = expires_at.duration_since(now);
     if left <= SignedDuration::ZERO {

@@ -9,6 +9,7 @@ pub mod error;
 mod exec;
 pub mod executors;
 pub mod identity;
+pub mod incluster;
 pub mod jwt;
 pub mod logs;
 pub mod maven;

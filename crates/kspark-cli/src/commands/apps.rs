@@ -37,10 +37,22 @@ pub struct IdArgs {
     pub id: String,
     #[command(flatten)]
     pub target: Target,
-    /// Output format: text, json or yaml (wait: json gives one object per state change).
+    /// Output format: text, json or yaml.
     #[arg(short, long, default_value = "text")]
     pub output: String,
-    /// wait: give up when the driver is still Pending after this long (e.g. 10m).
+}
+
+#[derive(Args)]
+pub struct WaitArgs {
+    /// NAMESPACE:NAME (driver pod name or app name).
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+    /// Output format: text, or json for one JSON object per driver state change.
+    #[arg(short, long, default_value = "text")]
+    pub output: String,
+    /// Give up and exit 124 when the driver is still Pending after this long
+    /// (e.g. 10m; a bare number is seconds).
     #[arg(long)]
     pub timeout: Option<String>,
 }
@@ -223,7 +235,7 @@ fn confirm(ns: &str, names: &[String]) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-pub async fn wait(args: IdArgs) -> anyhow::Result<ExitCode> {
+pub async fn wait(args: WaitArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
     let (ns, pods) = drivers(&conn, &args.id).await?;
     if pods.len() > 1 {

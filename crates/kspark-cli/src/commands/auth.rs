@@ -34,7 +34,8 @@ pub enum AuthCommand {
 /// Which cluster and credentials.
 #[derive(Args, Clone, Default)]
 pub struct Target {
-    /// kubeconfig file (default: KUBECONFIG, then ~/.kube/config).
+    /// kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the
+    /// in-cluster service account).
     #[arg(long, global = true)]
     pub kubeconfig: Option<PathBuf>,
     /// kubeconfig context (default: the current context).

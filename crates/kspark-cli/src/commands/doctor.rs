@@ -12,8 +12,11 @@ use kspark_manifests::{DriverObjects, LineFeatures};
 use crate::failure::hinted;
 
 pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
+    if let Some(code) = super::submit::help_or_usage(&raw, crate::usage::doctor) {
+        return Ok(code);
+    }
     let args =
-        SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), 2))?;
+        SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark doctor --help`".into()), 2))?;
     let env = SubmitEnv::from_process();
     let submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
     let Master::Kubernetes { api_url } = &submission.master else {

@@ -13,38 +13,9 @@ use super::local;
 use crate::failure::hinted;
 use crate::output::{self, Format};
 
-const USAGE: &str = "usage: kspark submit [options] <app jar | python file> [app arguments]
-
-Options are spark-submit's (--master, --deploy-mode, --name, --class, --conf K=V,
---properties-file, --jars, --py-files, --files, --archives, --packages,
---repositories, --exclude-packages, --driver-memory, --driver-cores,
---executor-memory, --executor-cores, --num-executors, --driver-java-options,
---proxy-user, --verbose) plus kspark's own:
-  --kubeconfig FILE      kubeconfig to use (default: KUBECONFIG, ~/.kube/config)
-  --context NAME         kubeconfig context (also spark.kubernetes.context)
-  --spark-version X.Y.Z  build for this Spark when the image tag carries no version
-  --dry-run              print the objects instead of creating them (-o yaml|json)
-  --no-wait              return once submitted (spark.kubernetes.submission.waitAppCompletion=false)
-  --quiet                no preamble or live view: plain state-change lines and the outcome
-  --timeout DURATION     stop waiting when the driver is still Pending after this long (e.g. 10m)
-  -o json                one JSON object per driver state change on stdout
-  --skip-preflight       submit without the checks of `kspark doctor`
-  --check-packages       ask the Maven repositories whether every --packages coordinate exists
-                         (HTTP HEAD on its POM) before submitting; the driver resolves them
-
-Examples:
-  kspark submit --master 'local[*]' examples/pi.py 10
-  kspark submit --master k8s://https://myaks.hcp.westeurope.azmk8s.io:443 --deploy-mode cluster \\
-      --name pi --conf spark.kubernetes.container.image=apache/spark:4.0.5 \\
-      --class org.apache.spark.examples.SparkPi local:///opt/spark/examples/jars/spark-examples.jar 100
-  kspark submit --master k8s://https://api.example.com --deploy-mode cluster --check-packages \\
-      --packages org.apache.hadoop:hadoop-azure:3.4.1 --conf spark.kubernetes.container.image=apache/spark:4.0.5 \\
-      local:///opt/app/job.py";
-
 pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
-    if wants_help(&raw) {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
+    if let Some(code) = help_or_usage(&raw, crate::usage::submit) {
+        return Ok(code);
     }
     let args =
         SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), 2))?;
@@ -88,19 +59,29 @@ async fn spark_submit_operation(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
             super::apps::kill(kill).await
         }
         (None, Some(id)) => {
-            super::apps::status(super::apps::IdArgs { id: id.clone(), target, output: "text".into(), timeout: None })
-                .await
+            super::apps::status(super::apps::IdArgs { id: id.clone(), target, output: "text".into() }).await
         }
         (None, None) => Ok(ExitCode::SUCCESS),
     }
 }
 
-/// `--help` before the primary resource (after it, it belongs to the app).
-fn wants_help(raw: &[String]) -> bool {
-    raw.is_empty()
-        || SubmitArgs::parse(raw.iter().cloned())
-            .map(|a| a.primary_resource.is_none() && raw.iter().any(|r| r == "--help" || r == "-h"))
-            .unwrap_or_else(|_| raw.iter().any(|r| r == "--help" || r == "-h"))
+/// `--help` (before the primary resource; after it, it belongs to the
+/// application) prints the usage and succeeds; no arguments at all print it
+/// to stderr and fail, as spark-submit does, so a script notices.
+pub(super) fn help_or_usage(raw: &[String], usage: fn() -> String) -> Option<ExitCode> {
+    if raw.is_empty() {
+        eprintln!("{}", usage());
+        return Some(ExitCode::from(2));
+    }
+    let asks_for_help = |args: &[String]| args.iter().any(|r| r == "--help" || r == "-h");
+    let wants_help = match SubmitArgs::parse(raw.iter().cloned()) {
+        Ok(args) => args.primary_resource.is_none() && asks_for_help(raw),
+        Err(_) => asks_for_help(raw),
+    };
+    wants_help.then(|| {
+        println!("{}", usage());
+        ExitCode::SUCCESS
+    })
 }
 
 async fn kubernetes(
@@ -111,6 +92,10 @@ async fn kubernetes(
 ) -> anyhow::Result<ExitCode> {
     let quiet = args.kspark.quiet;
     let objects = build(args, submission, env, quiet)?;
+    if !quiet {
+        let local = kspark_kube::connect::local_namespace(&connect_options(args, submission, env, api_url));
+        eprintln!("{}", namespace_line(submission, local.ok().flatten(), &objects.namespace));
+    }
     super::packages::report(args, submission, env, quiet).await?;
     if args.kspark.dry_run {
         let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
@@ -153,6 +138,23 @@ async fn kubernetes(
             .map(std::time::Duration::from_millis),
     };
     super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await
+}
+
+/// Which namespace the objects go to and why. kspark follows Spark:
+/// spark.kubernetes.namespace, else `default`; a kubeconfig context (or
+/// in-cluster service account) naming another one is pointed out, since
+/// spark-submit ignores it too.
+fn namespace_line(submission: &Submission, local: Option<(String, String)>, namespace: &str) -> String {
+    if submission.conf.get("spark.kubernetes.namespace").is_some_and(|n| !n.is_empty()) {
+        return format!("kspark: namespace {namespace} (from spark.kubernetes.namespace)");
+    }
+    match local {
+        Some((other, source)) if other != namespace => format!(
+            "kspark: namespace {namespace} (spark.kubernetes.namespace is not set; like spark-submit, kspark does \
+             not use the namespace `{other}` of {source}: add --conf spark.kubernetes.namespace={other} to submit there)"
+        ),
+        _ => format!("kspark: namespace {namespace} (spark.kubernetes.namespace is not set: Spark's default)"),
+    }
 }
 
 /// The doctor's checks, before anything is created; a failure refuses.
