@@ -103,13 +103,18 @@ async fn kubernetes(
     api_url: &str,
 ) -> anyhow::Result<ExitCode> {
     let quiet = args.kspark.quiet;
-    let objects = build(args, submission, env, quiet)?;
+    let mut objects = build(args, submission, env, quiet)?;
     if args.kspark.dry_run {
         let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
         output::print_objects(&objects, format)?;
         return Ok(ExitCode::SUCCESS);
     }
     let connection = connect(args, submission, env, api_url).await?;
+    let mut fitted = submission.clone();
+    for line in super::doctor::fit_to_namespace(&connection, args, &mut fitted, env, &mut objects).await? {
+        eprintln!("kspark: note: {line}");
+    }
+    let submission = &fitted;
     if !args.kspark.skip_preflight {
         run_preflight(&connection, &objects, submission).await?;
     }
