@@ -535,7 +535,8 @@ fn as_driver(ns: &str) -> Client {
         format!("system:serviceaccounts:{ns}"),
         "system:authenticated".into(),
     ]);
-    Client::try_from(config).unwrap_or_else(|e| panic!("{e}"))
+    // The client's worker task needs the shared runtime.
+    block_on(async { Client::try_from(config) }).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The driver pod of the one application in `ns`.

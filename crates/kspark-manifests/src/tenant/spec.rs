@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn notes_say_how_cpu_limits_treat_spark_pods() {
         let spec = request().resolve().unwrap_or_else(|e| panic!("{e}"));
-        assert!(spec.default_limits.get("cpu").is_none(), "no default CPU limit by default");
+        assert!(!spec.default_limits.contains_key("cpu"), "no default CPU limit by default");
         assert!(spec.notes().is_empty(), "{:?}", spec.notes());
         let mut r = request();
         r.quota = Some("limits.cpu=8".into());
