@@ -496,10 +496,12 @@ fn an_existing_namespace_is_adopted_and_survives_delete() {
 }
 
 #[test]
-fn an_upgrade_from_the_old_binding_name_leaves_no_stale_binding() {
+fn an_upgrade_from_the_old_names_and_defaults_leaves_no_stale_binding_or_cpu_limit() {
     let ns = unique("tn-rename");
-    create(&ns, &["--user", "alice"]);
-    // What kspark created before Role and RoleBinding shared a name.
+    // What kspark created before: a default CPU limit of 1, and a binding
+    // named unlike its Role.
+    let out = create(&ns, &["--user", "alice", "--default-limits", "cpu=1,memory=2Gi"]);
+    assert!(text(&out).contains("note: containers without a CPU limit get 1"), "{}", text(&out));
     let old: RoleBinding = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "kspark-spark-submitters",
                      "labels": {"app.kubernetes.io/managed-by": "kspark", "kspark.io/tenant": ns}},
@@ -522,6 +524,9 @@ fn an_upgrade_from_the_old_binding_name_leaves_no_stale_binding() {
     assert_eq!(binding.role_ref.name, "kspark-spark-submitter");
     assert!(self_review(TestUser::Alice, "create", "", "pods", "", &ns));
     assert!(tenant(&["show", &ns]).status.success());
+    let range = get(&namespaced::<LimitRange>(&ns), "kspark-defaults").and_then(|r| r.spec);
+    let defaults = range.and_then(|s| s.limits.into_iter().next()).and_then(|i| i.default).unwrap_or_default();
+    assert!(!defaults.contains_key("cpu") && defaults.contains_key("memory"), "{defaults:?}");
 }
 
 /// A client that acts as `ns`'s driver service account (the admin

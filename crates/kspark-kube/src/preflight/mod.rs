@@ -11,7 +11,7 @@ mod placement;
 mod quota;
 mod shapes;
 
-pub use namespace::NamespacePolicy;
+use namespace::NamespacePolicy;
 
 use k8s_openapi::api::core::v1::Pod;
 use kspark_config::{AppKind, SparkConf};

@@ -69,11 +69,10 @@ impl NamespacePolicy {
     /// quota exactly what the pod asks for. Empty when nothing needs it,
     /// or when the quotas cannot be read.
     pub fn cpu_limits_to_set(&self, plan: &Plan<'_>) -> Vec<(String, String)> {
-        let caps = self.quotas.as_deref().unwrap_or_default().iter().any(caps_limits_cpu);
-        let Ok(pods) = self.pods(plan) else { return Vec::new() };
-        if !caps {
+        if !self.quotas.as_deref().unwrap_or_default().iter().any(caps_limits_cpu) {
             return Vec::new();
         }
+        let pods = self.pods(plan).map(Vec::from).unwrap_or_default();
         pods.iter().filter_map(|pod| missing_cpu_limit(plan.conf, pod)).collect()
     }
 }

@@ -85,13 +85,26 @@ pub fn fit(quotas: &[ResourceQuota], driver: &PodShape, executor: &PodShape, exe
             return Check::fail(NAME, format!(
                 "quota {qname} has {} of {} left; this app needs 1 driver + {executors} executors = {}: only {fitting} of the executors would start and the rest would wait forever",
                 show(free.max(0)), need.label, show(total)
-            )).with_hint(format!(
-                "lower spark.executor.instances to {fitting} (or executor memory/cores), or ask the admin to raise {}",
-                need.label
-            ));
+            )).with_hint(executors_hint(need.label, executor, fitting));
         }
     }
     Check::ok(NAME, format!("the driver and {executors} executors fit in the namespace's quota"))
+}
+
+fn executors_hint(label: &str, executor: &PodShape, fitting: i128) -> String {
+    let general = format!(
+        "lower spark.executor.instances to {fitting} (or executor memory/cores), or ask the admin to raise {label}"
+    );
+    // A LimitRange's default CPU limit charges every executor that much,
+    // whatever it requests.
+    let defaulted = executor.spark_container().and_then(|c| c.defaulted_by(Field::Limit, "cpu"));
+    match defaulted {
+        Some(range) if label == "limits.cpu" => format!(
+            "the executors' CPU limit is LimitRange {range}'s default: set spark.kubernetes.executor.limit.cores \
+             to the cores requested, or {general}"
+        ),
+        _ => general,
+    }
 }
 
 /// A quota on CPU or memory makes Kubernetes refuse every pod with a
@@ -200,6 +213,8 @@ mod tests {
         let check = fit(&q, &pod, &pod, 2);
         assert_eq!(check.verdict, Verdict::Fail, "{check:?}");
         assert!(check.detail.contains("only 1 of the executors would start"), "{}", check.detail);
+        let hint = check.hint.unwrap_or_default();
+        assert!(hint.starts_with("the executors' CPU limit is LimitRange wide's default"), "{hint}");
         let exact = executor(1000, 1408, Some(1000));
         assert_eq!(fit(&q, &exact, &exact, 2).verdict, Verdict::Ok);
     }
