@@ -588,15 +588,27 @@ fn a_default_tenant_admits_a_two_core_driver_and_four_core_executors() {
     let ns = unique("tn-cores");
     create(&ns, &["--user", "alice"]);
     let cores = ["--driver-cores", "2", "--executor-cores", "4"];
-    let doctor = doctor(TestUser::Alice, &ns, &cores);
-    assert!(doctor.status.success(), "{}", text(&doctor));
-    assert!(text(&doctor).contains("ok   limit ranges"), "{}", text(&doctor));
+    let checked = doctor(TestUser::Alice, &ns, &cores);
+    assert!(checked.status.success(), "{}", text(&checked));
+    assert!(text(&checked).contains("ok   limit ranges"), "{}", text(&checked));
     let out = submit(TestUser::Alice, &ns, "run-forever", &[&cores[..], &["--no-wait"]].concat());
     assert!(out.status.success(), "{}", text(&out));
     let driver = driver_pod(&ns);
     assert_eq!(cpu_limit(&driver), None, "no CPU limit from kspark's defaults");
     let executor = dry_run_executor(&ns, &driver, 4).unwrap_or_else(|e| panic!("a 4-core executor is refused: {e}"));
     assert_eq!(cpu_limit(&executor), None);
+    // An executor pod template's CPU limit stays on Spark's container.
+    let template = format!(
+        "spark.kubernetes.executor.podTemplateFile={}/tests/fixtures/executor-cpu-limit-template.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let refused = doctor(TestUser::Alice, &ns, &[&cores[..], &["--conf", &template]].concat());
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("the executor container executor would get the cpu limit 1, below its cpu request 4"),
+        "{}",
+        text(&refused)
+    );
 }
 
 #[test]

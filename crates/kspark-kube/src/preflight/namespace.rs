@@ -3,7 +3,7 @@
 //! one setting kspark adds for it: a CPU limit where a quota on limits.cpu
 //! requires one and Spark sets none.
 
-use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota};
+use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota};
 use kspark_config::SparkConf;
 use kspark_manifests::resources;
 use kube::api::ListParams;
@@ -32,9 +32,12 @@ impl NamespacePolicy {
 
     /// The driver and one executor, with the LimitRanges' defaults.
     pub fn pods(&self, plan: &Plan<'_>) -> Result<[PodShape; 2], String> {
-        let executor = resources::executor(plan.conf, plan.kind, plan.features).map_err(|e| e.to_string())?;
+        let sized = resources::executor(plan.conf, plan.kind, plan.features).map_err(|e| e.to_string())?;
+        let template = executor_template(plan);
+        let wanted = plan.conf.get("spark.kubernetes.executor.podTemplateContainerName");
+        let executor = PodShape::executor(sized, template.as_ref(), wanted);
         let ranges = self.ranges();
-        Ok([PodShape::driver(plan.pod()).with_defaults(ranges), PodShape::executor(executor).with_defaults(ranges)])
+        Ok([PodShape::driver(plan.pod()).with_defaults(ranges), executor.with_defaults(ranges)])
     }
 
     pub fn checks(&self, plan: &Plan<'_>) -> Vec<Check> {
@@ -75,6 +78,13 @@ impl NamespacePolicy {
         let pods = self.pods(plan).map(Vec::from).unwrap_or_default();
         pods.iter().filter_map(|pod| missing_cpu_limit(plan.conf, pod)).collect()
     }
+}
+
+/// The executor pod template, read as the driver will read it; one that
+/// does not parse (the driver would refuse it) is left out.
+fn executor_template(plan: &Plan<'_>) -> Option<Pod> {
+    let value: serde_json::Value = serde_saphyr::from_str(plan.objects.executor_template()?).ok()?;
+    serde_json::from_value(value).ok()
 }
 
 fn caps_limits_cpu(quota: &ResourceQuota) -> bool {

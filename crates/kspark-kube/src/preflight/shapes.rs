@@ -9,7 +9,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kspark_manifests::quantity::to_milli;
 use kspark_manifests::resources::PodResources;
 
-/// Spark's executor container, as Spark names it.
+/// Spark's executor container, as Spark names it (unless a pod template
+/// names it).
 pub const EXECUTOR_CONTAINER: &str = "spark-kubernetes-executor";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,28 +103,32 @@ impl PodShape {
         PodShape { role: PodRole::Driver, containers }
     }
 
-    /// One executor as Spark's driver builds it (its pod template aside).
-    pub fn executor(resources: PodResources) -> PodShape {
-        let mut requests = Amounts::from([
-            ("cpu".to_string(), resources.requests_cpu_milli),
-            ("memory".to_string(), resources.requests_memory * 1000),
-        ]);
-        let mut limits = Amounts::new();
+    /// One executor as Spark's driver builds it: the pod template's
+    /// containers, if there is a template, with Spark's container (the one
+    /// named `wanted`, else the first) taking Spark's CPU request and
+    /// memory, and Spark's CPU limit when one is set; a CPU limit of the
+    /// template's stays otherwise. Spark's container comes last.
+    pub fn executor(resources: PodResources, template: Option<&Pod>, wanted: Option<&str>) -> PodShape {
+        let spec = template.and_then(|p| p.spec.clone()).unwrap_or_default();
+        let mut others = spec.containers;
+        let index =
+            wanted.and_then(|name| others.iter().position(|c| c.name == name)).or((!others.is_empty()).then_some(0));
+        let mut spark = shape(&index.map(|i| others.remove(i)).unwrap_or_default(), Origin::Spark);
+        if spark.name.is_empty() {
+            spark.name = EXECUTOR_CONTAINER.into();
+        }
+        spark.requests.insert("cpu".into(), resources.requests_cpu_milli);
+        spark.requests.insert("memory".into(), resources.requests_memory * 1000);
         if let Some(cpu) = resources.limits_cpu_milli {
-            limits.insert("cpu".into(), cpu);
+            spark.limits.insert("cpu".into(), cpu);
         }
         if let Some(memory) = resources.limits_memory {
-            limits.insert("memory".into(), memory * 1000);
+            spark.limits.insert("memory".into(), memory * 1000);
         }
-        requests_default_to_limits(&mut requests, &limits);
-        let container = ContainerShape {
-            name: EXECUTOR_CONTAINER.into(),
-            origin: Origin::Spark,
-            requests,
-            limits,
-            defaulted: BTreeMap::new(),
-        };
-        PodShape { role: PodRole::Executor, containers: vec![container] }
+        let mut containers: Vec<ContainerShape> = others.iter().map(|c| shape(c, Origin::Sidecar)).collect();
+        containers.push(spark);
+        containers.extend(spec.init_containers.iter().flatten().map(|c| shape(c, Origin::Init)));
+        PodShape { role: PodRole::Executor, containers }
     }
 
     pub fn spark_container(&self) -> Option<&ContainerShape> {
@@ -240,13 +245,39 @@ pub(crate) mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    pub fn executor(cpu_milli: i128, mib: i128, limit_cpu: Option<i128>) -> PodShape {
-        PodShape::executor(PodResources {
+    fn resources(cpu_milli: i128, mib: i128, limit_cpu: Option<i128>) -> PodResources {
+        PodResources {
             requests_cpu_milli: cpu_milli,
             requests_memory: mib << 20,
             limits_cpu_milli: limit_cpu,
             limits_memory: Some(mib << 20),
-        })
+        }
+    }
+
+    pub fn executor(cpu_milli: i128, mib: i128, limit_cpu: Option<i128>) -> PodShape {
+        PodShape::executor(resources(cpu_milli, mib, limit_cpu), None, None)
+    }
+
+    #[test]
+    fn executors_keep_their_templates_containers_and_cpu_limit() {
+        let template: Pod = serde_json::from_value(serde_json::json!({"spec": {
+            "initContainers": [{"name": "fetch"}],
+            "containers": [
+                {"name": "side", "resources": {"limits": {"cpu": "100m"}}},
+                {"name": "main", "resources": {"limits": {"cpu": "3", "ephemeral-storage": "1Gi"}, "requests": {"cpu": "1"}}}
+            ]}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let pod = PodShape::executor(resources(2000, 1408, None), Some(&template), Some("main"));
+        let names: Vec<(&str, Origin)> = pod.containers.iter().map(|c| (c.name.as_str(), c.origin)).collect();
+        assert_eq!(names, [("side", Origin::Sidecar), ("main", Origin::Spark), ("fetch", Origin::Init)]);
+        let spark = pod.spark_container().unwrap_or_else(|| panic!("no Spark container"));
+        assert_eq!(spark.get(Field::Request, "cpu"), Some(2000), "Spark's request replaces the template's");
+        assert_eq!(spark.get(Field::Limit, "cpu"), Some(3000), "the template's CPU limit stays");
+        assert_eq!(spark.get(Field::Limit, "ephemeral-storage"), Some((1i128 << 30) * 1000));
+        let limited = PodShape::executor(resources(2000, 1408, Some(2000)), Some(&template), None);
+        assert_eq!(limited.containers[1].name, "side", "without a name, the first container is Spark's");
+        assert_eq!(limited.spark_container().and_then(|c| c.get(Field::Limit, "cpu")), Some(2000));
+        assert_eq!(executor(1000, 512, None).containers[0].name, EXECUTOR_CONTAINER);
     }
 
     #[test]
