@@ -62,32 +62,24 @@ pub fn violations(ranges: &[LimitRange], pod: &PodShape) -> Vec<Violation> {
     for range in ranges {
         let name = range.metadata.name.clone().unwrap_or_default();
         for item in range.spec.iter().flat_map(|s| s.limits.iter()) {
+            let mut judge = |container: Option<(String, Origin)>, get: &dyn Fn(Field, &str) -> Option<i128>| {
+                out.extend(bounded(item, get).into_iter().map(|(resource, field, rule)| Violation {
+                    range: Some(name.clone()),
+                    role: pod.role,
+                    container: container.clone(),
+                    resource,
+                    field,
+                    rule,
+                }));
+            };
             match item.type_.as_str() {
+                // Init containers too, as the admission plugin does.
                 "Container" => {
                     for c in &pod.containers {
-                        let scope = Some((c.name.clone(), c.origin));
-                        let get = |field, resource: &str| c.get(field, resource);
-                        out.extend(bounded(item, &get).into_iter().map(|(resource, field, rule)| Violation {
-                            range: Some(name.clone()),
-                            role: pod.role,
-                            container: scope.clone(),
-                            resource,
-                            field,
-                            rule,
-                        }));
+                        judge(Some((c.name.clone(), c.origin)), &|field, resource| c.get(field, resource));
                     }
                 }
-                "Pod" => {
-                    let get = |field, resource: &str| pod.total(field, resource);
-                    out.extend(bounded(item, &get).into_iter().map(|(resource, field, rule)| Violation {
-                        range: Some(name.clone()),
-                        role: pod.role,
-                        container: None,
-                        resource,
-                        field,
-                        rule,
-                    }));
-                }
+                "Pod" => judge(None, &|field, resource| pod.total(field, resource)),
                 _ => {}
             }
         }
