@@ -782,7 +782,17 @@ fn doctor_fails_bad_images_virtual_nodes_and_limit_ranges() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let limited = check(&[], "limit ranges");
-    assert!(limited.starts_with("\"fail\"") && limited.contains("above the LimitRange maximum 1Gi"), "{limited}");
+    // The driver (512m + 384Mi) fits; an executor (1g + 384Mi) does not.
+    assert!(
+        limited.starts_with("\"fail\"")
+            && limited.contains(
+                "LimitRange small: the executor container spark-kubernetes-executor has memory limit 1408Mi, \
+                 above the maximum 1Gi"
+            )
+            && limited.contains("spark.executor.memoryOverhead")
+            && !limited.contains("driver container"),
+        "{limited}"
+    );
 }
 
 #[test]

@@ -100,6 +100,13 @@ fn submit(user: TestUser, ns: &str, outcome: &str, extra: &[&str]) -> Output {
     kspark_as(Some(user), &args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
+/// `kspark doctor` with the arguments `submit` would get.
+fn doctor(user: TestUser, ns: &str, extra: &[&str]) -> Output {
+    let mut args = app(ns, "succeed", extra);
+    args[0] = "doctor".into();
+    kspark_as(Some(user), &args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 fn namespaced<K>(ns: &str) -> Api<K>
 where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
@@ -392,10 +399,11 @@ fn a_quota_given_is_created_and_enforced_with_container_defaults() {
     assert!(out.status.success(), "{}", text(&out));
     let out = submit(TestUser::Alice, &ns, "run-forever", &["--no-wait", "--skip-preflight"]);
     assert!(!out.status.success() && text(&out).contains("exceeded quota"), "the second driver: {}", text(&out));
-    // The driver set no CPU limit; the LimitRange's default applied.
+    // Spark set no CPU limit, and kspark's defaults add none.
     let pods = block_on(namespaced::<Pod>(&ns).list(&ListParams::default())).unwrap_or_else(|e| panic!("{e}"));
     let limits = pods.items[0].spec.as_ref().and_then(|s| s.containers[0].resources.clone()).and_then(|r| r.limits);
-    assert_eq!(limits.and_then(|l| l.get("cpu").cloned()).map(|q| q.0), Some("1".to_string()));
+    let limits = limits.unwrap_or_default();
+    assert!(!limits.contains_key("cpu") && limits.contains_key("memory"), "{limits:?}");
 }
 
 #[test]
@@ -480,9 +488,190 @@ fn an_existing_namespace_is_adopted_and_survives_delete() {
     let sa = get(&namespaced::<ServiceAccount>(&ns), "spark").unwrap_or_else(|| panic!("the account must stay"));
     assert!(!labels(Some(sa.metadata)).contains_key("kspark.io/tenant"));
     assert!(get(&namespaced::<Role>(&ns), "kspark-spark-submitter").is_none());
-    assert!(get(&namespaced::<RoleBinding>(&ns), "kspark-spark-submitters").is_none());
+    assert!(get(&namespaced::<RoleBinding>(&ns), "kspark-spark-submitter").is_none());
     assert!(get(&namespaced::<LimitRange>(&ns), "kspark-defaults").is_none());
     let show = tenant(&["show", &ns]);
     assert_eq!(show.status.code(), Some(1), "{}", text(&show));
     assert!(text(&show).contains("not set up by `kspark tenant create`"), "{}", text(&show));
+}
+
+#[test]
+fn an_upgrade_from_the_old_names_and_defaults_leaves_no_stale_binding_or_cpu_limit() {
+    let ns = unique("tn-rename");
+    // What kspark created before: a default CPU limit of 1, and a binding
+    // named unlike its Role.
+    let out = create(&ns, &["--user", "alice", "--default-limits", "cpu=1,memory=2Gi"]);
+    assert!(text(&out).contains("note: containers without a CPU limit get 1"), "{}", text(&out));
+    let old: RoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "kspark-spark-submitters",
+                     "labels": {"app.kubernetes.io/managed-by": "kspark", "kspark.io/tenant": ns}},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "kspark-spark-submitter"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob"}]
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let bindings = namespaced::<RoleBinding>(&ns);
+    block_on(bindings.create(&PostParams::default(), &old)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(self_review(TestUser::Bob, "create", "", "pods", "", &ns), "the old binding grants bob");
+    let show = tenant(&["show", &ns]);
+    assert_eq!(show.status.code(), Some(1), "{}", text(&show));
+    assert!(text(&show).contains("extra    RoleBinding kspark-spark-submitters"), "{}", text(&show));
+
+    let out = create(&ns, &["--user", "alice"]);
+    assert!(text(&out).contains("deleted    RoleBinding kspark-spark-submitters"), "{}", text(&out));
+    assert!(get(&bindings, "kspark-spark-submitters").is_none());
+    assert!(!self_review(TestUser::Bob, "create", "", "pods", "", &ns), "no stale grant is left");
+    let binding = get(&bindings, "kspark-spark-submitter").unwrap_or_else(|| panic!("no submitter binding"));
+    assert_eq!(binding.role_ref.name, "kspark-spark-submitter");
+    assert!(self_review(TestUser::Alice, "create", "", "pods", "", &ns));
+    assert!(tenant(&["show", &ns]).status.success());
+    let range = get(&namespaced::<LimitRange>(&ns), "kspark-defaults").and_then(|r| r.spec);
+    let defaults = range.and_then(|s| s.limits.into_iter().next()).and_then(|i| i.default).unwrap_or_default();
+    assert!(!defaults.contains_key("cpu") && defaults.contains_key("memory"), "{defaults:?}");
+}
+
+/// A client that acts as `ns`'s driver service account (the admin
+/// impersonating it), for server-side dry runs of what the driver does.
+fn as_driver(ns: &str) -> Client {
+    let mut config = block_on(kspark_testcluster::config_from_kubeconfig(&cluster().kubeconfig(TestUser::Admin)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    config.auth_info.impersonate = Some(format!("system:serviceaccount:{ns}:spark"));
+    config.auth_info.impersonate_groups = Some(vec![
+        "system:serviceaccounts".into(),
+        format!("system:serviceaccounts:{ns}"),
+        "system:authenticated".into(),
+    ]);
+    // The client's worker task needs the shared runtime.
+    block_on(async { Client::try_from(config) }).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The driver pod of the one application in `ns`.
+fn driver_pod(ns: &str) -> Pod {
+    let pods = block_on(namespaced::<Pod>(ns).list(&ListParams::default().labels("spark-role=driver")));
+    let mut pods = pods.unwrap_or_else(|e| panic!("{e}")).items;
+    assert_eq!(pods.len(), 1, "one driver in {ns}");
+    pods.remove(0)
+}
+
+/// What Spark's driver would create for one executor with `cores` cores
+/// and the default 1g of memory (+ 384Mi overhead), owned by `driver`, as
+/// a server-side dry run by the driver's service account.
+fn dry_run_executor(ns: &str, driver: &Pod, cores: u32) -> Result<Pod, kube::Error> {
+    let name = driver.metadata.name.clone().unwrap_or_default();
+    let pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {
+            "name": format!("{name}-exec-1"),
+            "labels": {"spark-role": "executor", "spark-exec-id": "1"},
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": name,
+                                 "uid": driver.metadata.uid.clone().unwrap_or_default(), "controller": true}]
+        },
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{
+                "name": "spark-kubernetes-executor",
+                "image": "apache/spark:4.0.5",
+                "resources": {"requests": {"cpu": cores.to_string(), "memory": "1408Mi"}, "limits": {"memory": "1408Mi"}}
+            }]
+        }
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let api: Api<Pod> = Api::namespaced(as_driver(ns), ns);
+    block_on(api.create(&PostParams { dry_run: true, ..Default::default() }, &pod))
+}
+
+fn cpu_limit(pod: &Pod) -> Option<String> {
+    let resources = pod.spec.as_ref().and_then(|s| s.containers.last()).and_then(|c| c.resources.clone());
+    resources.and_then(|r| r.limits).and_then(|l| l.get("cpu").map(|q| q.0.clone()))
+}
+
+#[test]
+fn a_default_tenant_admits_a_two_core_driver_and_four_core_executors() {
+    let ns = unique("tn-cores");
+    create(&ns, &["--user", "alice"]);
+    let cores = ["--driver-cores", "2", "--executor-cores", "4"];
+    let checked = doctor(TestUser::Alice, &ns, &cores);
+    assert!(checked.status.success(), "{}", text(&checked));
+    assert!(text(&checked).contains("ok   limit ranges"), "{}", text(&checked));
+    let out = submit(TestUser::Alice, &ns, "run-forever", &[&cores[..], &["--no-wait"]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let driver = driver_pod(&ns);
+    assert_eq!(cpu_limit(&driver), None, "no CPU limit from kspark's defaults");
+    let executor = dry_run_executor(&ns, &driver, 4).unwrap_or_else(|e| panic!("a 4-core executor is refused: {e}"));
+    assert_eq!(cpu_limit(&executor), None);
+    // An executor pod template's CPU limit stays on Spark's container.
+    let template = format!(
+        "spark.kubernetes.executor.podTemplateFile={}/tests/fixtures/executor-cpu-limit-template.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let refused = doctor(TestUser::Alice, &ns, &[&cores[..], &["--conf", &template]].concat());
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("the executor container executor would get the cpu limit 1, below its cpu request 4"),
+        "{}",
+        text(&refused)
+    );
+}
+
+#[test]
+fn an_admins_stricter_limit_range_fails_doctor_and_submit_naming_it() {
+    let ns = unique("tn-strict");
+    create(&ns, &["--user", "alice"]);
+    // What kspark's defaults used to be: containers without a CPU limit get 1.
+    let range: LimitRange = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "admin-cpu"},
+        "spec": {"limits": [{"type": "Container", "default": {"cpu": "1"}}]}
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    block_on(namespaced::<LimitRange>(&ns).create(&PostParams::default(), &range)).unwrap_or_else(|e| panic!("{e}"));
+    let four = ["--executor-cores", "4"];
+    let refused = doctor(TestUser::Alice, &ns, &four);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let report = text(&refused);
+    assert!(
+        report.contains("FAIL limit ranges")
+            && report.contains("LimitRange admin-cpu: the executor container spark-kubernetes-executor would get the default cpu limit 1, below its cpu request 4")
+            && report.contains("hint: set spark.kubernetes.executor.limit.cores=4 (or more)"),
+        "{report}"
+    );
+    assert!(!report.contains("driver container"), "the 1-core driver fits: {report}");
+    let out = submit(TestUser::Alice, &ns, "succeed", &four);
+    assert!(!out.status.success() && text(&out).contains("nothing was created"), "{}", text(&out));
+    assert!(text(&out).contains("LimitRange admin-cpu"), "{}", text(&out));
+    assert!(block_on(namespaced::<Pod>(&ns).list(&ListParams::default())).is_ok_and(|l| l.items.is_empty()));
+
+    // What doctor foresaw is what the API server does with such an executor.
+    let out = submit(TestUser::Alice, &ns, "run-forever", &["--no-wait"]);
+    assert!(out.status.success(), "a 1-core app fits: {}", text(&out));
+    let refused = dry_run_executor(&ns, &driver_pod(&ns), 4).map(drop).map_err(|e| e.to_string());
+    assert!(refused.as_ref().is_err_and(|e| e.contains("less than or equal to cpu limit")), "{refused:?}");
+    // The setting the hint names makes it pass.
+    let fixed = [&four[..], &["--conf", "spark.kubernetes.executor.limit.cores=4"]].concat();
+    let passes = doctor(TestUser::Alice, &ns, &fixed);
+    assert!(passes.status.success(), "{}", text(&passes));
+}
+
+#[test]
+fn a_limits_cpu_quota_gets_spark_pods_cpu_limits_equal_to_their_cores() {
+    let ns = unique("tn-lcpu");
+    let out = create(&ns, &["--user", "alice", "--quota", "pods=4,limits.cpu=12"]);
+    assert!(text(&out).contains("note: the quota caps limits.cpu"), "{}", text(&out));
+    wait_for_quota_status(&ns);
+    let cores = ["--driver-cores", "2", "--executor-cores", "3", "--num-executors", "3"];
+    let out = submit(TestUser::Alice, &ns, "run-forever", &[&cores[..], &["--no-wait"]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    assert!(
+        log.contains("spark.kubernetes.driver.limit.cores=2")
+            && log.contains("spark.kubernetes.executor.limit.cores=3"),
+        "{log}"
+    );
+    let driver = driver_pod(&ns);
+    assert_eq!(cpu_limit(&driver).as_deref(), Some("2"));
+    // The executors get theirs through the driver's spark.properties.
+    let maps = block_on(namespaced::<ConfigMap>(&ns).list(&ListParams::default())).unwrap_or_else(|e| panic!("{e}"));
+    let properties: String =
+        maps.items.iter().filter_map(|m| m.data.as_ref()?.get("spark.properties").cloned()).collect();
+    assert!(properties.contains("spark.kubernetes.executor.limit.cores=3"), "{properties}");
+    // Without a CPU limit the quota refuses an executor; with it, 2 + 3×3 fit in 12.
+    let refused = dry_run_executor(&ns, &driver, 3).map(drop).map_err(|e| e.to_string());
+    assert!(refused.as_ref().is_err_and(|e| e.contains("must specify limits.cpu")), "{refused:?}");
 }

@@ -75,6 +75,10 @@ pub fn driver_owner(pod_name: &str, pod_uid: &str) -> OwnerReference {
     }
 }
 
+/// The key of the executor pod template in its ConfigMap (Spark's
+/// `podspec-configmap-key`).
+pub const POD_TEMPLATE_KEY: &str = "podspec-configmap-key";
+
 /// The driver pod and what follows it, in Spark's creation order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriverObjects {
@@ -98,6 +102,15 @@ impl DriverObjects {
             .and_then(|l| l.get("spark-app-selector"))
             .map(String::as_str)
             .unwrap_or_default()
+    }
+
+    /// The executor pod template as given, when there is one: the executors
+    /// are built from it.
+    pub fn executor_template(&self) -> Option<&str> {
+        self.applied.iter().find_map(|o| match o {
+            Applied::ConfigMap(map) => map.data.as_ref()?.get(POD_TEMPLATE_KEY).map(String::as_str),
+            _ => None,
+        })
     }
 
     /// Every object as JSON, pod first.

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use kspark_config::{Master, SparkVersion, Submission, SubmitArgs, SubmitEnv};
+use kspark_config::{Master, Source, SparkVersion, Submission, SubmitArgs, SubmitEnv};
 use kspark_kube::preflight::{self, Check, Plan, Verdict};
 use kspark_kube::{ConnectOptions, Connection};
 use kspark_manifests::{DriverObjects, LineFeatures};
@@ -18,29 +18,34 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     let args =
         SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark doctor --help`".into()), 2))?;
     let env = SubmitEnv::from_process();
-    let submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
-    let Master::Kubernetes { api_url } = &submission.master else {
+    let mut submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
+    let Master::Kubernetes { api_url } = submission.master.clone() else {
         return Err(hinted(
             "kspark doctor checks Kubernetes submissions",
             Some("give --master k8s://https://HOST:PORT".into()),
             2,
         ));
     };
-    let objects = super::submit::build(&args, &submission, &env, true)?;
+    let mut objects = super::submit::build(&args, &submission, &env, true)?;
     let mut options = ConnectOptions::from_conf(&submission.conf, &env.cwd);
     options.kubeconfig = args.kspark.kubeconfig.clone();
     options.context = args.kspark.context.clone().or(options.context);
-    options.api_url = Some(api_url.clone());
+    options.api_url = Some(api_url);
     let checks = match kspark_kube::connect_unchecked(&options).await {
-        Ok(conn) => checks(&conn, &objects, &submission).await?,
+        Ok(conn) => {
+            let set = fit_to_namespace(&conn, &args, &mut submission, &env, &mut objects).await?;
+            let mut checks = checks(&conn, &objects, &submission).await?;
+            checks.extend(set.into_iter().map(|s| Check::ok("cpu limits", s)));
+            checks
+        }
         Err(e) => vec![Check::fail("connection", e.to_string()).with_hint(e.hint().unwrap_or_default())],
     };
     print(&checks, args.kspark.output.as_deref())?;
     Ok(if preflight::worst(&checks) == Verdict::Fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// The preflight checks for a built submission.
-pub async fn checks(conn: &Connection, objects: &DriverObjects, submission: &Submission) -> anyhow::Result<Vec<Check>> {
+/// What the checks look at, for a built submission.
+fn plan<'a>(objects: &'a DriverObjects, submission: &'a Submission) -> anyhow::Result<(SparkVersion, Plan<'a>)> {
     let version = objects
         .pod
         .metadata
@@ -50,7 +55,40 @@ pub async fn checks(conn: &Connection, objects: &DriverObjects, submission: &Sub
         .and_then(|v| SparkVersion::parse(v).ok())
         .unwrap_or_else(SparkVersion::newest);
     let line = version.line().map_err(|e| hinted(e, None, 2))?;
-    let plan = Plan { objects, conf: &submission.conf, kind: submission.kind, features: LineFeatures::of(line) };
+    Ok((version, Plan { objects, conf: &submission.conf, kind: submission.kind, features: LineFeatures::of(line) }))
+}
+
+/// In a namespace whose quota caps limits.cpu, a pod without a CPU limit
+/// is refused, and Spark sets none unless asked: set
+/// `spark.kubernetes.{driver,executor}.limit.cores` to the cores requested
+/// where nothing else gives a limit, and rebuild the objects with them.
+/// Returns one line per setting made.
+pub async fn fit_to_namespace(
+    conn: &Connection,
+    args: &SubmitArgs,
+    submission: &mut Submission,
+    env: &SubmitEnv,
+    objects: &mut DriverObjects,
+) -> anyhow::Result<Vec<String>> {
+    let settings = preflight::cpu_limits_to_set(&conn.client, &plan(objects, submission)?.1).await;
+    if settings.is_empty() {
+        return Ok(Vec::new());
+    }
+    for (key, value) in &settings {
+        submission.conf.set(key.clone(), value.clone(), Source::Derived);
+    }
+    *objects = super::submit::build(args, submission, env, true)?;
+    Ok(settings
+        .iter()
+        .map(|(key, value)| {
+            format!("a quota caps limits.cpu and Spark sets no CPU limit: {key}={value} (the cores requested)")
+        })
+        .collect())
+}
+
+/// The preflight checks for a built submission.
+pub async fn checks(conn: &Connection, objects: &DriverObjects, submission: &Submission) -> anyhow::Result<Vec<Check>> {
+    let (version, plan) = plan(objects, submission)?;
     let mut checks = vec![Check::ok("spark version", format!("building for Spark {version}, a supported release"))];
     checks.extend(preflight::run(conn, &plan).await);
     Ok(checks)

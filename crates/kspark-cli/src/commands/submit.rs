@@ -91,7 +91,7 @@ async fn kubernetes(
     api_url: &str,
 ) -> anyhow::Result<ExitCode> {
     let quiet = args.kspark.quiet;
-    let objects = build(args, submission, env, quiet)?;
+    let mut objects = build(args, submission, env, quiet)?;
     if !quiet {
         let local = kspark_kube::connect::local_namespace(&connect_options(args, submission, env, api_url));
         eprintln!("{}", namespace_line(submission, local.ok().flatten(), &objects.namespace));
@@ -103,6 +103,11 @@ async fn kubernetes(
         return Ok(ExitCode::SUCCESS);
     }
     let connection = connect(args, submission, env, api_url).await?;
+    let mut fitted = submission.clone();
+    for line in super::doctor::fit_to_namespace(&connection, args, &mut fitted, env, &mut objects).await? {
+        eprintln!("kspark: note: {line}");
+    }
+    let submission = &fitted;
     if !args.kspark.skip_preflight {
         run_preflight(&connection, &objects, submission).await?;
     }

@@ -60,8 +60,8 @@ pub struct CreateArgs {
     #[arg(long, value_name = "K=V,...", default_value = tenant::DEFAULT_REQUESTS)]
     pub default_requests: String,
     /// Limits for containers that set none, so that a quota on limits admits
-    /// their pods. Spark pods set no CPU limit: asking for more CPU than this
-    /// needs spark.kubernetes.{driver,executor}.limit.cores.
+    /// their pods. No CPU limit by default: Spark sets none on its pods, so a
+    /// default CPU limit refuses every driver or executor asking for more.
     #[arg(long, value_name = "K=V,...", default_value = tenant::DEFAULT_LIMITS)]
     pub default_limits: String,
     /// Print the objects instead of applying them; contacts no cluster.
@@ -142,6 +142,9 @@ impl CreateArgs {
 async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
     let format = Format::parse(a.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
     let spec = a.request().resolve().map_err(usage)?;
+    for note in spec.notes() {
+        eprintln!("kspark: note: {note}");
+    }
     if a.dry_run {
         print_objects(&spec, format)?;
         return Ok(ExitCode::SUCCESS);
@@ -180,6 +183,11 @@ async fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
     let spec = recorded_spec(&conn.client, &a.namespace).await?;
     let reports = cluster::show(&conn.client, &spec).await.map_err(cluster_error)?;
     let all_ok = reports.iter().all(|r| r.state == ObjectState::Ok);
+    // A tenant set up by an older kspark keeps its recorded defaults; say
+    // what they do to Spark's pods.
+    for note in spec.notes() {
+        eprintln!("kspark: note: {note}");
+    }
     if a.output == "text" {
         print_reports(&spec, &reports);
     } else {

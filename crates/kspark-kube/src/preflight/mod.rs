@@ -5,8 +5,13 @@
 mod access;
 mod credentials;
 mod driver_account;
+mod limit_ranges;
+mod namespace;
 mod placement;
 mod quota;
+mod shapes;
+
+use namespace::NamespacePolicy;
 
 use k8s_openapi::api::core::v1::Pod;
 use kspark_config::{AppKind, SparkConf};
@@ -94,15 +99,21 @@ pub async fn run(conn: &Connection, plan: &Plan<'_>) -> Vec<Check> {
             return checks;
         }
     }
-    let (access, account, quota) = tokio::join!(
+    let (access, account, policy) = tokio::join!(
         access::submitter(&conn.client, plan),
         driver_account::check(&conn.client, plan),
-        quota::check(&conn.client, plan),
+        NamespacePolicy::read(&conn.client, plan.namespace()),
     );
     checks.extend(access);
     checks.extend(account);
-    checks.extend(quota);
+    checks.extend(policy.checks(plan));
     checks
+}
+
+/// The CPU limits kspark sets because the namespace's quota caps
+/// limits.cpu and Spark sets none (see [`NamespacePolicy::cpu_limits_to_set`]).
+pub async fn cpu_limits_to_set(client: &kube::Client, plan: &Plan<'_>) -> Vec<(String, String)> {
+    NamespacePolicy::read(client, plan.namespace()).await.cpu_limits_to_set(plan)
 }
 
 /// The checks that need no cluster (for `--dry-run`).

@@ -1,45 +1,15 @@
 //! Will the driver and all its executors fit in the namespace's
-//! ResourceQuotas and LimitRanges? A quota that admits the driver but not
-//! the executors makes the application wait forever, so that is a failure.
+//! ResourceQuotas? A quota that admits the driver but not the executors
+//! makes the application wait forever, so that is a failure. Pods are
+//! counted as admission counts them: after the LimitRanges' defaults.
 
-use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota};
+use k8s_openapi::api::core::v1::ResourceQuota;
 use kspark_manifests::quantity::to_milli;
-use kspark_manifests::resources::{self, PodResources};
-use kube::api::ListParams;
-use kube::{Api, Client};
 
-use super::{Check, Plan};
+use super::Check;
+use super::shapes::{Field, Origin, PodRole, PodShape};
 
-const QUOTA: &str = "quota";
-const LIMITS: &str = "limit ranges";
-
-pub async fn check(client: &Client, plan: &Plan<'_>) -> Vec<Check> {
-    let ns = plan.namespace().to_string();
-    let driver = resources::of_pod(plan.pod());
-    let executor = match resources::executor(plan.conf, plan.kind, plan.features) {
-        Ok(e) => e,
-        Err(e) => return vec![Check::fail(QUOTA, e.to_string())],
-    };
-    let count = resources::initial_executors(plan.conf).unwrap_or(2).max(0);
-    let quotas: Api<ResourceQuota> = Api::namespaced(client.clone(), &ns);
-    let quota_check = match quotas.list(&ListParams::default()).await {
-        Ok(list) => fit(&list.items, driver, executor, count),
-        Err(e) => Check::warn(QUOTA, format!("cannot read the ResourceQuotas of {ns}: {}", message(&e))),
-    };
-    let ranges: Api<LimitRange> = Api::namespaced(client.clone(), &ns);
-    let range_check = match ranges.list(&ListParams::default()).await {
-        Ok(list) => within_limits(&list.items, plan, executor),
-        Err(e) => Check::warn(LIMITS, format!("cannot read the LimitRanges of {ns}: {}", message(&e))),
-    };
-    vec![quota_check, range_check]
-}
-
-fn message(e: &kube::Error) -> String {
-    match e {
-        kube::Error::Api(s) => s.message.clone(),
-        other => other.to_string(),
-    }
-}
+pub const NAME: &str = "quota";
 
 /// One quota dimension: (hard, used) for `names`, and what one pod uses.
 fn dimension(quota: &ResourceQuota, names: &[&str]) -> Option<(i128, i128)> {
@@ -58,46 +28,35 @@ struct Need {
     unit: fn(i128) -> String,
 }
 
-fn needs(driver: PodResources, executor: PodResources) -> Vec<Need> {
+fn needs(driver: &PodShape, executor: &PodShape) -> Vec<Need> {
     let cpu = |m: i128| format!("{m}m CPU");
     let mem = |b: i128| format!("{}Mi", b / 1000 / (1024 * 1024));
     let pods = |n: i128| format!("{} pods", n / 1000);
+    let each = |field, resource| {
+        let of = |pod: &PodShape| pod.total(field, resource).unwrap_or(0);
+        (of(driver), of(executor))
+    };
+    let need = |label, names, (per_driver, per_executor): (i128, i128), unit: fn(i128) -> String| Need {
+        label,
+        names,
+        per_driver,
+        per_executor,
+        unit,
+    };
     vec![
-        Need { label: "pods", names: &["pods", "count/pods"], per_driver: 1000, per_executor: 1000, unit: pods },
-        Need {
-            label: "requests.cpu",
-            names: &["requests.cpu", "cpu"],
-            per_driver: driver.requests_cpu_milli,
-            per_executor: executor.requests_cpu_milli,
-            unit: cpu,
-        },
-        Need {
-            label: "requests.memory",
-            names: &["requests.memory", "memory"],
-            per_driver: driver.requests_memory * 1000,
-            per_executor: executor.requests_memory * 1000,
-            unit: mem,
-        },
-        Need {
-            label: "limits.cpu",
-            names: &["limits.cpu"],
-            per_driver: driver.limits_cpu_milli.unwrap_or(0),
-            per_executor: executor.limits_cpu_milli.unwrap_or(0),
-            unit: cpu,
-        },
-        Need {
-            label: "limits.memory",
-            names: &["limits.memory"],
-            per_driver: driver.limits_memory.unwrap_or(0) * 1000,
-            per_executor: executor.limits_memory.unwrap_or(0) * 1000,
-            unit: mem,
-        },
+        need("pods", &["pods", "count/pods"], (1000, 1000), pods),
+        need("requests.cpu", &["requests.cpu", "cpu"], each(Field::Request, "cpu"), cpu),
+        need("requests.memory", &["requests.memory", "memory"], each(Field::Request, "memory"), mem),
+        need("limits.cpu", &["limits.cpu"], each(Field::Limit, "cpu"), cpu),
+        need("limits.memory", &["limits.memory"], each(Field::Limit, "memory"), mem),
     ]
 }
 
-fn fit(quotas: &[ResourceQuota], driver: PodResources, executor: PodResources, executors: i64) -> Check {
+/// The driver and `executors` executors (both with defaults) against what
+/// each quota has left.
+pub fn fit(quotas: &[ResourceQuota], driver: &PodShape, executor: &PodShape, executors: i64) -> Check {
     if quotas.is_empty() {
-        return Check::ok(QUOTA, "no ResourceQuota in the namespace");
+        return Check::ok(NAME, "no ResourceQuota in the namespace");
     }
     let n = executors as i128;
     for quota in quotas {
@@ -112,7 +71,7 @@ fn fit(quotas: &[ResourceQuota], driver: PodResources, executor: PodResources, e
             let show = need.unit;
             if need.per_driver > free {
                 return Check::fail(
-                    QUOTA,
+                    NAME,
                     format!(
                         "quota {qname} has {} of {} left; the driver alone needs {}: it would be rejected",
                         show(free.max(0)),
@@ -123,64 +82,140 @@ fn fit(quotas: &[ResourceQuota], driver: PodResources, executor: PodResources, e
                 .with_hint("lower spark.driver.memory/cores, or ask the admin to raise the quota");
             }
             let fitting = if need.per_executor > 0 { (free - need.per_driver) / need.per_executor } else { n };
-            return Check::fail(QUOTA, format!(
+            return Check::fail(NAME, format!(
                 "quota {qname} has {} of {} left; this app needs 1 driver + {executors} executors = {}: only {fitting} of the executors would start and the rest would wait forever",
                 show(free.max(0)), need.label, show(total)
-            )).with_hint(format!(
-                "lower spark.executor.instances to {fitting} (or executor memory/cores), or ask the admin to raise {}",
-                need.label
-            ));
+            )).with_hint(executors_hint(need.label, executor, fitting));
         }
     }
-    Check::ok(QUOTA, format!("the driver and {executors} executors fit in the namespace's quota"))
+    Check::ok(NAME, format!("the driver and {executors} executors fit in the namespace's quota"))
 }
 
-fn within_limits(ranges: &[LimitRange], plan: &Plan<'_>, executor: PodResources) -> Check {
-    let driver = plan.pod().spec.as_ref().and_then(|s| s.containers.last()).and_then(|c| c.resources.clone());
-    let driver_cpu =
-        driver.as_ref().and_then(|r| r.requests.as_ref()).and_then(|m| m.get("cpu")).and_then(|q| to_milli(&q.0));
-    let driver_mem =
-        driver.as_ref().and_then(|r| r.limits.as_ref()).and_then(|m| m.get("memory")).and_then(|q| to_milli(&q.0));
-    let pods = [
-        ("driver", driver_cpu, driver_mem),
-        ("executor", Some(executor.requests_cpu_milli), Some(executor.requests_memory * 1000)),
-    ];
-    for range in ranges {
-        for item in range.spec.iter().flat_map(|s| s.limits.iter()).filter(|l| l.type_ == "Container") {
-            for (who, cpu, mem) in pods {
-                for (what, value) in [("cpu", cpu), ("memory", mem)] {
-                    let Some(v) = value else { continue };
-                    let bound = |m: &Option<
-                        std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
-                    >| {
-                        m.as_ref().and_then(|m| m.get(what)).map(|q| (q.0.clone(), to_milli(&q.0).unwrap_or(0)))
-                    };
-                    if let Some((text, max)) = bound(&item.max)
-                        && v > max
-                    {
-                        return Check::fail(
-                            LIMITS,
-                            format!("the {who} container's {what} is above the LimitRange maximum {text}"),
-                        );
-                    }
-                    if let Some((text, min)) = bound(&item.min)
-                        && v < min
-                    {
-                        return Check::fail(
-                            LIMITS,
-                            format!("the {who} container's {what} is below the LimitRange minimum {text}"),
-                        );
-                    }
+fn executors_hint(label: &str, executor: &PodShape, fitting: i128) -> String {
+    let general = format!(
+        "lower spark.executor.instances to {fitting} (or executor memory/cores), or ask the admin to raise {label}"
+    );
+    // A LimitRange's default CPU limit charges every executor that much,
+    // whatever it requests.
+    let defaulted = executor.spark_container().and_then(|c| c.defaulted_by(Field::Limit, "cpu"));
+    match defaulted {
+        Some(range) if label == "limits.cpu" => format!(
+            "the executors' CPU limit is LimitRange {range}'s default: set spark.kubernetes.executor.limit.cores \
+             to the cores requested, or {general}"
+        ),
+        _ => general,
+    }
+}
+
+/// A quota on CPU or memory makes Kubernetes refuse every pod with a
+/// container that does not set that request or limit ("must specify
+/// limits.cpu"), whatever is left of the quota.
+pub fn constraints(quotas: &[ResourceQuota], pods: &[PodShape]) -> Vec<Check> {
+    let mut out = Vec::new();
+    for quota in quotas {
+        let qname = quota.metadata.name.clone().unwrap_or_default();
+        for (key, field, resource) in constrained(quota) {
+            for pod in pods {
+                for c in pod.containers.iter().filter(|c| c.get(field, resource).is_none()) {
+                    out.push(
+                        Check::fail(
+                            NAME,
+                            format!(
+                                "quota {qname} caps {key}, and the {} container {} sets no {resource} {}: \
+                                 Kubernetes refuses the pod",
+                                pod.role.word(),
+                                c.name,
+                                field.word()
+                            ),
+                        )
+                        .with_hint(unset_hint(pod.role, c.origin, &c.name, field, resource)),
+                    );
                 }
             }
         }
     }
-    Check::ok(
-        LIMITS,
-        if ranges.is_empty() {
-            "no LimitRange in the namespace"
-        } else {
-            "driver and executors are within the LimitRanges"
-        },
-    )
+    out
+}
+
+/// The (quota key, field, resource) of `quota` that every container must set.
+fn constrained(quota: &ResourceQuota) -> Vec<(String, Field, &'static str)> {
+    let spec = quota.spec.as_ref().and_then(|s| s.hard.as_ref());
+    let status = quota.status.as_ref().and_then(|s| s.hard.as_ref());
+    let mut keys: Vec<&String> = spec.into_iter().chain(status).flat_map(|h| h.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|key| {
+            let (field, resource) = match key.as_str() {
+                "cpu" | "requests.cpu" => (Field::Request, "cpu"),
+                "memory" | "requests.memory" => (Field::Request, "memory"),
+                "limits.cpu" => (Field::Limit, "cpu"),
+                "limits.memory" => (Field::Limit, "memory"),
+                _ => return None,
+            };
+            Some((key.clone(), field, resource))
+        })
+        .collect()
+}
+
+fn unset_hint(role: PodRole, origin: Origin, container: &str, field: Field, resource: &str) -> String {
+    let role = role.word();
+    match (origin, field, resource) {
+        (Origin::Spark, Field::Limit, "cpu") => format!(
+            "set spark.kubernetes.{role}.limit.cores (e.g. to the cores requested), or ask the admin for a default \
+             CPU limit (kspark tenant create --default-limits cpu=…)"
+        ),
+        _ => format!(
+            "set the {resource} {} of container {container} in the {role} pod template \
+             (spark.kubernetes.{role}.podTemplateFile), or ask the admin for a LimitRange default",
+            field.word()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::preflight::Verdict;
+    use crate::preflight::shapes::tests::{executor, range};
+    use serde_json::json;
+
+    fn quota(hard: serde_json::Value, used: serde_json::Value) -> ResourceQuota {
+        serde_json::from_value(
+            json!({"metadata": {"name": "q"}, "spec": {"hard": hard}, "status": {"hard": hard, "used": used}}),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_limits_cpu_quota_refuses_containers_without_a_cpu_limit() {
+        let q = [quota(json!({"limits.cpu": "8", "requests.memory": "8Gi"}), json!({}))];
+        let found = constraints(&q, &[executor(2000, 1408, None)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].detail.contains(
+                "quota q caps limits.cpu, and the executor container spark-kubernetes-executor sets no cpu limit"
+            ),
+            "{}",
+            found[0].detail
+        );
+        assert!(found[0].hint.as_deref().unwrap_or_default().contains("spark.kubernetes.executor.limit.cores"));
+        assert!(constraints(&q, &[executor(2000, 1408, Some(2000))]).is_empty());
+    }
+
+    #[test]
+    fn default_limits_count_against_the_quota() {
+        // A default CPU limit of 4 charges every pod 4 of limits.cpu=8: the
+        // driver and one executor use it all.
+        let ranges = [range("wide", json!([{"type": "Container", "default": {"cpu": "4"}}]))];
+        let q = [quota(json!({"limits.cpu": "8"}), json!({"limits.cpu": "0"}))];
+        let pod = executor(1000, 1408, None).with_defaults(&ranges);
+        let check = fit(&q, &pod, &pod, 2);
+        assert_eq!(check.verdict, Verdict::Fail, "{check:?}");
+        assert!(check.detail.contains("only 1 of the executors would start"), "{}", check.detail);
+        let hint = check.hint.unwrap_or_default();
+        assert!(hint.starts_with("the executors' CPU limit is LimitRange wide's default"), "{hint}");
+        let exact = executor(1000, 1408, Some(1000));
+        assert_eq!(fit(&q, &exact, &exact, 2).verdict, Verdict::Ok);
+    }
 }

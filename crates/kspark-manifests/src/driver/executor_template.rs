@@ -8,9 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::DriverState;
 use crate::error::ManifestError;
-use crate::objects::Applied;
+use crate::objects::{Applied, POD_TEMPLATE_KEY as KEY};
 
-const KEY: &str = "podspec-configmap-key";
 const VOLUME: &str = "pod-template-volume";
 const MOUNT_DIR: &str = "/opt/spark/pod-template";
 const FILE: &str = "pod-spec-template.yml";

@@ -14,10 +14,7 @@ mod spec;
 
 pub use diff::{Difference, ObjectState, differences, state};
 pub use error::TenantError;
-pub use objects::{
-    Adopted, CONTAINER_DEFAULTS, DRIVER_BINDING, DRIVER_ROLE, QUOTA, SUBMITTER_BINDING, SUBMITTER_ROLE, TenantObject,
-    objects,
-};
+pub use objects::{Adopted, CONTAINER_DEFAULTS, DRIVER_ROLE, QUOTA, SUBMITTER_ROLE, TenantObject, objects};
 pub use resource_list::{parse_defaults, parse_quota};
 pub use rules::{driver_rules, submitter_rules};
 pub use spec::{DEFAULT_LIMITS, DEFAULT_REQUESTS, DEFAULT_SERVICE_ACCOUNT, TenantRequest, TenantSpec};

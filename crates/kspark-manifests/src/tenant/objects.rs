@@ -16,10 +16,12 @@ use serde::Serialize;
 use super::rules::{driver_rules, submitter_rules};
 use super::{MANAGED_BY_LABEL, MANAGED_BY_VALUE, SPEC_ANNOTATION, TENANT_LABEL, TenantSpec};
 
+/// Each Role and the RoleBinding that grants it share one name, so that
+/// `kubectl get role,rolebinding NAME` shows both. (Before, the submitters'
+/// binding was `kspark-spark-submitters`; `create` prunes it like every
+/// labelled object it no longer wants.)
 pub const DRIVER_ROLE: &str = "kspark-spark-driver";
-pub const DRIVER_BINDING: &str = "kspark-spark-driver";
 pub const SUBMITTER_ROLE: &str = "kspark-spark-submitter";
-pub const SUBMITTER_BINDING: &str = "kspark-spark-submitters";
 pub const QUOTA: &str = "kspark-quota";
 pub const CONTAINER_DEFAULTS: &str = "kspark-defaults";
 
@@ -98,9 +100,9 @@ pub fn objects(spec: &TenantSpec, adopted: Adopted) -> Vec<TenantObject> {
     out.extend([
         TenantObject::ServiceAccount(account),
         TenantObject::Role(Role { metadata: meta(spec, DRIVER_ROLE, false), rules: Some(driver_rules()) }),
-        TenantObject::RoleBinding(binding(spec, DRIVER_BINDING, DRIVER_ROLE, vec![driver_subject(spec)])),
+        TenantObject::RoleBinding(binding(spec, DRIVER_ROLE, vec![driver_subject(spec)])),
         TenantObject::Role(Role { metadata: meta(spec, SUBMITTER_ROLE, false), rules: Some(submitter_rules()) }),
-        TenantObject::RoleBinding(binding(spec, SUBMITTER_BINDING, SUBMITTER_ROLE, submitter_subjects(spec))),
+        TenantObject::RoleBinding(binding(spec, SUBMITTER_ROLE, submitter_subjects(spec))),
     ]);
     out
 }
@@ -157,9 +159,10 @@ fn container_defaults(spec: &TenantSpec) -> LimitRange {
     LimitRange { metadata: meta(spec, CONTAINER_DEFAULTS, false), spec: Some(LimitRangeSpec { limits: vec![item] }) }
 }
 
-fn binding(spec: &TenantSpec, name: &str, role: &str, subjects: Vec<Subject>) -> RoleBinding {
+/// The binding of `role`, named like it.
+fn binding(spec: &TenantSpec, role: &str, subjects: Vec<Subject>) -> RoleBinding {
     RoleBinding {
-        metadata: meta(spec, name, false),
+        metadata: meta(spec, role, false),
         role_ref: RoleRef { api_group: RBAC_GROUP.into(), kind: "Role".into(), name: role.into() },
         subjects: Some(subjects),
     }
@@ -217,7 +220,7 @@ mod tests {
                 "Role kspark-spark-driver",
                 "RoleBinding kspark-spark-driver",
                 "Role kspark-spark-submitter",
-                "RoleBinding kspark-spark-submitters",
+                "RoleBinding kspark-spark-submitter",
             ]
         );
         assert_eq!(objects(&spec(None), Adopted::default()).len(), 7, "no quota without --quota");
@@ -268,6 +271,9 @@ mod tests {
             ])
         );
         assert_eq!(json[1]["roleRef"]["name"], SUBMITTER_ROLE);
+        for binding in &json {
+            assert_eq!(binding["metadata"]["name"], binding["roleRef"]["name"], "a binding is named like its Role");
+        }
     }
 
     #[test]
@@ -276,7 +282,7 @@ mod tests {
         let range = all.iter().find(|o| o.kind() == "LimitRange").map(|o| o.to_json()).unwrap_or_default();
         let item = &range["spec"]["limits"][0];
         assert_eq!(item["type"], "Container");
-        assert_eq!(item["default"], serde_json::json!({"cpu": "1", "memory": "2Gi"}));
+        assert_eq!(item["default"], serde_json::json!({"memory": "2Gi"}), "no default CPU limit");
         assert_eq!(item["defaultRequest"], serde_json::json!({"cpu": "500m", "memory": "512Mi"}));
     }
 }

@@ -13,11 +13,13 @@ use crate::quantity::to_milli;
 /// The driver's service account unless `--service-account` says otherwise.
 pub const DEFAULT_SERVICE_ACCOUNT: &str = "spark";
 /// LimitRange defaults for containers that set no requests/limits. Spark's
-/// own pods set memory requests and limits and CPU requests, so the CPU
-/// limit is the one that applies to them: pods asking for more CPU than it
-/// must set `spark.kubernetes.{driver,executor}.limit.cores`.
+/// own containers set memory requests and limits and a CPU request but no
+/// CPU limit, so a default CPU limit is the one default that reaches them:
+/// it would refuse every driver or executor asking for more cores than it
+/// (a request above its limit). Hence no default CPU limit, as Kubernetes
+/// advises; sidecars and init containers from pod templates get these.
 pub const DEFAULT_REQUESTS: &str = "cpu=500m,memory=512Mi";
-pub const DEFAULT_LIMITS: &str = "cpu=1,memory=2Gi";
+pub const DEFAULT_LIMITS: &str = "memory=2Gi";
 
 /// The flags of `kspark tenant create`, as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +73,29 @@ impl TenantRequest {
             default_requests,
             default_limits,
         })
+    }
+}
+
+impl TenantSpec {
+    /// What the admin should know about how these settings treat Spark's
+    /// pods, printed by `create`.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(cpu) = self.default_limits.get("cpu") {
+            notes.push(format!(
+                "containers without a CPU limit get {cpu} (--default-limits): Spark sets none, so drivers and \
+                 executors asking for more than {cpu} cores are refused unless they set \
+                 spark.kubernetes.driver.limit.cores / spark.kubernetes.executor.limit.cores"
+            ));
+        } else if self.quota.contains_key("limits.cpu") {
+            notes.push(
+                "the quota caps limits.cpu, which refuses pods without a CPU limit: `kspark submit` sets \
+                 spark.kubernetes.{driver,executor}.limit.cores to the cores requested unless given; \
+                 spark-submit users must set them"
+                    .into(),
+            );
+        }
+        notes
     }
 }
 
@@ -151,7 +176,7 @@ mod tests {
     fn defaults_resolve() {
         let spec = request().resolve();
         let spec = spec.as_ref().map(|s| (s.quota.len(), s.default_requests.len(), s.default_limits.len()));
-        assert_eq!(spec, Ok((0, 2, 2)));
+        assert_eq!(spec, Ok((0, 2, 1)));
     }
 
     #[test]
@@ -188,9 +213,25 @@ mod tests {
     }
 
     #[test]
+    fn notes_say_how_cpu_limits_treat_spark_pods() {
+        let spec = request().resolve().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!spec.default_limits.contains_key("cpu"), "no default CPU limit by default");
+        assert!(spec.notes().is_empty(), "{:?}", spec.notes());
+        let mut r = request();
+        r.quota = Some("limits.cpu=8".into());
+        let notes = r.resolve().map(|s| s.notes()).unwrap_or_default();
+        assert!(notes.len() == 1 && notes[0].contains("`kspark submit` sets"), "{notes:?}");
+        r.default_limits = "cpu=1".into();
+        let notes = r.resolve().map(|s| s.notes()).unwrap_or_default();
+        assert!(notes.len() == 1 && notes[0].contains("more than 1 cores"), "{notes:?}");
+    }
+
+    #[test]
     fn a_default_request_above_its_limit_is_refused() {
         let mut r = request();
         r.default_requests = "cpu=2".into();
+        assert!(r.resolve().is_ok(), "no default CPU limit to be above");
+        r.default_limits = "cpu=1,memory=2Gi".into();
         assert!(matches!(r.resolve(), Err(TenantError::RequestAboveLimit { key, .. }) if key == "cpu"));
         r.default_requests = "cpu=1000m".into();
         assert!(r.resolve().is_ok());
