@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Compare Spark's recorded objects with kspark's, like the recorder's
-compare.py, except for lists whose order Spark takes from hash maps and
-which therefore differs between Spark lines and even between runs: the
-driver's env, volumes, volume mounts, ConfigMap volume items and local dirs.
-Those are compared as sets (sorted by name); every other list keeps its order.
+compare.py. Every list is compared in order: Spark's order of env vars,
+volumes, mounts and ConfigMap items is a deterministic function of the
+configuration (see golden/README.md, "List order"), and kspark reproduces
+it. The one exception is `spark.local.dir` with several directories, which
+Spark shuffles on every run: the `spark-local-dir-*` volumes and mounts are
+compared as a set within their own positions, and the value of
+`SPARK_LOCAL_DIRS` as a set of paths.
 
 usage: golden_compare.py RECORDER_DIR EXPECTED.jsonl ACTUAL.jsonl
 """
@@ -13,21 +16,32 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from normalize import objects  # noqa: E402
 
-UNORDERED = {"env": "name", "volumes": "name", "volumeMounts": "mountPath", "items": "key"}
+LOCAL_DIR = "spark-local-dir-"
+
+
+def is_local_dir(item):
+    return isinstance(item, dict) and str(item.get("name", "")).startswith(LOCAL_DIR)
+
+
+def shuffled_local_dirs(items):
+    """Sort the local-dir entries among the positions they occupy."""
+    slots = [i for i, item in enumerate(items) if is_local_dir(item)]
+    ordered = sorted((items[i] for i in slots), key=lambda i: json.dumps(i, sort_keys=True))
+    for slot, item in zip(slots, ordered):
+        items[slot] = item
+    return items
 
 
 def canonical(value, key=None):
-    if isinstance(value, dict) and str(value.get("name", "")).startswith("spark-local-dir-"):
-        value = dict(value, name="spark-local-dir-N")  # which dir gets which number is random in Spark
+    if is_local_dir(value):
+        value = dict(value, name=LOCAL_DIR + "N")  # which dir gets which number is random in Spark
+    if isinstance(value, dict) and value.get("name") == "SPARK_LOCAL_DIRS" and "value" in value:
+        value = dict(value, value=",".join(sorted(str(value["value"]).split(","))))
     if isinstance(value, dict):
         return {k: canonical(v, k) for k, v in value.items()}
     if isinstance(value, list):
         items = [canonical(v) for v in value]
-        if key in UNORDERED and all(isinstance(i, dict) for i in items):
-            items.sort(key=lambda i: json.dumps(i.get(UNORDERED[key]), sort_keys=True) + json.dumps(i, sort_keys=True))
-        return items
-    if isinstance(value, str) and key == "value" and value.startswith("/") and "," in value:
-        return ",".join(sorted(value.split(",")))  # SPARK_LOCAL_DIRS: Spark shuffles it
+        return shuffled_local_dirs(items) if key in ("volumes", "volumeMounts") else items
     return value
 
 

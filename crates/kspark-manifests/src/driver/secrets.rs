@@ -7,14 +7,10 @@ use super::DriverState;
 use crate::error::ManifestError;
 
 pub(super) fn apply_mounts(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
-    let mounts: Vec<(String, String)> = st
-        .ctx
-        .submission
-        .conf
-        .with_prefix("spark.kubernetes.driver.secrets.")
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    for (secret, path) in mounts {
+    // Spark's order for up to four secrets. With more, Spark collects the
+    // volumes into a Set of fabric8 `Volume`s, whose order follows the
+    // client library's generated `hashCode`; that is not modelled.
+    for (secret, path) in st.spark_prefixed("spark.kubernetes.driver.secrets.") {
         let volume = format!("{secret}-volume");
         st.add_volume(Volume {
             name: volume.clone(),
@@ -28,9 +24,7 @@ pub(super) fn apply_mounts(st: &mut DriverState<'_, '_>) -> Result<(), ManifestE
 
 pub(super) fn apply_env(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     let prefix = "spark.kubernetes.driver.secretKeyRef.";
-    let refs: Vec<(String, String)> =
-        st.ctx.submission.conf.with_prefix(prefix).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    for (env, reference) in refs {
+    for (env, reference) in st.spark_prefixed(prefix) {
         let parts: Vec<&str> = reference.split(':').collect();
         let [name, key] = parts[..] else {
             return Err(st.ctx.submission.conf.error(&format!("{prefix}{env}"), "must be SECRET:KEY").into());
