@@ -3,9 +3,9 @@
 //! shared recorder (golden/record.sh); this test submits the same command
 //! line with kspark to the same recorder and compares what arrived: the
 //! objects (normalised by the recorder's own normalize.py, which replaces
-//! only per-run randomness; lists Spark fills from hash maps compare as
-//! sets, see golden_compare.py) and the sequence of writes (method, path,
-//! field manager, content type).
+//! only per-run randomness; every list compares in order except the local
+//! dirs Spark shuffles, see golden_compare.py) and the sequence of writes
+//! (method, path, field manager, content type).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -44,7 +44,8 @@ fn volume_conf_hash(vol: &VolumeConf, features: LineFeatures) -> i32 {
         "emptyDir" => ("KubernetesEmptyDirVolumeConf", vec![option("options.medium"), option("options.sizeLimit")]),
         "nfs" => ("KubernetesNFSVolumeConf", vec![text("options.path"), text("options.server")]),
         _ => {
-            let mut fields = vec![text("options.claimName"), option("options.storageClass"), option("options.sizeLimit")];
+            let mut fields =
+                vec![text("options.claimName"), option("options.storageClass"), option("options.sizeLimit")];
             if features.pvc_4x && scala == Scala::V2_13 {
                 // `Option(labels)`, `Option(annotations)`: always `Some`, maybe empty.
                 fields.push(option_hash(Some(map_hash_2_13(&vol.prefixed("label."))), scala));

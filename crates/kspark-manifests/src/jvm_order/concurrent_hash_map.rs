@@ -57,11 +57,8 @@ fn transfer(bins: Vec<Vec<(u32, &str)>>) -> Vec<Vec<(u32, &str)>> {
                 last_run = j;
             }
         }
-        let (mut low, mut high) = if run_bit == 0 {
-            (bin[last_run..].to_vec(), Vec::new())
-        } else {
-            (Vec::new(), bin[last_run..].to_vec())
-        };
+        let (mut low, mut high) =
+            if run_bit == 0 { (bin[last_run..].to_vec(), Vec::new()) } else { (Vec::new(), bin[last_run..].to_vec()) };
         // Nodes before the last run are prepended one by one.
         for node in &bin[..last_run] {
             let side = if node.0 & bit == 0 { &mut low } else { &mut high };

@@ -41,10 +41,8 @@ pub fn prefixed_map(entries: &[(String, String)], prefix: &str, scala: Scala) ->
     let value = |key: &str| entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     let tuples: Vec<(String, String)> = cloned.into_iter().map(|k| (k.to_string(), value(k))).collect();
     let get_all = mutable_hash_set::iteration_order(tuples, |(k, v)| hashing::tuple2_hash(k, v, scala), scala);
-    let with_prefix: Vec<(String, String)> = get_all
-        .into_iter()
-        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest.to_string(), v)))
-        .collect();
+    let with_prefix: Vec<(String, String)> =
+        get_all.into_iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest.to_string(), v))).collect();
     immutable_hash::to_map_order(with_prefix, scala)
 }
 
