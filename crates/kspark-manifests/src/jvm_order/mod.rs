@@ -17,6 +17,8 @@
 //! The unit tests' expected orders were printed by the real collections
 //! (JDK 17 with each Spark line's own scala-library jar).
 
+use std::collections::HashMap;
+
 pub mod concurrent_hash_map;
 pub mod hashing;
 pub mod immutable_hash;
@@ -32,17 +34,24 @@ pub enum Scala {
     V2_13,
 }
 
-/// The entries of a `SparkConf` holding `entries` (in the order they were
-/// set), as Spark's `sparkConf.clone().getAllWithPrefix(prefix).toMap`
-/// iterates them: prefix stripped, in Spark's order.
+/// The entries of a `SparkConf` holding `entries`, as Spark's
+/// `sparkConf.clone().getAllWithPrefix(prefix).toMap` iterates them: prefix
+/// stripped, in Spark's order.
+///
+/// `entries` stand for the order in which `spark-submit` set them. Only
+/// Scala 2.12 can notice that order (when entries collide in its probing
+/// table); kspark passes its settings sorted by key.
 pub fn prefixed_map(entries: &[(String, String)], prefix: &str, scala: Scala) -> Vec<(String, String)> {
+    let values: HashMap<&str, &str> = entries.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let original = concurrent_hash_map::iteration_order(entries.iter().map(|(k, _)| k.as_str()));
     let cloned = concurrent_hash_map::iteration_order(original);
-    let value = |key: &str| entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
-    let tuples: Vec<(String, String)> = cloned.into_iter().map(|k| (k.to_string(), value(k))).collect();
+    let tuples: Vec<(&str, &str)> =
+        cloned.into_iter().map(|k| (k, values.get(k).copied().unwrap_or_default())).collect();
     let get_all = mutable_hash_set::iteration_order(tuples, |(k, v)| hashing::tuple2_hash(k, v, scala), scala);
-    let with_prefix: Vec<(String, String)> =
-        get_all.into_iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest.to_string(), v))).collect();
+    let with_prefix: Vec<(String, String)> = get_all
+        .into_iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|rest| (rest.to_string(), v.to_string())))
+        .collect();
     immutable_hash::to_map_order(with_prefix, scala)
 }
 
