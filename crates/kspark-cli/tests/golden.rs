@@ -4,8 +4,9 @@
 //! `kspark-testcluster record`); this test submits the same command line
 //! with kspark to the same recorder (`kspark_testcluster::recorder`) and
 //! compares what arrived: the objects (normalized, which replaces only
-//! per-run randomness; see `recorder::compare::Comparison::golden` for the
-//! lists compared as sets) and the sequence of writes (method, path, field
+//! per-run randomness; every list compares in order except
+//! the local dirs Spark shuffles, see
+//! `recorder::compare::Comparison::golden`) and the sequence of writes (method, path, field
 //! manager, content type).
 
 use std::collections::BTreeMap;

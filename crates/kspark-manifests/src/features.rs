@@ -3,6 +3,8 @@
 
 use kspark_config::version::SparkLine;
 
+use crate::jvm_order::Scala;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineFeatures {
     /// 4.1+: a `spark-connect` port 15002 on the driver pod and Service.
@@ -28,6 +30,18 @@ pub struct LineFeatures {
     pub host_path_type: bool,
     /// 4.1+: `spark.kubernetes.driver.pod.excludedFeatureSteps` is honoured.
     pub excluded_feature_steps: bool,
+    /// The Scala the line is built with (3.5: 2.12, 4.x: 2.13): it decides
+    /// the order of lists Spark fills from hash maps.
+    pub scala: Scala,
+    /// The fabric8 Kubernetes model Spark ships (3.5: 6.x, 4.x: 7.x): its
+    /// generated hash codes order Sets of model objects.
+    pub fabric8_model: Fabric8Model,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fabric8Model {
+    V6,
+    V7,
 }
 
 impl LineFeatures {
@@ -44,6 +58,8 @@ impl LineFeatures {
             pvc_4x: line >= SparkLine::V4_0,
             host_path_type: line >= SparkLine::V4_0,
             excluded_feature_steps: line >= SparkLine::V4_1,
+            scala: if line >= SparkLine::V4_0 { Scala::V2_13 } else { Scala::V2_12 },
+            fabric8_model: if line >= SparkLine::V4_0 { Fabric8Model::V7 } else { Fabric8Model::V6 },
         }
     }
 }

@@ -8,6 +8,7 @@ mod driver;
 pub mod error;
 pub mod features;
 pub mod inputs;
+pub mod jvm_order;
 pub mod memory;
 pub mod names;
 pub mod objects;

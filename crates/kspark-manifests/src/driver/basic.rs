@@ -191,8 +191,8 @@ fn base_env(st: &mut DriverState<'_, '_>) {
     let ctx = st.ctx;
     st.add_env("SPARK_USER", &ctx.inputs.user);
     st.add_env("SPARK_APPLICATION_ID", &ctx.ids.app_id);
-    for (name, value) in ctx.submission.conf.with_prefix("spark.kubernetes.driverEnv.") {
-        st.add_env(name, value);
+    for (name, value) in st.spark_prefixed("spark.kubernetes.driverEnv.") {
+        st.add_env(&name, &value);
     }
     st.add_env_var(EnvVar {
         name: "SPARK_DRIVER_BIND_ADDRESS".into(),

@@ -27,10 +27,10 @@ pub(super) fn finish(mut st: DriverState<'_, '_>) -> Result<DriverObjects, Manif
     st.add_mount(VOLUME, CONF_DIR);
     let container = std::mem::take(&mut st.container);
     st.spec().containers.push(container);
-    let items = std::iter::once(PROPERTIES.to_string())
-        .chain(conf_files.keys().cloned())
-        .map(|key| KeyToPath { path: key.clone(), key, mode: Some(0o644) })
-        .collect();
+    // `KubernetesClientUtils.buildKeyToPathObjects` sorts the items by key.
+    let mut keys: Vec<String> = std::iter::once(PROPERTIES.to_string()).chain(conf_files.keys().cloned()).collect();
+    keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    let items = keys.into_iter().map(|key| KeyToPath { path: key.clone(), key, mode: Some(0o644) }).collect();
     st.add_volume(Volume {
         name: VOLUME.into(),
         config_map: Some(ConfigMapVolumeSource { name: name.clone(), items: Some(items), ..Default::default() }),

@@ -13,6 +13,7 @@ mod network_policy;
 mod secrets;
 mod service;
 mod template;
+mod volume_order;
 mod volumes;
 
 use k8s_openapi::api::core::v1::{Container, EnvVar, Pod, PodSpec, Volume, VolumeMount};
@@ -20,6 +21,7 @@ use k8s_openapi::api::core::v1::{Container, EnvVar, Pod, PodSpec, Volume, Volume
 use crate::context::BuildContext;
 use crate::error::ManifestError;
 use crate::features::LineFeatures;
+use crate::jvm_order;
 use crate::names;
 use crate::objects::{Applied, DriverObjects};
 
@@ -67,7 +69,26 @@ impl DriverState<'_, '_> {
     pub fn set_prop(&mut self, key: &str, value: impl Into<String>) {
         self.added_props.push((key.into(), value.into()));
     }
+
+    /// Spark's `sparkConf.getAllWithPrefix(prefix).toMap`, prefix stripped,
+    /// in the order Spark iterates it (see [`crate::jvm_order`]).
+    pub fn spark_prefixed(&self, prefix: &str) -> Vec<(String, String)> {
+        jvm_order::prefixed_map(&self.spark_conf_entries(), prefix, self.features.scala)
+    }
+
+    /// What Spark's `SparkConf` holds when the feature steps run: the
+    /// submission's settings and the submit time `spark-submit` adds.
+    fn spark_conf_entries(&self) -> Vec<(String, String)> {
+        let conf = &self.ctx.submission.conf;
+        let mut entries: Vec<(String, String)> = conf.iter().map(|(k, s)| (k.to_string(), s.value.clone())).collect();
+        if !conf.contains(SUBMIT_TIME) {
+            entries.push((SUBMIT_TIME.to_string(), self.ctx.now_millis.to_string()));
+        }
+        entries
+    }
 }
+
+const SUBMIT_TIME: &str = "spark.app.submitTime";
 
 /// One feature step: changes the pod, adds settings or objects.
 type Step = fn(&mut DriverState<'_, '_>) -> Result<(), ManifestError>;

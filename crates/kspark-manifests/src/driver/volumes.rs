@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::DriverState;
+use super::{DriverState, volume_order};
 use crate::error::ManifestError;
 use crate::objects::Applied;
 
@@ -19,19 +19,25 @@ const PREFIX: &str = "spark.kubernetes.driver.volumes.";
 const TYPES: [&str; 4] = ["hostPath", "emptyDir", "persistentVolumeClaim", "nfs"];
 
 /// One configured volume's settings, keyed by what follows its name.
-struct VolumeConf {
-    kind: String,
-    name: String,
-    index: usize,
-    keys: BTreeMap<String, String>,
+pub(super) struct VolumeConf {
+    pub kind: String,
+    pub name: String,
+    /// Position in Spark's order (numbers OnDemand claims).
+    pub index: usize,
+    pub keys: BTreeMap<String, String>,
 }
 
 impl VolumeConf {
+    /// The settings under `prefix` (e.g. `label.`), prefix stripped.
+    pub(super) fn prefixed(&self, prefix: &str) -> Vec<(String, String)> {
+        self.keys.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|l| (l.to_string(), v.clone()))).collect()
+    }
+
     fn key(&self, rest: &str) -> String {
         format!("{PREFIX}{}.{}.{rest}", self.kind, self.name)
     }
 
-    fn get(&self, rest: &str) -> Option<&str> {
+    pub(super) fn get(&self, rest: &str) -> Option<&str> {
         self.keys.get(rest).map(String::as_str)
     }
 
@@ -61,9 +67,10 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
     Ok(())
 }
 
+/// The configured volumes, in Spark's order.
 fn parse(st: &DriverState<'_, '_>) -> Result<Vec<VolumeConf>, ManifestError> {
     let mut grouped: Vec<VolumeConf> = Vec::new();
-    for (rest, value) in st.ctx.submission.conf.with_prefix(PREFIX) {
+    for (rest, value) in st.spark_prefixed(PREFIX) {
         let mut parts = rest.splitn(3, '.');
         let (Some(kind), Some(name), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(ManifestError::invalid(
@@ -79,20 +86,21 @@ fn parse(st: &DriverState<'_, '_>) -> Result<Vec<VolumeConf>, ManifestError> {
         }
         match grouped.iter_mut().find(|v| v.kind == kind && v.name == name) {
             Some(v) => {
-                v.keys.insert(key.into(), value.into());
+                v.keys.insert(key.into(), value);
             }
-            None => {
-                let index = grouped.len();
-                grouped.push(VolumeConf {
-                    kind: kind.into(),
-                    name: name.into(),
-                    index,
-                    keys: BTreeMap::from([(key.to_string(), value.to_string())]),
-                });
-            }
+            None => grouped.push(VolumeConf {
+                kind: kind.into(),
+                name: name.into(),
+                index: 0,
+                keys: BTreeMap::from([(key.to_string(), value)]),
+            }),
         }
     }
-    Ok(grouped)
+    let mut ordered = volume_order::spark_order(grouped, st.features);
+    for (index, vol) in ordered.iter_mut().enumerate() {
+        vol.index = index;
+    }
+    Ok(ordered)
 }
 
 fn mount(vol: &VolumeConf) -> Result<VolumeMount, ManifestError> {
@@ -169,7 +177,7 @@ fn pvc(st: &DriverState<'_, '_>, vol: &VolumeConf, name: &str, class: &str, size
         if !st.features.pvc_4x {
             return BTreeMap::new();
         }
-        vol.keys.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|l| (l.to_string(), v.clone()))).collect()
+        vol.prefixed(prefix).into_iter().collect()
     };
     let mut labels = prefixed("label.");
     labels.insert("spark-app-selector".into(), st.ctx.ids.app_id.clone());

@@ -1,72 +1,88 @@
 //! Differences between two clients' normalized objects.
 //!
 //! [`Comparison::golden`] is what the golden test uses: every list keeps its
-//! order except those in [`UNORDERED_LISTS`], which Spark fills from hash
-//! maps and which compare as sets; and the `spark.local.dir` directories,
-//! which Spark shuffles on every run (see golden/README.md).
+//! order — Spark's order of env vars, volumes, mounts and ConfigMap items is
+//! a deterministic function of the configuration (golden/README.md, "List
+//! order") — except the `spark.local.dir` directories, which Spark shuffles
+//! on every run: the `spark-local-dir-*` volumes and mounts compare as a set
+//! within the positions they occupy, and `SPARK_LOCAL_DIRS` as a set of paths.
 
 use serde_json::Value;
 
-/// Lists compared as sets, by field name of the list → the field that
-/// names an item.
-pub const UNORDERED_LISTS: &[(&str, &str)] =
-    &[("env", "name"), ("volumes", "name"), ("volumeMounts", "mountPath"), ("items", "key")];
+const LOCAL_DIR: &str = "spark-local-dir-";
 
 #[derive(Debug, Clone, Copy)]
 pub struct Comparison {
-    unordered: &'static [(&'static str, &'static str)],
     shuffled_local_dirs: bool,
 }
 
 impl Comparison {
     /// Everything in order, nothing scrubbed beyond normalization.
     pub fn exact() -> Self {
-        Self { unordered: &[], shuffled_local_dirs: false }
+        Self { shuffled_local_dirs: false }
     }
 
     /// The rules of the golden test (see the module documentation).
     pub fn golden() -> Self {
-        Self { unordered: UNORDERED_LISTS, shuffled_local_dirs: true }
+        Self { shuffled_local_dirs: true }
     }
 
     /// Every difference between `expected` and `actual`, one line each as
     /// `path: …`; empty when they are the same.
     pub fn differences(&self, expected: &Value, actual: &Value) -> Vec<String> {
         let mut found = Vec::new();
-        diff(&self.canonical(expected, None), &self.canonical(actual, None), "", &mut found);
+        if self.shuffled_local_dirs {
+            diff(&local_dirs_unshuffled(expected, None), &local_dirs_unshuffled(actual, None), "", &mut found);
+        } else {
+            diff(expected, actual, "", &mut found);
+        }
         found
     }
+}
 
-    fn canonical(&self, value: &Value, key: Option<&str>) -> Value {
-        match value {
-            Value::Object(map) => {
-                let mut map = map.clone();
-                let local_dir =
-                    map.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with("spark-local-dir-"));
-                if self.shuffled_local_dirs && local_dir {
-                    // Which directory gets which number is random in Spark.
-                    map.insert("name".into(), Value::String("spark-local-dir-N".into()));
-                }
-                Value::Object(map.iter().map(|(k, v)| (k.clone(), self.canonical(v, Some(k)))).collect())
+fn is_local_dir(value: &Value) -> bool {
+    value.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(LOCAL_DIR))
+}
+
+/// `value` with the randomness of Spark's local-dir shuffle taken out.
+fn local_dirs_unshuffled(value: &Value, key: Option<&str>) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut map = map.clone();
+            if is_local_dir(value) {
+                // Which directory gets which number is random in Spark.
+                map.insert("name".into(), Value::String(format!("{LOCAL_DIR}N")));
             }
-            Value::Array(items) => {
-                let mut items: Vec<Value> = items.iter().map(|v| self.canonical(v, None)).collect();
-                let id_field = self.unordered.iter().find(|(list, _)| Some(*list) == key).map(|(_, id)| *id);
-                if let Some(id) = id_field.filter(|_| items.iter().all(Value::is_object)) {
-                    items.sort_by_cached_key(|item| (sort_text(item.get(id)), sort_text(Some(item))));
-                }
-                Value::Array(items)
-            }
-            Value::String(s)
-                if self.shuffled_local_dirs && key == Some("value") && s.starts_with('/') && s.contains(',') =>
+            if map.get("name").and_then(Value::as_str) == Some("SPARK_LOCAL_DIRS")
+                && let Some(Value::String(dirs)) = map.get("value")
             {
-                // SPARK_LOCAL_DIRS: Spark shuffles the list.
-                let mut dirs: Vec<&str> = s.split(',').collect();
+                let mut dirs: Vec<&str> = dirs.split(',').collect();
                 dirs.sort_unstable();
-                Value::String(dirs.join(","))
+                let dirs = dirs.join(",");
+                map.insert("value".into(), Value::String(dirs));
             }
-            other => other.clone(),
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), local_dirs_unshuffled(v, Some(k)))).collect())
         }
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(|v| local_dirs_unshuffled(v, None)).collect();
+            if matches!(key, Some("volumes" | "volumeMounts")) {
+                sort_local_dirs_in_place(&mut items, value);
+            }
+            Value::Array(items)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Sorts the local-dir entries among the positions they occupy (decided
+/// on the original items, whose names still say `spark-local-dir-`).
+fn sort_local_dirs_in_place(items: &mut [Value], original: &Value) {
+    let Some(original) = original.as_array() else { return };
+    let slots: Vec<usize> = original.iter().enumerate().filter(|(_, v)| is_local_dir(v)).map(|(i, _)| i).collect();
+    let mut entries: Vec<Value> = slots.iter().map(|&i| items[i].clone()).collect();
+    entries.sort_by_cached_key(|v| sort_text(Some(v)));
+    for (slot, entry) in slots.into_iter().zip(entries) {
+        items[slot] = entry;
     }
 }
 
@@ -114,11 +130,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exact_comparison_sees_order() {
+    fn every_list_keeps_its_order() {
         let a = json!({"env": [{"name": "A"}, {"name": "B"}]});
         let b = json!({"env": [{"name": "B"}, {"name": "A"}]});
         assert_eq!(Comparison::exact().differences(&a, &b).len(), 2);
-        assert!(Comparison::golden().differences(&a, &b).is_empty());
+        assert_eq!(Comparison::golden().differences(&a, &b).len(), 2);
     }
 
     #[test]
@@ -136,10 +152,32 @@ mod tests {
     }
 
     #[test]
-    fn local_dirs_compare_as_a_set() {
-        let a = json!({"env": [{"name": "SPARK_LOCAL_DIRS", "value": "/data/a,/data/b"}], "volumes": [{"name": "spark-local-dir-1"}]});
-        let b = json!({"env": [{"name": "SPARK_LOCAL_DIRS", "value": "/data/b,/data/a"}], "volumes": [{"name": "spark-local-dir-2"}]});
+    fn local_dirs_compare_as_a_set_within_their_slots() {
+        let a = json!({
+            "env": [{"name": "SPARK_LOCAL_DIRS", "value": "/data/a,/data/b"}],
+            "volumeMounts": [
+                {"name": "x", "mountPath": "/x"},
+                {"name": "spark-local-dir-1", "mountPath": "/data/a"},
+                {"name": "spark-local-dir-2", "mountPath": "/data/b"},
+            ],
+        });
+        let b = json!({
+            "env": [{"name": "SPARK_LOCAL_DIRS", "value": "/data/b,/data/a"}],
+            "volumeMounts": [
+                {"name": "x", "mountPath": "/x"},
+                {"name": "spark-local-dir-1", "mountPath": "/data/b"},
+                {"name": "spark-local-dir-2", "mountPath": "/data/a"},
+            ],
+        });
         assert!(Comparison::golden().differences(&a, &b).is_empty());
         assert!(!Comparison::exact().differences(&a, &b).is_empty());
+        // A local dir moved out of its slots is still a difference.
+        let mut c = b.clone();
+        c["volumeMounts"] = json!([
+            {"name": "spark-local-dir-1", "mountPath": "/data/b"},
+            {"name": "x", "mountPath": "/x"},
+            {"name": "spark-local-dir-2", "mountPath": "/data/a"},
+        ]);
+        assert!(!Comparison::golden().differences(&a, &c).is_empty());
     }
 }
