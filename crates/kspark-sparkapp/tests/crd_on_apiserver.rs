@@ -100,5 +100,15 @@ async fn the_api_server_takes_the_crds_and_keeps_every_example_field() -> TestRe
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The check has teeth: the server does prune what the schema lacks.
+    let (_, mut doc) = example_documents().swap_remove(0);
+    doc["spec"]["driver"]["notAField"] = Value::from(1);
+    let gvk = GroupVersionKind::gvk("sparkoperator.k8s.io", "v1beta2", "SparkApplication");
+    let api: Api<DynamicObject> = Api::namespaced_with(client, "default", &ApiResource::from_gvk(&gvk));
+    let created =
+        api.create(&PostParams { dry_run: true, ..Default::default() }, &serde_json::from_value(doc.clone())?).await?;
+    let pruned = kept(&doc["spec"], &serde_json::to_value(&created)?["spec"], "spec");
+    assert_eq!(pruned, Err("spec.driver.notAField was pruned".to_string()));
     Ok(())
 }

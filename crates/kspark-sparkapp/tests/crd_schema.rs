@@ -9,10 +9,23 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kspark_sparkapp::crd::{scheduled_spark_application_crd, spark_application_crd};
+use kspark_sparkapp::crd;
 use serde_json::Value;
+
+// Generating a CRD takes seconds in a debug build: once per test binary.
+static SPARK_APPLICATION: LazyLock<CustomResourceDefinition> = LazyLock::new(crd::spark_application_crd);
+static SCHEDULED: LazyLock<CustomResourceDefinition> = LazyLock::new(crd::scheduled_spark_application_crd);
+
+fn spark_application_crd() -> CustomResourceDefinition {
+    SPARK_APPLICATION.clone()
+}
+
+fn scheduled_spark_application_crd() -> CustomResourceDefinition {
+    SCHEDULED.clone()
+}
 
 /// Field names whose type is a Kubernetes API type (as in extract.py).
 const K8S_TYPED: &[&str] = &[
@@ -236,4 +249,14 @@ fn pod_templates_are_schemaless_like_kubeflows() {
     assert_eq!(template["type"], "object");
     assert_eq!(template["x-kubernetes-preserve-unknown-fields"], true);
     assert!(template.get("properties").is_none(), "{template}");
+}
+
+#[test]
+fn the_crds_fit_the_api_servers_request_limit() {
+    // kube-apiserver takes at most 3 MiB per request and etcd 1.5 MiB per
+    // object; kubeflow's CRDs are about 0.45 MB each as JSON.
+    for crd in [spark_application_crd(), scheduled_spark_application_crd()] {
+        let size = serde_json::to_vec(&crd).map(|v| v.len()).unwrap_or(usize::MAX);
+        assert!(size < 1_400_000, "{:?} is {size} bytes", crd.metadata.name);
+    }
 }

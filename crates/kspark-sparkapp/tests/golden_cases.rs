@@ -36,6 +36,10 @@ fn example(file: &str) -> SparkApplication {
     let doc = docs.into_iter().find(|d| d["kind"] == "SparkApplication").unwrap_or_else(|| panic!("{file}: no app"));
     let mut app: SparkApplication = serde_json::from_value(doc).unwrap_or_else(|e| panic!("{file}: {e}"));
     app.metadata.uid = Some(UID.to_string());
+    // kspark picks a Spark line's behaviour from the image tag; in a real
+    // deployment the image runs the Spark that submits it. record.sh puts the
+    // recorded version in for @VERSION@.
+    app.spec.image = Some("docker.io/apache/spark:@VERSION@".to_string());
     app
 }
 
