@@ -18,6 +18,9 @@ use crate::status::SparkApplicationStatus;
 
 /// kubeflow's `SparkApplicationSpec`: everything a spark-submit command line
 /// carries, plus what kubeflow's webhook adds to the pods.
+// Several print columns share `type_ = "string"`, which clippy takes for a
+// repeated attribute.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "sparkoperator.k8s.io",

@@ -70,10 +70,10 @@ fn add_object_meta_fields(root: &mut Value) {
         properties.insert("kind".into(), json!({ "type": "string" }));
         properties.insert("metadata".into(), json!({ "type": "object" }));
     }
-    if let Some(required) = root.get_mut("required").and_then(Value::as_array_mut) {
-        if !required.contains(&json!("metadata")) {
-            required.insert(0, json!("metadata"));
-        }
+    if let Some(required) = root.get_mut("required").and_then(Value::as_array_mut)
+        && !required.contains(&json!("metadata"))
+    {
+        required.insert(0, json!("metadata"));
     }
 }
 

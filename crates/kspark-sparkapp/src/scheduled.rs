@@ -10,6 +10,9 @@ use crate::application::SparkApplicationSpec;
 use crate::schema::nullable_time;
 
 /// kubeflow's `ScheduledSparkApplicationSpec`.
+// Several print columns share `type_ = "string"`, which clippy takes for a
+// repeated attribute.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "sparkoperator.k8s.io",

@@ -243,7 +243,7 @@ fn scheduled_spark_application_crd_names_scope_and_columns_are_kubeflows() {
 #[test]
 fn pod_templates_are_schemaless_like_kubeflows() {
     // A full PodTemplateSpec schema per role would make the CRD too large.
-    let value = serde_json::to_value(&spark_application_crd()).unwrap_or_else(|e| panic!("{e}"));
+    let value = serde_json::to_value(&*SPARK_APPLICATION).unwrap_or_else(|e| panic!("{e}"));
     let template = &value["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["driver"]
         ["properties"]["template"];
     assert_eq!(template["type"], "object");
