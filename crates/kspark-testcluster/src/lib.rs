@@ -69,6 +69,7 @@ mod users;
 mod versions;
 
 pub mod annotations;
+pub mod azurite;
 pub mod tenant;
 
 pub use binaries::{BIN_DIR_ENV, BINARIES, check_bin_dir, default_build_script, run_build_script};
