@@ -84,7 +84,9 @@ fn versions() -> Vec<String> {
 /// Runs kspark against a fresh recorder; returns (exit code, log path).
 fn record_kspark(case: &Case, version: &str, out_dir: &Path) -> (i32, PathBuf) {
     let log = out_dir.join(format!("{version}-{}.jsonl", case.name));
-    let args: Vec<String> = case.args.iter().map(|a| a.replace("@VERSION@", version)).collect();
+    let repo = repo_root().display().to_string();
+    let args: Vec<String> =
+        case.args.iter().map(|a| a.replace("@VERSION@", version).replace("@REPO@", &repo)).collect();
     let mut cmd = Command::new(recorder_dir().join("record-submit.sh"));
     cmd.arg(&log)
         .arg(env!("CARGO_BIN_EXE_kspark"))

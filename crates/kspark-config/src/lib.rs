@@ -10,6 +10,7 @@ pub mod properties;
 pub mod submission;
 pub mod submit_args;
 pub mod time;
+pub mod uploads;
 pub mod version;
 
 pub use conf::{ConfError, Source, SparkConf};

@@ -115,10 +115,6 @@ pub enum SubmissionError {
         "no main class: a Java/Scala application needs --class (kspark cannot open a jar inside the image to read its manifest)"
     )]
     NoMainClass,
-    #[error(
-        "{what} `{entry}` is a file on this machine, and uploading local files is not supported yet: put it in the image (local:///path) or in remote storage (https://, abfss://, s3a://)"
-    )]
-    LocalFile { what: String, entry: String },
 }
 
 impl SubmitArgs {
@@ -159,9 +155,6 @@ impl SubmitArgs {
             (None, None) => return Err(SubmissionError::NoMainClass),
         };
         self.apply_flags(&mut conf, env, &master, &primary, kind)?;
-        if matches!(master, Master::Kubernetes { .. }) {
-            check_no_local_files(&conf, &primary)?;
-        }
         Ok(Submission {
             master,
             conf,
@@ -313,25 +306,6 @@ fn check_unsupported_conf(conf: &SparkConf) -> Result<(), SubmissionError> {
                 option: format!("{key} (from {})", s.source),
                 why: "resolving Maven packages needs Ivy on the client; bake the jars into the image or list them in spark.jars as https:// URLs".into(),
             });
-        }
-    }
-    Ok(())
-}
-
-/// A bare path or `file:` URI would have to be uploaded first.
-fn is_local_file(entry: &str) -> bool {
-    let entry = entry.trim();
-    !entry.is_empty() && (entry.starts_with("file:") || !entry.contains(':'))
-}
-
-fn check_no_local_files(conf: &SparkConf, primary: &str) -> Result<(), SubmissionError> {
-    if is_local_file(primary) && primary != "spark-internal" {
-        return Err(SubmissionError::LocalFile { what: "the primary resource".into(), entry: primary.to_string() });
-    }
-    for key in ["spark.jars", "spark.files", "spark.archives", "spark.submit.pyFiles"] {
-        let entries = conf.get(key).unwrap_or_default();
-        if let Some(local) = entries.split(',').find(|e| is_local_file(e.split('#').next().unwrap_or(e))) {
-            return Err(SubmissionError::LocalFile { what: format!("{key} entry"), entry: local.to_string() });
         }
     }
     Ok(())

@@ -49,6 +49,7 @@ impl UploadTarget {
     /// Opens the store of `uri` with the credentials in `env` and `hadoop`;
     /// contacts nothing yet.
     pub fn open(uri: &str, hadoop: &HadoopConf, env: &EnvVars) -> Result<UploadTarget, StorageError> {
+        install_crypto_provider();
         Ok(UploadTarget { uri: uri.to_string(), opened: stores::open(uri, hadoop, env)? })
     }
 
@@ -152,6 +153,13 @@ impl UploadTarget {
         writer.shutdown().await.map_err(|e| failed(&e))?;
         Ok((path, file.clone(), bytes))
     }
+}
+
+/// object_store's HTTP client takes TLS from the process-wide rustls
+/// provider: ring, the one kube's client uses too. Installing it twice is
+/// harmless (the first one stays).
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 impl Uploaded {

@@ -5,3 +5,4 @@ pub mod follow;
 pub mod local;
 pub mod submit;
 pub mod tenant;
+pub mod uploads;
