@@ -159,7 +159,9 @@ fn dry_run_says_what_it_would_upload_and_uploads_nothing() {
     assert_eq!((code, requests), (0, 0), "{output}");
     assert!(output.contains("would upload") && output.contains("spark.archives"), "{output}");
     assert!(output.contains("the primary resource") && output.contains("/upload-app.py"), "{output}");
-    assert!(output.contains("/up/spark-upload-") && output.contains("bad-memory.properties#conf"), "{output}");
+    // spark.properties as Spark writes it (`#` escaped), and the driver's argument.
+    assert!(output.contains("/up/spark-upload-") && output.contains("bad-memory.properties\\#conf"), "{output}");
+    assert!(output.matches("/upload-app.py\n").count() >= 2, "plan line and driver argument: {output}");
     assert!(!dir.path().join("up").exists(), "a dry run uploads nothing");
 }
 
