@@ -5,11 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures::StreamExt;
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::{StorageError, credential_hint, redact};
 use crate::stores::{self, EnvVars, HadoopConf, Opened};
@@ -140,7 +141,7 @@ impl UploadTarget {
             .map_err(|source| StorageError::Read { file: file.source.clone(), source })?;
         let mut writer = BufWriter::with_capacity(Arc::clone(&self.opened.store), path.clone(), PART_SIZE)
             .with_max_concurrency(PARALLEL_PARTS);
-        let bytes = match tokio::io::copy(&mut source, &mut writer).await {
+        let bytes = match send_chunks(&mut source, &mut writer).await {
             Ok(bytes) => bytes,
             Err(e) => {
                 // Aborting frees the parts already sent; nothing was committed.
@@ -152,6 +153,25 @@ impl UploadTarget {
         // leaves at most uncommitted parts, which the stores expire.
         writer.shutdown().await.map_err(|e| failed(&e))?;
         Ok((path, file.clone(), bytes))
+    }
+}
+
+/// Reads the file in part-sized chunks and hands each to the writer
+/// without copying (a byte-stream copy would go 8 KiB at a time).
+async fn send_chunks(source: &mut tokio::fs::File, writer: &mut BufWriter) -> Result<u64, Box<dyn std::error::Error>> {
+    let mut total = 0u64;
+    loop {
+        let mut chunk = Vec::with_capacity(PART_SIZE);
+        while chunk.len() < PART_SIZE {
+            if (&mut *source).take((PART_SIZE - chunk.len()) as u64).read_to_end(&mut chunk).await? == 0 {
+                break;
+            }
+        }
+        if chunk.is_empty() {
+            return Ok(total);
+        }
+        total += chunk.len() as u64;
+        writer.put(Bytes::from(chunk)).await?;
     }
 }
 
