@@ -38,9 +38,9 @@ pub(crate) fn redact(text: &str) -> String {
 /// What to check when the store refuses: the credentials kspark looked for.
 pub(crate) fn credential_hint(scheme_family: &str) -> String {
     match scheme_family {
-        "azure" => "check the credentials: AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN, a service principal (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID), workload identity (AZURE_FEDERATED_TOKEN_FILE), `az login`, or spark.hadoop.fs.azure.account.key.HOST; and that the container exists".into(),
-        "s3" => "check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE (~/.aws/credentials), web identity, or spark.hadoop.fs.s3a.access.key/secret.key; and that the bucket exists".into(),
-        "gcs" => "check the credentials: GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`; and that the bucket exists".into(),
+        "azure" => "check that the account is reachable, the credentials (AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN, a service principal (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID), workload identity (AZURE_FEDERATED_TOKEN_FILE), `az login`, or spark.hadoop.fs.azure.account.key.HOST) and that the container exists".into(),
+        "s3" => "check that S3 is reachable, the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE (~/.aws/credentials), web identity, or spark.hadoop.fs.s3a.access.key/secret.key) and that the bucket exists".into(),
+        "gcs" => "check that GCS is reachable, the credentials (GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`) and that the bucket exists".into(),
         _ => "check that the directory is writable".into(),
     }
 }

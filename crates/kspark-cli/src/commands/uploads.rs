@@ -52,7 +52,7 @@ pub async fn upload(target: &UploadTarget, plan: &UploadPlan, quiet: bool) -> an
     let started = Instant::now();
     let uploaded = target.upload_all(&files).await.map_err(|e| {
         let (message, hint) = split_hint(&e.to_string());
-        let message = format!("{message} (files already uploaded were deleted; nothing was created in the cluster)");
+        let message = format!("{message} (anything already uploaded was deleted; nothing was created in the cluster)");
         hinted(message, hint, 1)
     })?;
     if !quiet {
