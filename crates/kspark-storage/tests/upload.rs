@@ -117,4 +117,14 @@ fn azure_refusals_name_the_file_and_hide_the_key() {
     let err = rt.block_on(target.upload_all(&[upload(&jar, "spark-upload-a/app.jar", base)])).err();
     let text = err.map(|e| e.to_string()).unwrap_or_default();
     assert!(text.contains("app.jar") && !text.contains(wrong), "{text}");
+    // Spark's Hadoop setting for the account's key is used too (here: wrong, so refused).
+    env.remove("AZURE_STORAGE_ACCOUNT_KEY");
+    let hadoop =
+        BTreeMap::from([("fs.azure.account.key.devstoreaccount1.dfs.core.windows.net".to_string(), wrong.to_string())]);
+    let target = UploadTarget::open(base, &hadoop, &env).unwrap_or_else(|e| panic!("{e}"));
+    let err = rt.block_on(target.upload_all(&[upload(&jar, "spark-upload-b/app.jar", base)])).err();
+    assert!(err.is_some(), "the wrong key from spark.hadoop.fs.azure.account.key.HOST must be used");
+    let target = UploadTarget::open(base, &BTreeMap::new(), &env).unwrap_or_else(|e| panic!("{e}"));
+    let uploaded = rt.block_on(target.upload_all(&[upload(&jar, "spark-upload-c/app.jar", base)]));
+    assert!(uploaded.is_ok(), "without it the emulator's own key works: {:?}", uploaded.err());
 }
