@@ -77,6 +77,7 @@ for version in "${versions[@]}"; do
   for c in "${cases[@]}"; do
     args=()
     while IFS= read -r line || [ -n "$line" ]; do
+      line=${line//@REPO@/$repo}
       args+=("${line//@VERSION@/$version}")
     done < "golden/cases/$c.args"
     envs=(SPARK_CONF_DIR=golden/fixtures/no-conf-dir)

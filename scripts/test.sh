@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need
 # (Java for Spark's own client, the test control plane built from the Go
-# module proxy, a Spark distribution from PyPI), then checks formatting and
+# module proxy, a Spark distribution from PyPI, Node.js for Azurite), then checks formatting and
 # lints and runs every test: unit, golden parity with Spark, bad input, and
 # the integration tests against a real kube-apiserver.
 set -euo pipefail
@@ -27,6 +27,12 @@ say "control plane ready in $(( $(date +%s) - start ))s: $KSPARK_CONTROL_PLANE_B
 say "Spark's own client, for running real spark-submit against the control plane (shared with the quick start)"
 KSPARK_SPARK_HOME=$(scripts/fetch-spark.sh 4.0.5) || die "fetching Spark 4.0.5 failed (see above)"
 export KSPARK_SPARK_HOME
+
+if ! command -v npm >/dev/null; then
+  say "installing Node.js and npm (the test harness installs Azurite, the Azure Storage emulator, with npm)"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm >/dev/null; fi
+fi
 
 say "formatting and lints"
 cargo fmt --all -- --check

@@ -118,8 +118,42 @@ fn pod_template_that_is_not_a_pod() {
 fn unsupported_options_are_named() {
     refused(&base(&["--principal", "me@EXAMPLE.COM", "local:///a.py"]), &["--principal", "Kerberos"]);
     refused(&base(&["--deploy-mode", "client", "local:///a.py"]), &["client", "--deploy-mode cluster"]);
-    refused(&base(&["/home/me/app.py"]), &["/home/me/app.py", "local://"]);
-    refused(&base(&["--py-files", "deps.zip", "local:///a.py"]), &["spark.submit.pyFiles", "deps.zip"]);
+}
+
+#[test]
+fn local_files_are_refused_before_any_upload_without_a_usable_upload_path() {
+    let upload = "spark.kubernetes.file.upload.path";
+    refused(&base(&["/home/me/app.py"]), &["/home/me/app.py", "local://", upload]);
+    refused(&base(&["--py-files", "deps.zip", "local:///a.py"]), &["spark.submit.pyFiles", "deps.zip", upload]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let up = format!("{upload}=file://{}", dir.path().display());
+    let hdfs = format!("{upload}=hdfs://namenode/uploads");
+    refused(
+        &base(&["--conf", &hdfs, "--files", "tests/fixtures/bad-memory.properties", "local:///a.py"]),
+        &["hdfs:", upload],
+    );
+    refused(
+        &base(&["--conf", &up, "--jars", "tests/fixtures/bad-memory.properties,missing.jar", "local:///a.py"]),
+        &["spark.jars `missing.jar`", "no such file"],
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).map(|d| d.flatten().collect()).unwrap_or_default();
+    assert!(left.is_empty(), "nothing may be uploaded when a file is missing: {left:?}");
+}
+
+#[test]
+fn dry_run_says_what_it_would_upload_and_uploads_nothing() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let up = format!("spark.kubernetes.file.upload.path=file://{}/up", dir.path().display());
+    let archive = "tests/fixtures/bad-memory.properties#conf";
+    let args = base(&["--dry-run", "--conf", &up, "--archives", archive, "tests/fixtures/upload-app.py"]);
+    let (code, output, requests) = submit(&args);
+    assert_eq!((code, requests), (0, 0), "{output}");
+    assert!(output.contains("would upload") && output.contains("spark.archives"), "{output}");
+    assert!(output.contains("the primary resource") && output.contains("/upload-app.py"), "{output}");
+    // spark.properties as Spark writes it (`#` escaped), and the driver's argument.
+    assert!(output.contains("/up/spark-upload-") && output.contains("bad-memory.properties\\#conf"), "{output}");
+    assert!(output.matches("/upload-app.py\n").count() >= 2, "plan line and driver argument: {output}");
+    assert!(!dir.path().join("up").exists(), "a dry run uploads nothing");
 }
 
 #[test]

@@ -93,7 +93,8 @@ fn record_kspark(case: &Case, version: &str, out_dir: &Path) -> (i32, PathBuf) {
         // are tested on the real control plane instead.
         "--skip-preflight".into(),
     ];
-    argv.extend(case.args.iter().map(|a| OsString::from(a.replace("@VERSION@", version))));
+    let repo = repo_root().display().to_string();
+    argv.extend(case.args.iter().map(|a| OsString::from(a.replace("@VERSION@", version).replace("@REPO@", &repo))));
     let mut options = RecorderOptions::default();
     if let Some((_, exit)) = case.env.iter().find(|(k, _)| k == "RECORDER_DRIVER_EXIT") {
         options.driver_exit = exit.parse().unwrap_or_else(|e| panic!("{}: RECORDER_DRIVER_EXIT: {e}", case.name));

@@ -12,6 +12,7 @@ pub mod submission;
 pub mod submit_args;
 pub mod submit_options;
 pub mod time;
+pub mod uploads;
 pub mod version;
 
 pub use conf::{ConfError, Source, SparkConf};

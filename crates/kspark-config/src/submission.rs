@@ -118,10 +118,6 @@ pub enum SubmissionError {
         "no main class: a Java/Scala application needs --class (kspark cannot open a jar inside the image to read its manifest)"
     )]
     NoMainClass,
-    #[error(
-        "{what} `{entry}` is a file on this machine, and uploading local files is not supported yet: put it in the image (local:///path) or in remote storage (https://, abfss://, s3a://)"
-    )]
-    LocalFile { what: String, entry: String },
 }
 
 impl SubmitArgs {
@@ -161,9 +157,6 @@ impl SubmitArgs {
             (None, None) => return Err(SubmissionError::NoMainClass),
         };
         self.apply_flags(&mut conf, env, &master, &primary, kind)?;
-        if matches!(master, Master::Kubernetes { .. }) {
-            check_no_local_files(&conf, &primary)?;
-        }
         let packages = Packages::from_conf(&conf, &env.cwd)?;
         Ok(Submission {
             master,
@@ -312,23 +305,4 @@ fn drop_non_spark_keys(conf: &mut SparkConf) -> Vec<String> {
             format!("ignoring non-Spark setting `{key}` (from {source}); Spark settings start with `spark.`")
         })
         .collect()
-}
-
-/// A bare path or `file:` URI would have to be uploaded first.
-fn is_local_file(entry: &str) -> bool {
-    let entry = entry.trim();
-    !entry.is_empty() && (entry.starts_with("file:") || !entry.contains(':'))
-}
-
-fn check_no_local_files(conf: &SparkConf, primary: &str) -> Result<(), SubmissionError> {
-    if is_local_file(primary) && primary != "spark-internal" {
-        return Err(SubmissionError::LocalFile { what: "the primary resource".into(), entry: primary.to_string() });
-    }
-    for key in ["spark.jars", "spark.files", "spark.archives", "spark.submit.pyFiles"] {
-        let entries = conf.get(key).unwrap_or_default();
-        if let Some(local) = entries.split(',').find(|e| is_local_file(e.split('#').next().unwrap_or(e))) {
-            return Err(SubmissionError::LocalFile { what: format!("{key} entry"), entry: local.to_string() });
-        }
-    }
-    Ok(())
 }

@@ -75,6 +75,7 @@ mod users;
 mod versions;
 
 pub mod annotations;
+pub mod azurite;
 pub mod maven_repo;
 pub mod recorder;
 pub mod tenant;

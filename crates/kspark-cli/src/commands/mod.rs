@@ -6,3 +6,4 @@ pub mod local;
 mod packages;
 pub mod submit;
 pub mod tenant;
+pub mod uploads;

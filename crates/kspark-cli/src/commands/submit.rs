@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use kspark_config::uploads::UploadPlan;
 use kspark_config::version::VersionOrigin;
 use kspark_config::{Master, SparkVersion, Submission, SubmitArgs, SubmitEnv};
 use kspark_kube::preflight::{self, Verdict};
@@ -9,7 +10,7 @@ use kspark_kube::submit;
 use kspark_kube::{ConnectOptions, Connection};
 use kspark_manifests::{BuildContext, DriverObjects, SubmissionIds};
 
-use super::local;
+use super::{local, uploads};
 use crate::failure::hinted;
 use crate::output::{self, Format};
 
@@ -23,13 +24,16 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
         return spark_submit_operation(&args).await;
     }
     let env = SubmitEnv::from_process();
-    let submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
+    let mut submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
     for note in &submission.notes {
         eprintln!("kspark: note: {note}");
     }
-    match &submission.master {
+    match submission.master.clone() {
         Master::Local(_) => local::run(&raw, &submission, &env),
-        Master::Kubernetes { api_url } => kubernetes(&args, &submission, &env, api_url).await,
+        Master::Kubernetes { api_url } => {
+            let plan = uploads::plan(&mut submission, &env.cwd)?;
+            kubernetes(&args, &submission, &env, &api_url, &plan).await
+        }
     }
 }
 
@@ -89,6 +93,7 @@ async fn kubernetes(
     submission: &Submission,
     env: &SubmitEnv,
     api_url: &str,
+    plan: &UploadPlan,
 ) -> anyhow::Result<ExitCode> {
     let quiet = args.kspark.quiet;
     let mut objects = build(args, submission, env, quiet)?;
@@ -99,9 +104,11 @@ async fn kubernetes(
     super::packages::report(args, submission, env, quiet).await?;
     if args.kspark.dry_run {
         let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
+        uploads::print_plan(plan);
         output::print_objects(&objects, format)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let upload_target = uploads::open(plan, submission, env)?;
     let connection = connect(args, submission, env, api_url).await?;
     let mut fitted = submission.clone();
     for line in super::doctor::fit_to_namespace(&connection, args, &mut fitted, env, &mut objects).await? {
@@ -111,10 +118,20 @@ async fn kubernetes(
     if !args.kspark.skip_preflight {
         run_preflight(&connection, &objects, submission).await?;
     }
-    let submitted = submit::submit(&connection.client, objects).await.map_err(|e| {
-        let hint = e.hint();
-        hinted(e, hint, 1)
-    })?;
+    let uploaded = match &upload_target {
+        Some(target) => Some(uploads::upload(target, plan, quiet).await?),
+        None => None,
+    };
+    let submitted = match submit::submit(&connection.client, objects).await {
+        Ok(submitted) => submitted,
+        Err(e) => {
+            if let Some(uploaded) = uploaded {
+                uploads::delete(uploaded).await;
+            }
+            let hint = e.hint();
+            return Err(hinted(e, hint, 1));
+        }
+    };
     let id = format!("{}:{}", submitted.namespace, submitted.pod_name);
     eprintln!(
         "kspark: submitted {} ({}) as {id}",
