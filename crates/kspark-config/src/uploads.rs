@@ -288,6 +288,7 @@ mod tests {
             app_args: vec![],
             proxy_user: None,
             notes: vec![],
+            packages: None,
         }
     }
 
