@@ -10,27 +10,12 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ResourceQuota, Service};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use kspark_testcluster::{ExecPlugin, TestCluster, TestUser};
+use kspark_testcluster::{ExecPlugin, TestCluster, TestUser, block_on};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 
 fn cluster() -> &'static TestCluster {
     TestCluster::shared()
-}
-
-/// One runtime for the whole test binary: kube clients keep a worker task
-/// on the runtime that built them, so it must outlive every test.
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("tokio runtime: {e}"))
-        })
-        .block_on(f)
 }
 
 fn admin() -> Client {

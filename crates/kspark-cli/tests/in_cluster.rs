@@ -9,26 +9,12 @@ use std::process::{Command, Output};
 
 use k8s_openapi::api::authentication::v1::{BoundObjectReference, SelfSubjectReview, TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{Pod, Secret, ServiceAccount};
-use kspark_testcluster::{TestCluster, TestUser};
+use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::api::{DeleteParams, ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client};
 
 fn cluster() -> &'static TestCluster {
     TestCluster::shared()
-}
-
-/// One runtime for the whole test binary (kube clients keep a task on it).
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("tokio runtime: {e}"))
-        })
-        .block_on(f)
 }
 
 fn admin() -> Client {

@@ -14,27 +14,12 @@ use k8s_openapi::api::authorization::v1::{ResourceAttributes, SubjectAccessRevie
 use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, Pod, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
 use kspark_manifests::tenant::{driver_rules, submitter_rules};
-use kspark_testcluster::{TestCluster, TestUser};
+use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::api::{ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client, Resource};
 
 fn cluster() -> &'static TestCluster {
     TestCluster::shared()
-}
-
-/// One runtime for the whole test binary: kube clients keep a worker task
-/// on the runtime that built them, so it must outlive every test.
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("tokio runtime: {e}"))
-        })
-        .block_on(f)
 }
 
 fn admin() -> Client {

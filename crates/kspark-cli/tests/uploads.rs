@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kspark_storage::{EnvVars, UploadTarget};
 use kspark_testcluster::azurite::Azurite;
-use kspark_testcluster::{TestCluster, TestUser};
+use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::api::ListParams;
 use kube::{Api, Client};
 
@@ -19,11 +19,6 @@ const AZURE_PATH: &str = "abfss://spark@devstoreaccount1.dfs.core.windows.net/up
 
 fn cluster() -> &'static TestCluster {
     TestCluster::shared()
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("tokio runtime: {e}"))).block_on(f)
 }
 
 fn admin() -> Client {

@@ -87,5 +87,6 @@ pub use error::{Error, Result};
 pub use fake_node::FAKE_NODE_NAME;
 pub use kubeconfig::{ExecPlugin, KubeconfigCredential};
 pub use process::ProcessInfo;
+pub use runtime::block_on;
 pub use users::{CredentialKind, SPARK_USERS_GROUP, TestUser};
 pub use versions::{etcd_version, kubernetes_version};

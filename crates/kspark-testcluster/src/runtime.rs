@@ -9,6 +9,22 @@ use std::future::Future;
 
 use crate::error::{Error, Result};
 
+/// Blocks on `future` on one multi-threaded runtime shared by the whole
+/// test binary: kube clients keep a worker task on the runtime that built
+/// them, so that runtime must outlive every test that uses them.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| panic!("kspark-testcluster: cannot start the shared tokio runtime: {e}"))
+        })
+        .block_on(future)
+}
+
 pub(crate) fn new_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
