@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SPARK_VERSION=${SPARK_VERSION:-4.0.5}
 say() { echo "quickstart: $*" >&2; }
+# An argument as a shell would need it typed: quoted only when it has to be.
+shell_word() { if [[ $1 =~ ^[A-Za-z0-9_./:=,@+-]+$ ]]; then printf '%s' "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi; }
 die() { say "error: $*"; exit 1; }
 
 command -v cargo >/dev/null || die "cargo is not installed; install Rust from https://rustup.rs first"
@@ -28,5 +30,7 @@ say "building kspark (release)"
 kspark=$(scripts/cargo-bin.sh kspark-cli kspark --release) || die "building kspark failed (see above)"
 
 cmd=("$kspark" submit --master 'local[*]' --name kspark-pi examples/pi.py 10)
-say "running: SPARK_HOME=$SPARK_HOME SPARK_CONF_DIR=$SPARK_CONF_DIR ${cmd[*]@Q}"
+shown=()
+for word in "${cmd[@]}"; do shown+=("$(shell_word "$word")"); done
+say "running: SPARK_HOME=$(shell_word "$SPARK_HOME") SPARK_CONF_DIR=$(shell_word "$SPARK_CONF_DIR") ${shown[*]}"
 "${cmd[@]}"
