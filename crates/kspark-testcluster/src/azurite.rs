@@ -145,6 +145,11 @@ impl Drop for Azurite {
 /// `npm install --prefix ~/.cache/kspark/azurite-VERSION azurite@VERSION
 /// @azure/storage-blob@VERSION` unless already there; returns that prefix.
 fn install() -> Result<PathBuf> {
+    // Tests of one binary start Azurite in parallel: one installs, the others
+    // wait for it and then find it installed. (Across processes the staging
+    // directory is per process and the rename below decides.)
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let cache = std::env::var_os("KSPARK_CACHE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/kspark")))
