@@ -19,8 +19,8 @@ fn submit(args: &[&str]) -> (i32, String, usize) {
         cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("HOME", dir.path()).env_remove("KUBECONFIG");
     })
     .unwrap_or_else(|e| panic!("cannot run kspark against the recorder: {e}"));
-    let output = std::fs::read_to_string(&run.output).unwrap_or_default();
-    let requests = recorder::read_log(&log).map(|l| l.len()).unwrap_or_else(|e| panic!("{e}"));
+    let output = run.output_text();
+    let requests = run.requests().map(|l| l.len()).unwrap_or_else(|e| panic!("{e}"));
     (run.exit_code, output, requests)
 }
 

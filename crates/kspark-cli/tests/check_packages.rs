@@ -41,8 +41,8 @@ fn submit(default_repo: &str, args: &[&str]) -> Run {
     .unwrap_or_else(|e| panic!("cannot run kspark against the recorder: {e}"));
     Run {
         code: run.exit_code,
-        output: std::fs::read_to_string(&run.output).unwrap_or_default(),
-        api_requests: recorder::read_log(&log).map(|l| l.len()).unwrap_or_else(|e| panic!("{e}")),
+        output: run.output_text(),
+        api_requests: run.requests().map(|l| l.len()).unwrap_or_else(|e| panic!("{e}")),
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ResourceQuota, Service};
@@ -24,8 +23,7 @@ fn admin() -> Client {
 
 /// A fresh namespace name for one test.
 fn unique(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("{prefix}-{}-{}", std::process::id() % 100_000, NEXT.fetch_add(1, Ordering::SeqCst))
+    kspark_testcluster::unique_name(prefix)
 }
 
 /// A namespace set up the way the seed's admin does it by hand, for `user`.

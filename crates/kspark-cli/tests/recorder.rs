@@ -16,8 +16,7 @@ fn run(args: &[&str]) -> (i32, String, Vec<RecordedRequest>) {
         cmd.env("HOME", dir.path()).env_remove("KUBECONFIG");
     })
     .unwrap_or_else(|e| panic!("cannot run kspark against the recorder: {e}"));
-    let output = std::fs::read_to_string(&run.output).unwrap_or_default();
-    (run.exit_code, output, recorder::read_log(&log).unwrap_or_else(|e| panic!("{e}")))
+    (run.exit_code, run.output_text(), run.requests().unwrap_or_else(|e| panic!("{e}")))
 }
 
 const APP: [&str; 9] = [

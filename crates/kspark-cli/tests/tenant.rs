@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec};
@@ -28,8 +27,7 @@ fn admin() -> Client {
 
 /// A fresh namespace name for one test.
 fn unique(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("{prefix}-{}-{}", std::process::id() % 100_000, NEXT.fetch_add(1, Ordering::SeqCst))
+    kspark_testcluster::unique_name(prefix)
 }
 
 /// `kspark ARGS` with `user`'s kubeconfig (none: no cluster at all).

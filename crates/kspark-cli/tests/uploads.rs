@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kspark_storage::{EnvVars, UploadTarget};
@@ -26,8 +25,7 @@ fn admin() -> Client {
 }
 
 fn tenant(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let ns = format!("{prefix}-{}-{}", std::process::id() % 100_000, NEXT.fetch_add(1, Ordering::SeqCst));
+    let ns = kspark_testcluster::unique_name(prefix);
     block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("tenant {ns}: {e}"));
     ns
 }

@@ -71,6 +71,7 @@ mod process;
 mod readiness;
 mod rundir;
 mod runtime;
+mod unique;
 mod users;
 mod versions;
 
@@ -88,5 +89,6 @@ pub use fake_node::FAKE_NODE_NAME;
 pub use kubeconfig::{ExecPlugin, KubeconfigCredential};
 pub use process::ProcessInfo;
 pub use runtime::block_on;
+pub use unique::unique_name;
 pub use users::{CredentialKind, SPARK_USERS_GROUP, TestUser};
 pub use versions::{etcd_version, kubernetes_version};

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::error::RecorderError;
+use super::request_log::{RecordedRequest, read_log};
 use super::server::{Recorder, RecorderOptions};
 
 /// An argument equal to this is replaced by the recorder's master URL.
@@ -21,6 +22,18 @@ pub struct RecordedRun {
     pub log: PathBuf,
     /// The client's stdout and stderr (`<log>.log`).
     pub output: PathBuf,
+}
+
+impl RecordedRun {
+    /// The client's stdout and stderr; empty when the file cannot be read.
+    pub fn output_text(&self) -> String {
+        std::fs::read_to_string(&self.output).unwrap_or_default()
+    }
+
+    /// The requests the client sent.
+    pub fn requests(&self) -> Result<Vec<RecordedRequest>, RecorderError> {
+        read_log(&self.log)
+    }
 }
 
 /// Runs `argv` (program first) against a new recorder writing `log`

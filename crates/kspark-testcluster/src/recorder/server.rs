@@ -102,10 +102,6 @@ impl Recorder {
         Ok(Self { address, shutdown: Some(shutdown), thread: Some(thread) })
     }
 
-    pub fn port(&self) -> u16 {
-        self.address.port()
-    }
-
     /// The `--master` value that points a submission client here.
     pub fn master_url(&self) -> String {
         format!("k8s://http://{}", self.address)
