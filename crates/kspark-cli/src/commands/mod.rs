@@ -3,6 +3,7 @@ pub mod auth;
 pub mod doctor;
 pub mod follow;
 pub mod local;
+pub mod operator;
 mod packages;
 pub mod submit;
 pub mod tenant;
