@@ -1,7 +1,9 @@
 //! Kubernetes Events on SparkApplications, with kubeflow's reasons.
 
+use k8s_openapi::api::core::v1::ObjectReference;
 use kspark_sparkapp::SparkApplication;
 use kube::Resource;
+use kube::core::{ApiResource, DynamicObject};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 
 /// The reporter shown in `kubectl describe` (kubeflow: spark-operator).
@@ -37,6 +39,17 @@ impl Events {
 
     /// Publishes; a failure is logged, never fails the reconcile.
     pub async fn publish(&self, app: &SparkApplication, note: &Note) {
+        self.send(app.object_ref(&()), note).await;
+    }
+
+    /// [`Events::publish`] for an application only known as an untyped object.
+    pub async fn publish_raw(&self, object: &DynamicObject, warning: bool, reason: &'static str, message: &str) {
+        let resource = ApiResource::erase::<SparkApplication>(&());
+        let note = Note { warning, reason, message: message.to_string() };
+        self.send(object.object_ref(&resource), &note).await;
+    }
+
+    async fn send(&self, reference: ObjectReference, note: &Note) {
         let event = Event {
             type_: if note.warning { EventType::Warning } else { EventType::Normal },
             reason: note.reason.into(),
@@ -44,8 +57,8 @@ impl Events {
             action: note.reason.into(),
             secondary: None,
         };
-        if let Err(e) = self.recorder.publish(&event, &app.object_ref(&())).await {
-            tracing::warn!(app = app.metadata.name.as_deref().unwrap_or_default(), error = %e, "cannot publish event");
+        if let Err(e) = self.recorder.publish(&event, &reference).await {
+            tracing::warn!(object = reference.name.as_deref().unwrap_or_default(), error = %e, "cannot publish event");
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt, TryStreamExt, future};
 use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota, ServiceAccount};
 use kspark_sparkapp::SparkApplication;
-use kube::core::PartialObjectMeta;
+use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher::{self, Event};
 use kube::runtime::{Controller, WatchStreamExt, controller};
@@ -131,12 +131,20 @@ pub async fn run(
     if let Some(selector) = &options.label_selector {
         app_config = app_config.labels(selector);
     }
-    let (apps, apps_writer) = reflector::store();
-    let app_events =
-        scope.watch(scope.api::<SparkApplication>(&client), app_config).reflect(apps_writer).applied_objects();
-    let controller = Controller::for_stream(app_events, apps.clone())
+    // Watched untyped: one application the Rust type cannot read must not
+    // break the list of all of them; reconcile reads each on its own.
+    let resource = application_resource();
+    let apps_writer = reflector::store::Writer::new(resource.clone());
+    let apps = apps_writer.as_reader();
+    let apps_api: Api<DynamicObject> = match &scope {
+        Scope::One(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        _ => Api::all_with(client.clone(), &resource),
+    };
+    let app_events = scope.watch(apps_api, app_config).reflect(apps_writer).applied_objects();
+    let owner_resource = resource.clone();
+    let controller = Controller::for_stream_with(app_events, apps.clone(), resource)
         .with_config(controller::Config::default().concurrency(options.concurrency))
-        .watches_stream(pod_events, owning_application)
+        .watches_stream(pod_events, move |pod| owning_application(pod, &owner_resource))
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
@@ -176,9 +184,13 @@ fn watch_pods(
 }
 
 /// A pod's application, from kubeflow's app-name label.
-fn owning_application(pod: Pod) -> Option<ObjectRef<SparkApplication>> {
+fn owning_application(pod: Pod, resource: &ApiResource) -> Option<ObjectRef<DynamicObject>> {
     let name = pod.metadata.labels.as_ref()?.get(APP_NAME_LABEL)?;
-    Some(ObjectRef::new(name).within(pod.metadata.namespace.as_deref()?))
+    Some(ObjectRef::new_with(name, resource.clone()).within(pod.metadata.namespace.as_deref()?))
+}
+
+fn application_resource() -> ApiResource {
+    ApiResource::erase::<SparkApplication>(&())
 }
 
 fn watch_facts(client: &Client, scope: &Scope) -> NamespaceFacts {
@@ -208,12 +220,7 @@ async fn drain<T, E: std::fmt::Display>(stream: impl Stream<Item = Result<T, E>>
         .await;
 }
 
-async fn mark_ready_when_synced(
-    apps: Store<SparkApplication>,
-    pods: Store<Pod>,
-    facts: NamespaceFacts,
-    ready: Readiness,
-) {
+async fn mark_ready_when_synced(apps: Store<DynamicObject>, pods: Store<Pod>, facts: NamespaceFacts, ready: Readiness) {
     let synced = future::join4(
         apps.wait_until_ready(),
         pods.wait_until_ready(),

@@ -13,6 +13,7 @@ mod changes;
 pub use changes::SPEC_DIGEST_ANNOTATION;
 mod cleanup;
 mod observe;
+mod read;
 mod states;
 mod submit;
 mod transitions;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use kspark_sparkapp::{ApplicationStateType, SparkApplication, SparkApplicationStatus};
 use kube::Api;
 use kube::api::{DeleteParams, PostParams};
+use kube::core::DynamicObject;
 use kube::runtime::controller::Action;
 
 use crate::context::Context;
@@ -90,10 +92,13 @@ impl Work {
 
 static EMPTY_STATUS: std::sync::LazyLock<SparkApplicationStatus> = std::sync::LazyLock::new(Default::default);
 
-pub async fn reconcile(app: Arc<SparkApplication>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     let started = Instant::now();
     ctx.metrics.reconciles.inc();
-    let result = reconcile_inner(&app, &ctx).await;
+    let result = match read::application(&object) {
+        Ok(app) => reconcile_inner(&app, &ctx).await,
+        Err(unreadable) => read::refuse(&object, &unreadable, &ctx).await,
+    };
     ctx.metrics.reconcile_seconds.observe(started.elapsed().as_secs_f64());
     result
 }
@@ -161,7 +166,7 @@ async fn delete_application(work: &Work, ctx: &Context) -> Result<Action, Reconc
 }
 
 /// The controller's answer to a failed reconcile: try again soon.
-pub fn on_error(app: Arc<SparkApplication>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
+pub fn on_error(app: Arc<DynamicObject>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
     ctx.metrics.reconcile_errors.inc();
     tracing::warn!(
         app = app.metadata.name.as_deref().unwrap_or_default(),
