@@ -13,6 +13,7 @@
 mod configmaps;
 mod containers;
 mod env;
+mod find_container;
 mod lifecycle;
 mod monitoring;
 mod networking;
@@ -22,7 +23,6 @@ mod resources;
 mod role;
 mod scheduling;
 mod security;
-mod spark_container;
 mod volumes;
 
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodTemplateSpec};
@@ -102,7 +102,7 @@ fn mutate_spec(spec: &mut PodSpec, role: &RoleSpec) -> Result<(), MappingError> 
 /// The Spark container of the pod (kubeflow's `findContainer`), or an error
 /// naming the role when the pod has no container at all.
 pub(crate) fn spark_container<'a>(spec: &'a mut PodSpec, role: &RoleSpec) -> Result<&'a mut Container, MappingError> {
-    let index = spark_container::index(&spec.containers, role.role)
+    let index = find_container::index(&spec.containers, role.role)
         .ok_or_else(|| MappingError::new(role.field("template"), Problem::NoSparkContainer))?;
     Ok(&mut spec.containers[index])
 }
