@@ -3,7 +3,8 @@
 //! ([`kspark_sparkapp::submit::submit_args`]) are parsed and resolved by
 //! kspark-config exactly as `kspark submit` parses a command line, and
 //! kspark-manifests builds Spark's objects from them. The pod templates
-//! kubeflow would write to files are handed over in memory.
+//! kubeflow would write to files are handed over in memory, and what its
+//! pod webhook would change is changed before anything is created.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use kspark_config::{SparkVersion, Submission, SubmitArgs, SubmitEnv, uploads};
 use kspark_manifests::{BuildContext, DriverObjects, LineFeatures, SubmitterInputs};
 use kspark_sparkapp::SparkApplication;
 use kspark_sparkapp::submit::{SubmitInputs, default_pod_template_dir, submit_args};
+use kspark_sparkapp::webhook::mutate_driver_pod;
 
 use crate::identity::AttemptIdentity;
 
@@ -21,9 +23,12 @@ use crate::identity::AttemptIdentity;
 pub struct SubmitterSettings {
     /// `--master` (kubeflow: the API server as seen from a pod).
     pub master_url: String,
-    /// The user Spark records as `spark.app.submitter`-like settings
-    /// (`SPARK_USER` of kubeflow's operator image: `spark`).
+    /// `SPARK_USER` of the submission (kubeflow's operator image runs as `spark`).
     pub user: String,
+    /// Where the pod template files are said to be; kubeflow's
+    /// `/tmp/spark/<submission id>` when unset. Nothing is written there:
+    /// the templates travel in memory.
+    pub pod_template_dir: Option<String>,
 }
 
 /// A submission ready to be sent.
@@ -53,7 +58,24 @@ pub fn build(
     extra_conf: &[(String, String)],
     now_millis: i64,
 ) -> Result<Built, BuildError> {
-    let template_dir = default_pod_template_dir(&identity.submission_id);
+    let mut built = build_as_spark_submit(app, identity, settings, extra_conf, now_millis)?;
+    // What kubeflow's pod webhook does to the driver pod when it is
+    // created, done here instead (the executors' part is in their template).
+    mutate_driver_pod(&mut built.objects.pod, app)?;
+    Ok(built)
+}
+
+/// What real spark-submit creates for kubeflow's command line, before any
+/// webhook: the objects the golden recordings hold.
+pub fn build_as_spark_submit(
+    app: &SparkApplication,
+    identity: &AttemptIdentity,
+    settings: &SubmitterSettings,
+    extra_conf: &[(String, String)],
+    now_millis: i64,
+) -> Result<Built, BuildError> {
+    let template_dir =
+        settings.pod_template_dir.clone().unwrap_or_else(|| default_pod_template_dir(&identity.submission_id));
     let inputs = SubmitInputs {
         submission_id: &identity.submission_id,
         master_url: &settings.master_url,

@@ -117,7 +117,7 @@ pub async fn run(
     let (pods, pod_events) = watch_pods(&client, &scope);
     let facts = watch_facts(&client, &scope);
     let master_url = options.master_url.clone().unwrap_or_else(|| format!("k8s://{}", api_url.trim_end_matches('/')));
-    let settings = SubmitterSettings { master_url, user: options.spark_user.clone() };
+    let settings = SubmitterSettings { master_url, user: options.spark_user.clone(), pod_template_dir: None };
     let ctx = Arc::new(Context {
         client: client.clone(),
         pods: pods.clone(),
