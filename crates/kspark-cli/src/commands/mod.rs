@@ -1,9 +1,11 @@
 pub mod apps;
+mod as_resource;
 pub mod auth;
 pub mod doctor;
 pub mod follow;
 pub mod local;
 mod packages;
+pub mod sparkapp_status;
 pub mod submit;
 pub mod tenant;
 pub mod uploads;
