@@ -294,3 +294,6 @@ fn refuse_submitter_files(inputs: &ResourceInputs) -> Result<(), ConversionError
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
