@@ -156,11 +156,11 @@ fn launched_for(pod: &Pod, app: &SparkApplication) -> bool {
 
 /// The one driver pod behind `id`: the pod itself, or a SparkApplication's
 /// current driver (`status.driverInfo.podName`).
-async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(String, Pod, Option<SparkApplication>)> {
+async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(String, Pod)> {
     let (ns, found) = targets(conn, id).await?;
     let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
     match first {
-        Found::Driver(pod) => Ok((ns, *pod, None)),
+        Found::Driver(pod) => Ok((ns, *pod)),
         Found::App(app) => {
             let name = app.metadata.name.clone().unwrap_or_default();
             let no_driver = || {
@@ -182,7 +182,7 @@ async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(String, Pod,
                     ))
                 })?
                 .ok_or_else(no_driver)?;
-            Ok((ns, pod, Some(*app)))
+            Ok((ns, pod))
         }
     }
 }
@@ -367,7 +367,7 @@ pub async fn wait(args: WaitArgs) -> anyhow::Result<ExitCode> {
 
 pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
-    let (ns, driver, _) = one_driver(&conn, &args.id).await?;
+    let (ns, driver) = one_driver(&conn, &args.id).await?;
     let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
     let since_seconds = args
         .since
