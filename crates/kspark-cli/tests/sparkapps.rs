@@ -340,6 +340,11 @@ fn submit_as_resource_creates_a_sparkapplication_once() {
 fn submit_as_resource_dry_run_prints_one_the_api_server_accepts() {
     let ns = namespace("dry");
     let master = "k8s://https://unreachable.invalid:6443";
+    let template = concat!(
+        "spark.kubernetes.driver.podTemplateFile=",
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../golden/fixtures/driver-template-full.yaml"
+    );
     let extra = [
         "--dry-run",
         "-o",
@@ -348,6 +353,8 @@ fn submit_as_resource_dry_run_prints_one_the_api_server_accepts() {
         "org.example.Etl",
         "--conf",
         "spark.hadoop.fs.s3a.endpoint=http://minio:9000",
+        "--conf",
+        template,
     ];
     let out = kspark(&as_resource_args(&ns, master, &extra, "s3a://bucket/etl.jar"));
     assert!(out.status.success(), "{}", text(&out));
@@ -356,10 +363,14 @@ fn submit_as_resource_dry_run_prints_one_the_api_server_accepts() {
     assert_eq!(printed["kind"], "SparkApplication");
     assert_eq!(printed["spec"]["hadoopConf"]["fs.s3a.endpoint"], "http://minio:9000");
     assert_eq!(printed["spec"]["mainClass"], "org.example.Etl");
+    assert_eq!(printed["spec"]["driver"]["template"]["spec"]["serviceAccountName"], "template-sa", "{}", text(&out));
     let object: DynamicObject = serde_json::from_value(printed).unwrap_or_else(|e| panic!("{e}"));
     let resource = ApiResource::erase::<SparkApplication>(&());
     let api: Api<DynamicObject> = Api::namespaced_with(admin(), &ns, &resource);
-    block_on(api.create(&PostParams::default(), &object)).unwrap_or_else(|e| panic!("the API server refused it: {e}"));
+    let stored = block_on(api.create(&PostParams::default(), &object))
+        .unwrap_or_else(|e| panic!("the API server refused it: {e}"));
+    // The schemaless template is kept as printed.
+    assert_eq!(stored.data["spec"]["driver"]["template"], object.data["spec"]["driver"]["template"]);
     // Nothing was created by the dry run itself: only the one just posted.
     assert_eq!(block_on(apps(&ns).list(&Default::default())).map(|l| l.items.len()).unwrap_or_default(), 1);
 

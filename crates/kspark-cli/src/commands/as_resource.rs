@@ -19,6 +19,8 @@ pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) ->
             .spark_conf_dir()
             .map(|dir| kspark_manifests::inputs::conf_dir_files(&dir).into_keys().collect())
             .unwrap_or_default(),
+        driver_template: read_template(submission, env, "driver")?,
+        executor_template: read_template(submission, env, "executor")?,
     };
     let converted = from_submission(submission, &inputs).map_err(|e| hinted(e, None, 2))?;
     for note in &converted.notes {
@@ -54,6 +56,18 @@ pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) ->
     }
     eprintln!("kspark: created sparkapplication {ns}/{name}; follow it with kspark wait {ns}:{name}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pod template file of `role`, if the submission names one.
+fn read_template(submission: &Submission, env: &SubmitEnv, role: &str) -> anyhow::Result<Option<serde_json::Value>> {
+    let key = format!("spark.kubernetes.{role}.podTemplateFile");
+    let Some(path) = submission.conf.get(&key) else { return Ok(None) };
+    let full = env.cwd.join(path);
+    let text = std::fs::read_to_string(&full)
+        .map_err(|e| hinted(format!("{key}: cannot read {}: {e}", full.display()), None, 2))?;
+    let pod = serde_saphyr::from_str(&text)
+        .map_err(|e| hinted(format!("{key}: {} is not YAML: {e}", full.display()), None, 2))?;
+    Ok(Some(pod))
 }
 
 fn connect_options(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) -> ConnectOptions {

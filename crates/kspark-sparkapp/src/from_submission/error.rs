@@ -13,8 +13,8 @@ pub enum ConversionError {
     )]
     LocalFile { key: String, entry: String },
     #[error(
-        "{key} names a pod template on this machine, which the operator cannot read; hint: drop the option and \
-         put the template into spec.{role}.template of the SparkApplication (print it with --dry-run -o yaml)"
+        "{key} names a pod template that could not be read as a Pod; hint: fix the file, or drop the option \
+         and write the template into spec.{role}.template of the SparkApplication (print it with --dry-run -o yaml)"
     )]
     PodTemplateFile { key: String, role: &'static str },
     #[error(

@@ -15,6 +15,7 @@ mod conf;
 mod error;
 mod name;
 mod roles;
+mod templates;
 
 use std::collections::BTreeMap;
 
@@ -64,6 +65,10 @@ pub struct ResourceInputs {
     pub hadoop_conf_dir: Option<String>,
     /// The conf dir's files Spark's client would ship (not spark-defaults.conf).
     pub conf_dir_files: Vec<String>,
+    /// The content (a Pod) of `spark.kubernetes.driver.podTemplateFile`, read by the caller.
+    pub driver_template: Option<serde_json::Value>,
+    /// The content of `spark.kubernetes.executor.podTemplateFile`.
+    pub executor_template: Option<serde_json::Value>,
 }
 
 /// The SparkApplication, and what the user should know about it.
@@ -82,14 +87,6 @@ pub fn from_submission(submission: &Submission, inputs: &ResourceInputs) -> Resu
         return Err(ConversionError::EqualsInKey { key: key.clone() });
     }
     refuse_local_files(submission, &conf)?;
-    for (key, role) in [
-        ("spark.kubernetes.driver.podTemplateFile", "driver"),
-        ("spark.kubernetes.executor.podTemplateFile", "executor"),
-    ] {
-        if conf.get(key).is_some() {
-            return Err(ConversionError::PodTemplateFile { key: key.to_string(), role });
-        }
-    }
     let app_name = conf.take("spark.app.name").unwrap_or_default();
     let name = name::dns1035(&app_name);
     if name != app_name {
@@ -119,8 +116,10 @@ fn spec(
         notes.push(format!("sparkVersion is {version}, the newest kspark knows: the image tag names no version; set --spark-version to change it"));
     }
     let deps = dependencies(submission, conf);
-    let driver = roles::driver(conf)?;
+    let mut driver = roles::driver(conf)?;
+    driver.pod.template = templates::take(conf, "driver", inputs.driver_template.as_ref(), notes)?;
     let mut executor = roles::executor(conf)?;
+    executor.pod.template = templates::take(conf, "executor", inputs.executor_template.as_ref(), notes)?;
     let dynamic_allocation = dynamic_allocation(conf);
     if executor.instances.is_none() && dynamic_allocation.is_none() && conf.get("spark.executor.instances").is_none() {
         executor.instances = Some(SPARK_DEFAULT_EXECUTORS);

@@ -177,3 +177,31 @@ fn the_version_comes_from_the_image_else_the_flag() {
     );
     assert!(matches!(conflict, Err(ConversionError::Version(_))));
 }
+
+#[test]
+fn a_pod_template_file_becomes_the_roles_template_with_kubeflows_container_name() {
+    let pod = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"labels": {"team": "a"}, "ownerReferences": [{"kind": "Deployment", "name": "x", "uid": "1"}]},
+        "spec": {"containers": [{"name": "sidecar", "image": "busybox"}, {"name": "main", "image": "ignored"}]}});
+    let inputs = ResourceInputs { driver_template: Some(pod), ..ResourceInputs::default() };
+    let args = [
+        "--conf",
+        "spark.kubernetes.container.image=spark:4.0.5",
+        "--conf",
+        "spark.kubernetes.driver.podTemplateFile=driver.yaml",
+        "--conf",
+        "spark.kubernetes.driver.podTemplateContainerName=main",
+        "local:///j.py",
+    ];
+    let converted = from_submission(&submission(&args), &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let spec = spec_json(&converted);
+    assert_eq!(
+        spec["driver"]["template"],
+        json!({"metadata": {"labels": {"team": "a"}},
+               "spec": {"containers": [{"name": "sidecar", "image": "busybox"},
+                                       {"name": "spark-kubernetes-driver", "image": "ignored"}]}})
+    );
+    assert_eq!(spec.get("sparkConf"), None, "the file and container name are not passed on: {spec:#}");
+    let notes = converted.notes.join("\n");
+    assert!(notes.contains("container `main`") && notes.contains("ownerReferences are left out"), "{notes}");
+}
