@@ -272,6 +272,13 @@ fn wait_follows_a_sparkapplication_to_its_final_state() {
     assert_eq!(logs.status.code(), Some(1), "{}", text(&logs));
     assert!(text(&logs).contains("has no driver pod"), "{}", text(&logs));
 
+    // Never submitted within --timeout: exit 124, the application stays.
+    create_app(&ns, "stuck");
+    let out = kspark(&["wait", &format!("{ns}:stuck"), "--timeout", "2s"]);
+    assert_eq!(out.status.code(), Some(124), "{}", text(&out));
+    assert!(text(&out).contains("has not started running"), "{}", text(&out));
+    assert!(block_on(apps(&ns).get_opt("stuck")).ok().flatten().is_some());
+
     // Deleted while waiting: exit 1.
     create_app(&ns, "gone");
     let out = wait_while(&["wait", &format!("{ns}:gone")], || {
