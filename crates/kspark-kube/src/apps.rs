@@ -241,7 +241,53 @@ pub async fn kill(client: &Client, namespace: &str, pod: &str, grace_seconds: Op
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::*;
+
+    fn pod_app(name: &str, driver: &str, operator_app: Option<&str>) -> AppSummary {
+        AppSummary {
+            namespace: "ns".into(),
+            name: name.into(),
+            app_id: format!("spark-{driver}"),
+            driver_pod: Some(driver.into()),
+            driver: None,
+            created: None,
+            executors_running: 2,
+            executors_pending: 0,
+            executors_failed: 0,
+            spark_version: "4.0.5".into(),
+            operator: None,
+            operator_app: operator_app.map(str::to_string),
+        }
+    }
+
+    fn operator_app(name: &str, state: &str, driver: &str) -> SparkApplication {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+            "metadata": {"name": name, "namespace": "ns"},
+            "spec": {"type": "Scala", "sparkVersion": "4.0.5", "mainApplicationFile": "local:///a.jar", "driver": {}, "executor": {}},
+            "status": {"applicationState": {"state": state}, "driverInfo": {"podName": driver}, "executionAttempts": 2}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn operator_apps_are_one_row_each_with_their_current_drivers_pods() {
+        let pods = vec![
+            pod_app("plain", "plain-driver", None),
+            pod_app("etl", "etl-driver-2", Some("etl")),
+            pod_app("etl", "etl-driver-1", Some("etl")),
+            pod_app("orphan", "orphan-driver", Some("deleted-app")),
+        ];
+        let apps = [operator_app("etl", "RUNNING", "etl-driver-2"), operator_app("fresh", "", "")];
+        let rows = with_operator_apps(pods, &apps);
+        let names: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r.name.as_str(), r.via(), r.state())).collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert!(names.contains(&("plain", "submit", "NoDriver")) && names.contains(&("orphan", "submit", "NoDriver")));
+        assert!(names.contains(&("etl", "operator", "RUNNING")) && names.contains(&("fresh", "operator", "NEW")));
+        let etl = rows.iter().find(|r| r.name == "etl").unwrap_or_else(|| panic!("{names:?}"));
+        assert_eq!(etl.driver_pod.as_deref(), Some("etl-driver-2"));
+        assert_eq!((etl.executors_running, etl.operator.as_ref().map(|o| o.execution_attempts)), (2, Some(2)));
+    }
 
     #[test]
     fn globs() {
