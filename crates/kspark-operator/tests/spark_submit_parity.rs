@@ -69,7 +69,7 @@ fn spark_submit_objects(case: &str, version: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let args: Vec<String> = text.lines().map(|l| l.replace("@VERSION@", version).replace("@MASTER@", MASTER)).collect();
     let submission = SubmitArgs::parse(args)
-        .and_then(|a| Ok(a.resolve(&env())))
+        .map(|a| a.resolve(&env()))
         .unwrap_or_else(|e| panic!("{case}: {e}"))
         .unwrap_or_else(|e| panic!("{case}: {e}"));
     let inputs = kspark_manifests::inputs::load(&submission.conf, &env()).unwrap_or_else(|e| panic!("{case}: {e}"));

@@ -15,6 +15,7 @@ pub mod crd;
 pub mod defaults;
 pub mod dependencies;
 pub mod exposure;
+pub mod from_submission;
 pub mod monitoring;
 pub mod pod;
 pub mod restart;
