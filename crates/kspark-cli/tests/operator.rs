@@ -346,3 +346,73 @@ fn two_replicas_elect_one_leader_and_the_other_takes_over() {
     assert_ne!(before, after, "the second replica took the lease");
     assert_eq!(driver_pods(&ns).len(), 2);
 }
+
+/// kubeflow's own examples (`crates/kspark-sparkapp/tests/kubeflow-examples`),
+/// applied unmodified except for the namespace, the image registry template
+/// and the name (several examples share `spark-pi`).
+fn kubeflow_examples() -> Vec<(String, Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kspark-sparkapp/tests/kubeflow-examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let mut docs = Vec::new();
+    for path in files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "yaml")) {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let text = text.replace("{IMAGE_REGISTRY}/{IMAGE_REPOSITORY}/", "registry.example/");
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        for doc in serde_saphyr::from_multiple::<Value>(&text).unwrap_or_else(|e| panic!("{stem}: {e}")) {
+            docs.push((stem.clone(), doc));
+        }
+    }
+    docs
+}
+
+#[test]
+fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
+    let ns = namespace("op-examples");
+    let client = admin();
+    let account: k8s_openapi::api::core::v1::ServiceAccount =
+        serde_json::from_value(json!({"metadata": {"name": "spark-operator-spark"}})).unwrap_or_else(|e| panic!("{e}"));
+    block_on(Api::namespaced(client.clone(), &ns).create(&PostParams::default(), &account))
+        .unwrap_or_else(|e| panic!("service account: {e}"));
+    let _operator = Operator::start(&ns, &[]);
+    let mut expected = Vec::new();
+    for (stem, mut doc) in kubeflow_examples() {
+        doc["metadata"]["namespace"] = json!(ns);
+        let kind = doc["kind"].as_str().map(str::to_string);
+        match kind.as_deref() {
+            Some("SparkApplication") => {
+                doc["metadata"]["name"] = json!(stem);
+                expected.push((stem.clone(), doc["spec"]["batchScheduler"].as_str().map(str::to_string)));
+                create(&ns, doc);
+            }
+            Some("ScheduledSparkApplication") => {}
+            Some(kind) => {
+                let (group, version) =
+                    doc["apiVersion"].as_str().unwrap_or("v1").rsplit_once('/').unwrap_or(("", "v1"));
+                let gvk = kube::core::GroupVersionKind::gvk(group, version, kind);
+                let resource = kube::core::ApiResource::from_gvk(&gvk);
+                let api: Api<kube::core::DynamicObject> = Api::namespaced_with(client.clone(), &ns, &resource);
+                let object: kube::core::DynamicObject = serde_json::from_value(doc).unwrap_or_else(|e| panic!("{e}"));
+                block_on(api.create(&PostParams::default(), &object)).unwrap_or_else(|e| panic!("{stem} {kind}: {e}"));
+            }
+            None => panic!("{stem}: a document without kind"),
+        }
+    }
+    assert!(expected.len() >= 12, "{expected:?}");
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    for (name, scheduler) in expected {
+        match scheduler {
+            None => {
+                let done = wait_for(&ns, &name, Duration::from_secs(180), |a| state(a).is_terminated());
+                assert_eq!(state(&done), ApplicationStateType::Completed, "{name}: {:?}", done.status);
+            }
+            Some(scheduler) => {
+                let submitted = wait_state(&ns, &name, ApplicationStateType::Submitted);
+                let pod_name = submitted.status.unwrap_or_default().driver_info.pod_name;
+                let pod = block_on(pods.get(&pod_name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let spec = pod.spec.unwrap_or_default();
+                assert_eq!(spec.scheduler_name.as_deref(), Some(scheduler.as_str()), "{name}");
+            }
+        }
+    }
+}
