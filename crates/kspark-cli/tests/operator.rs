@@ -416,3 +416,32 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
         }
     }
 }
+
+#[test]
+fn a_spark_submit_command_line_runs_through_the_operator_and_kspark_wait_sees_it_finish() {
+    let ns = namespace("op-bridge");
+    let _operator = Operator::start(&ns, &[]);
+    let kubeconfig = cluster().kubeconfig(TestUser::Admin);
+    let submit = kspark()
+        .args(["submit", "--as-resource", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(["--master", &format!("k8s://{}", cluster().server_url()), "--deploy-mode", "cluster"])
+        .args(["--name", "bridge", "--class", "org.apache.spark.examples.SparkPi"])
+        .args(["--conf", "spark.kubernetes.container.image=apache/spark:4.0.5"])
+        .args(["--conf", &format!("spark.kubernetes.namespace={ns}")])
+        .args(["--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=spark"])
+        .args(["--conf", "spark.kubernetes.driver.annotation.kspark.test/outcome=fail:7"])
+        .args(["local:///opt/spark/examples/jars/spark-examples.jar", "10"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(submit.status.success(), "{}", String::from_utf8_lossy(&submit.stderr));
+    let wait = kspark()
+        .args(["wait", &format!("{ns}:bridge"), "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&wait.stderr);
+    assert_eq!(wait.status.code(), Some(7), "the driver's exit code: {stderr}");
+    let app = get(&ns, "bridge").unwrap_or_else(|| panic!("gone"));
+    assert_eq!(state(&app), ApplicationStateType::Failed);
+}
