@@ -347,25 +347,6 @@ fn two_replicas_elect_one_leader_and_the_other_takes_over() {
     assert_eq!(driver_pods(&ns).len(), 2);
 }
 
-/// kubeflow's own examples (`crates/kspark-sparkapp/tests/kubeflow-examples`),
-/// applied unmodified except for the namespace, the image registry template
-/// and the name (several examples share `spark-pi`).
-fn kubeflow_examples() -> Vec<(String, Value)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kspark-sparkapp/tests/kubeflow-examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
-    files.sort();
-    let mut docs = Vec::new();
-    for path in files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "yaml")) {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let text = text.replace("{IMAGE_REGISTRY}/{IMAGE_REPOSITORY}/", "registry.example/");
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        for doc in serde_saphyr::from_multiple::<Value>(&text).unwrap_or_else(|e| panic!("{stem}: {e}")) {
-            docs.push((stem.clone(), doc));
-        }
-    }
-    docs
-}
-
 #[test]
 fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
     let ns = namespace("op-examples");
@@ -376,7 +357,9 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
         .unwrap_or_else(|e| panic!("service account: {e}"));
     let _operator = Operator::start(&ns, &[]);
     let mut expected = Vec::new();
-    for (stem, mut doc) in kubeflow_examples() {
+    // kubeflow's own examples, unmodified except for the namespace and the
+    // name (several share `spark-pi`).
+    for (stem, mut doc) in kspark_testcluster::kubeflow_example_documents() {
         doc["metadata"]["namespace"] = json!(ns);
         let kind = doc["kind"].as_str().map(str::to_string);
         match kind.as_deref() {
