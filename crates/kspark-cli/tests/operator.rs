@@ -428,3 +428,47 @@ fn a_spark_submit_command_line_runs_through_the_operator_and_kspark_wait_sees_it
     let app = get(&ns, "bridge").unwrap_or_else(|| panic!("gone"));
     assert_eq!(state(&app), ApplicationStateType::Failed);
 }
+
+/// A plain HTTP/1.0 GET against the operator's listener.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    let _ = write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+}
+
+#[test]
+fn health_readiness_and_kubeflows_metrics_are_served() {
+    let ns = namespace("op-metrics");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _operator = Operator::start(&ns, &["--metrics-addr", &addr]);
+    let start = Instant::now();
+    while !http_get_ok(&addr, "/readyz") {
+        assert!(start.elapsed() < Duration::from_secs(30), "never ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.0 200"));
+    create(&ns, app("measured", "succeed"));
+    wait_state(&ns, "measured", ApplicationStateType::Completed);
+    let metrics = http_get(&addr, "/metrics");
+    let label = format!("{{app_namespace=\"{ns}\"}}");
+    for line in [
+        format!("spark_application_submit_count_total{label} 1"),
+        format!("spark_application_success_count_total{label} 1"),
+        format!("spark_application_running_count{label} 0"),
+    ] {
+        assert!(metrics.contains(&line), "no `{line}` in\n{metrics}");
+    }
+    assert!(metrics.contains("spark_application_start_latency_seconds_count"), "{metrics}");
+    assert!(metrics.contains("kspark_operator_reconcile_seconds_bucket"), "{metrics}");
+}
+
+fn http_get_ok(addr: &str, path: &str) -> bool {
+    std::net::TcpStream::connect(addr).is_ok() && http_get(addr, path).starts_with("HTTP/1.0 200")
+}
