@@ -472,3 +472,66 @@ fn health_readiness_and_kubeflows_metrics_are_served() {
 fn http_get_ok(addr: &str, path: &str) -> bool {
     std::net::TcpStream::connect(addr).is_ok() && http_get(addr, path).starts_with("HTTP/1.0 200")
 }
+
+/// A kubeconfig that authenticates as the `kspark-operator` service account
+/// of `namespace` (a token from the TokenRequest API).
+fn operator_account_kubeconfig(namespace: &str) -> std::path::PathBuf {
+    use k8s_openapi::api::authentication::v1::TokenRequest;
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    let accounts: Api<ServiceAccount> = Api::namespaced(admin(), namespace);
+    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let issued: TokenRequest =
+        block_on(accounts.create_subresource("token", "kspark-operator", &PostParams::default(), &request))
+            .unwrap_or_else(|e| panic!("token for kspark-operator: {e}"));
+    let token = issued.status.map(|s| s.token).unwrap_or_default();
+    let kubeconfig = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "operator",
+        "clusters": [{"name": "test", "cluster": {
+            "server": cluster().server_url(),
+            "certificate-authority": cluster().ca_cert_path().display().to_string()}}],
+        "users": [{"name": "operator", "user": {"token": token}}],
+        "contexts": [{"name": "operator", "context": {"cluster": "test", "user": "operator"}}]
+    });
+    let path = std::env::temp_dir().join(format!("{namespace}-operator.kubeconfig"));
+    std::fs::write(&path, serde_json::to_vec(&kubeconfig).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+#[test]
+fn the_installed_rbac_is_enough_for_the_operator() {
+    let ns = namespace("op-rbac");
+    let operator_ns = kspark_testcluster::unique_name("op-system");
+    let admin_kubeconfig = cluster().kubeconfig(TestUser::Admin);
+    let install = kspark()
+        .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", &ns, "--kubeconfig"])
+        .arg(&admin_kubeconfig)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
+    let stderr = String::from_utf8_lossy(&install.stderr);
+    for kind in ["ClusterRole kspark-operator", "Deployment kspark-operator", "RoleBinding kspark-operator"] {
+        assert!(stderr.contains(kind), "{stderr}");
+    }
+    let kubeconfig = operator_account_kubeconfig(&operator_ns);
+    let child = kspark()
+        .args(["operator", "run", "--namespace", &ns, "--leader-elect", "--lease-namespace", &operator_ns])
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _operator = Operator(child);
+    create(&ns, app("least-privilege", "fail:2"));
+    let mut value = app("with-metrics", "succeed");
+    value["spec"]["monitoring"] =
+        json!({"exposeDriverMetrics": true, "exposeExecutorMetrics": true, "prometheus": {"jmxExporterJar": "/j.jar"}});
+    value["spec"]["timeToLiveSeconds"] = json!(30);
+    create(&ns, value);
+    let failed = wait_state(&ns, "least-privilege", ApplicationStateType::Failed);
+    assert!(failed.status.unwrap_or_default().app_state.error_message.contains("ExitCode: 2"));
+    wait_state(&ns, "with-metrics", ApplicationStateType::Completed);
+    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(admin(), &ns);
+    assert!(block_on(config_maps.get_opt("with-metrics-prom-conf")).ok().flatten().is_some());
+}
