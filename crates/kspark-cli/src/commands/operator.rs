@@ -43,7 +43,7 @@ struct RunArgs {
     #[arg(long)]
     label_selector: Option<String>,
     /// Applications reconciled at the same time.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 64)]
     concurrency: u16,
     /// Serve /healthz, /readyz and /metrics here (e.g. 0.0.0.0:8080).
     #[arg(long)]

@@ -11,27 +11,28 @@ use kube::runtime::reflector::ObjectRef;
 use super::Work;
 use super::cleanup::driver_pod_name;
 use crate::context::Context;
-use crate::identity::{attempt_identity, made_by_kspark, spec_digest};
+use crate::identity::{attempt_identity, made_by_kspark};
 
-/// Annotation on the driver pod: the [`spec_digest`] it was built from.
+/// Annotation on the driver pod: the spec digest it was built from
+/// ([`crate::identity::spec_digest`]).
 pub const SPEC_DIGEST_ANNOTATION: &str = "kspark.io/spec-digest";
 
 pub fn spec_changed(work: &Work, ctx: &Context) -> bool {
     if matches!(work.state(), S::New | S::Invalidating | S::PendingRerun | S::Suspending | S::Suspended | S::Resuming) {
         return false;
     }
-    let digest = spec_digest(&work.app.spec);
+    let digest = &work.spec_digest;
     let pod_ref = ObjectRef::<Pod>::new(&driver_pod_name(work)).within(work.namespace());
     let pod = ctx.pods.get(&pod_ref);
     if let Some(built_from) =
         pod.as_ref().and_then(|p| p.metadata.annotations.as_ref()).and_then(|a| a.get(SPEC_DIGEST_ANNOTATION))
     {
-        return *built_from != digest;
+        return built_from != digest;
     }
     let status = work.status();
     if !made_by_kspark(&status.submission_id) {
         return false;
     }
     let uid = work.app.metadata.uid.as_deref().unwrap_or_default();
-    attempt_identity(uid, &digest, status.submission_attempts).submission_id != status.submission_id
+    attempt_identity(uid, digest, status.submission_attempts).submission_id != status.submission_id
 }

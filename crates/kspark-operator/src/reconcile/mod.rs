@@ -56,6 +56,8 @@ pub enum Flow {
 /// The application being reconciled and what the reconcile will do.
 pub struct Work {
     pub app: SparkApplication,
+    /// [`crate::identity::spec_digest`] of the spec, computed once.
+    pub spec_digest: String,
     pub notes: Vec<Note>,
     pub delete_application: bool,
 }
@@ -110,7 +112,8 @@ async fn reconcile_inner(app: &SparkApplication, ctx: &Context) -> Result<Action
         return Ok(Action::await_change());
     }
     let before = app.status.clone().unwrap_or_default();
-    let mut work = Work { app: app.clone(), notes: Vec::new(), delete_application: false };
+    let spec_digest = crate::identity::spec_digest(&app.spec);
+    let mut work = Work { app: app.clone(), spec_digest, notes: Vec::new(), delete_application: false };
     let wait = run_steps(&mut work, ctx).await?;
     if work.delete_application {
         return delete_application(&work, ctx).await;

@@ -20,7 +20,7 @@ use super::{Flow, ReconcileError, Work};
 use crate::build::{Built, build};
 use crate::context::Context;
 use crate::events::Note;
-use crate::identity::{AttemptIdentity, attempt_identity, spec_digest};
+use crate::identity::{AttemptIdentity, attempt_identity};
 
 const SUBMISSION_ID_LABEL: &str = "sparkoperator.k8s.io/submission-id";
 /// How soon to look again while the namespace cannot take the application.
@@ -30,7 +30,7 @@ const TRANSIENT_RETRY: Duration = Duration::from_secs(2);
 
 pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     let attempt = work.status().submission_attempts + 1;
-    let digest = spec_digest(&work.app.spec);
+    let digest = work.spec_digest.clone();
     let uid = work.app.metadata.uid.clone().unwrap_or_default();
     let identity = attempt_identity(&uid, &digest, attempt);
     if work.app.spec.mode == Some(DeployMode::Client) {
