@@ -43,6 +43,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import ssl
 import subprocess
@@ -101,19 +102,26 @@ class Kube:
             headers["Content-Type"] = content_type
             if not isinstance(body, (bytes, str)):
                 body = json.dumps(body)
-        for attempt in range(2):
+        # A dropped keep-alive connection is retried once; 429 (a CRD's
+        # storage still initializing, or priority-and-fairness) for 30 s.
+        deadline, dropped = time.monotonic() + 30, False
+        while True:
             conn = getattr(self.local, "conn", None) or self.connection()
             self.local.conn = conn
             try:
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
-                break
             except (http.client.HTTPException, OSError):
                 conn.close()
                 self.local.conn = None
-                if attempt:
+                if dropped:
                     raise
+                dropped = True
+                continue
+            if response.status != 429 or time.monotonic() > deadline:
+                break
+            time.sleep(float(response.getheader("Retry-After") or 1))
         parsed = json.loads(data) if data else {}
         if ok and response.status not in ok:
             raise RuntimeError(f"{method} {path}: HTTP {response.status}: {parsed.get('message', data[:300])}")
@@ -354,6 +362,7 @@ class Tracker:
         self.driver_at = {}
         self.final_at = {}
         self.final_state = {}
+        self.failed_without_driver = set()
         self.all_drivers = threading.Event()
         self.all_final = threading.Event()
 
@@ -364,8 +373,12 @@ class Tracker:
             return
         with self.lock:
             self.driver_at.setdefault(app, now)
-            if len(self.driver_at) == len(self.names):
-                self.all_drivers.set()
+            self.check_drivers()
+
+    def check_drivers(self):
+        """Every application has its driver pod, or failed without one."""
+        if len(self.driver_at) + len(self.failed_without_driver) >= len(self.names):
+            self.all_drivers.set()
 
     def on_app(self, kind, app, now):
         name = app.get("metadata", {}).get("name")
@@ -375,6 +388,10 @@ class Tracker:
         with self.lock:
             if name not in self.final_at:
                 self.final_at[name], self.final_state[name] = now, state
+                if name not in self.driver_at:
+                    # e.g. SUBMISSION_FAILED: spark-submit gave up; no driver will come.
+                    self.failed_without_driver.add(name)
+                    self.check_drivers()
                 if len(self.final_at) == len(self.names):
                     self.all_final.set()
 
@@ -432,12 +449,15 @@ def latency_stats(pairs):
 
 
 def control_plane_pids(cluster_pid):
-    return {comm(pid): pid for pid in descendants(cluster_pid)} | {"kspark-testclus": cluster_pid}
+    """The cluster's processes by name (comm is cut at 15 characters)."""
+    full = {"kube-controller": "kube-controller-manager"}
+    pids = {full.get(comm(pid), comm(pid)): pid for pid in descendants(cluster_pid)}
+    return pids | {"fake node (kspark-testcluster)": cluster_pid}
 
 
 def run(args):
-    kspark = cargo_bin("kspark-cli", "kspark", args.profile) if args.operator == "kspark" else None
-    testcluster = cargo_bin("kspark-testcluster", "kspark-testcluster", args.profile)
+    kspark = args.kspark_bin or (cargo_bin("kspark-cli", "kspark", args.profile) if args.operator == "kspark" else None)
+    testcluster = args.testcluster_bin or cargo_bin("kspark-testcluster", "kspark-testcluster", args.profile)
     if args.operator == "kubeflow" and not Path(args.kubeflow_bin).is_file():
         die(f"no kubeflow operator at {args.kubeflow_bin} (hint: KUBEFLOW_SRC=<checkout or URL> "
             f"scripts/build-kubeflow-operator.sh)")
@@ -517,6 +537,7 @@ def run(args):
             "create_seconds": create_seconds,
             "create_rate_per_min": args.apps / create_seconds * 60 if create_seconds else None,
             "drivers_seen": len(drivers),
+            "failed_without_driver": sorted(tracker.failed_without_driver),
             "apps_per_min": (len(drivers) / (t_last_driver - t0) * 60) if drivers else 0.0,
             "first_create_to_last_driver_s": t_last_driver - t0,
             "latency_created_to_driver": latency_stats([(created_at[n], t) for n, t in drivers.items()]),
@@ -555,6 +576,9 @@ def run(args):
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+        if not args.keep:
+            # etcd's data of thousands of applications; the logs stay.
+            shutil.rmtree(run_dir / "etcd-data", ignore_errors=True)
 
 
 def table(s):
@@ -562,7 +586,10 @@ def table(s):
         return "-" if v is None else f"{v:.{digits}f}{unit}"
     lat = s["latency_created_to_driver"]
     rows = [
-        ("operator", s["operator"]), ("applications", f"{s['drivers_seen']}/{s['apps']} driver pods"),
+        ("operator", s["operator"]),
+        ("applications", f"{s['drivers_seen']}/{s['apps']} driver pods"
+                         + (f", {len(s['failed_without_driver'])} failed without one"
+                            if s["failed_without_driver"] else "")),
         ("mode", s["mode"]),
         ("created in", f"{f(s['create_seconds'], ' s')} ({f(s['create_rate_per_min'], '/min', 0)})"),
         ("applications/minute", f(s["apps_per_min"], "", 1)),
@@ -605,14 +632,19 @@ def main():
     ap.add_argument("--settle", type=float, default=5.0, help="seconds between operator start and the first create")
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds from the first create (default 3600)")
     ap.add_argument("--profile", choices=["release", "debug"], default="release", help="build profile (release)")
+    ap.add_argument("--kspark-bin", help="the kspark binary to run (default: built with --profile)")
+    ap.add_argument("--testcluster-bin", help="the kspark-testcluster binary (default: built with --profile)")
     ap.add_argument("--spark-version", default="4.0.5")
     ap.add_argument("--crd", action="append", help="CRD file to apply (repeatable; default: the operator's)")
     ap.add_argument("--kubeflow-bin", default=str(CACHE / "kubeflow/kf-operator"))
     ap.add_argument("--kubeflow-src", default=str(CACHE / "kubeflow-src"))
+    ap.add_argument("--keep", action="store_true", help="keep the cluster's etcd data (default: only the logs)")
     ap.add_argument("--json", help="also write the figures here as JSON")
     args = ap.parse_args()
     if args.apps < 1 or args.connections < 1 or (args.rate is not None and args.rate <= 0):
         die("--apps, --connections and --rate must be positive")
+    # SIGTERM ends the run like Ctrl-C: the operator and the cluster are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     stats, work = run(args)
     print(table(stats))
     if args.json:
