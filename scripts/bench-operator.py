@@ -334,8 +334,25 @@ def application(name, namespace, args):
     }
 
 
+def driver_pod(name, namespace, args):
+    """What an operator would create for application(), reduced to what
+    the API server, the scheduler and the simulated node look at."""
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": f"{name}-driver", "namespace": namespace,
+                     "labels": {LAUNCHED_BY: "true", APP_NAME_LABEL: name, "spark-role": "driver"},
+                     "annotations": {"kspark.test/run-millis": str(args.run_millis)}},
+        "spec": {"restartPolicy": "Never", "serviceAccountName": "default",
+                 "containers": [{"name": "spark-kubernetes-driver", "image": f"apache/spark:{args.spark_version}",
+                                 "resources": {"requests": {"cpu": "100m", "memory": "512Mi"}}}]},
+    }
+
+
 def start_operator(args, kspark, kubeconfig, kube, namespace, run_dir):
     out = open(run_dir / "operator.log", "w")
+    if args.operator == "none":
+        # A stand-in process, so that every figure has its place (and is ~0).
+        return subprocess.Popen(["sleep", "infinity"], stdout=out), ["none (driver pods created directly)"]
     if args.operator == "kspark":
         cmd = [kspark, "operator", "run", "--kubeconfig", kubeconfig, "--namespace", namespace]
         if args.concurrency:
@@ -356,8 +373,9 @@ def start_operator(args, kspark, kubeconfig, kube, namespace, run_dir):
 class Tracker:
     """What the watches saw, with the times they saw it."""
 
-    def __init__(self, names):
+    def __init__(self, names, pods_are_apps=False):
         self.names = set(names)
+        self.pods_are_apps = pods_are_apps
         self.lock = threading.Lock()
         self.driver_at = {}
         self.final_at = {}
@@ -369,6 +387,10 @@ class Tracker:
     def on_pod(self, kind, pod, now):
         labels = pod.get("metadata", {}).get("labels", {})
         app = labels.get(APP_NAME_LABEL)
+        phase = pod.get("status", {}).get("phase")
+        if self.pods_are_apps and phase in ("Succeeded", "Failed") and app in self.names:
+            self.on_app(kind, {"metadata": {"name": app}, "status": {"applicationState": {
+                "state": "COMPLETED" if phase == "Succeeded" else "FAILED"}}}, now)
         if kind != "ADDED" or labels.get("spark-role") != "driver" or app not in self.names:
             return
         with self.lock:
@@ -418,8 +440,11 @@ def create_all(kube, namespace, names, args, created_at):
             name = names[i]
             created_at[name] = time.monotonic()
             try:
-                kube.request("POST", f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/sparkapplications",
-                             application(name, namespace, args))
+                if args.operator == "none":
+                    kube.request("POST", f"/api/v1/namespaces/{namespace}/pods", driver_pod(name, namespace, args))
+                else:
+                    kube.request("POST", f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/sparkapplications",
+                                 application(name, namespace, args))
             except (RuntimeError, OSError, http.client.HTTPException) as e:
                 errors.append(f"{name}: {e}")
     threads = [threading.Thread(target=worker) for _ in range(args.connections)]
@@ -476,7 +501,7 @@ def run(args):
                                       ok=None)[0] == 200, 60)
 
         names = [f"bench-{i:05d}" for i in range(args.apps)]
-        tracker = Tracker(names)
+        tracker = Tracker(names, pods_are_apps=args.operator == "none")
         for path, params, handler in [
             (f"/api/v1/namespaces/{namespace}/pods", {"labelSelector": f"{LAUNCHED_BY}=true"}, tracker.on_pod),
             (f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/sparkapplications", {}, tracker.on_app),
@@ -620,7 +645,9 @@ def table(s):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--operator", choices=["kspark", "kubeflow"], required=True)
+    ap.add_argument("--operator", choices=["kspark", "kubeflow", "none"], required=True,
+                    help="none: no operator, the script creates the driver pods itself (the floor set by the "
+                         "API server, scheduler and simulated node)")
     ap.add_argument("--apps", type=int, default=1000, help="SparkApplications to create (default 1000)")
     ap.add_argument("--rate", type=float, help="create this many per minute (default: a burst)")
     ap.add_argument("--connections", type=int, default=4, help="parallel create connections (default 4)")
