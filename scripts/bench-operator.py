@@ -568,7 +568,9 @@ def run(args):
             "latency_created_to_driver": latency_stats([(created_at[n], t) for n, t in drivers.items()]),
             "operator_startup_cpu_s": startup_cpu,
             "operator_cpu_s_until_drivers": cpu_at_drivers - startup_cpu,
-            "operator_cpu_ms_per_app": (cpu_at_drivers - startup_cpu) / max(len(drivers), 1) * 1000,
+            # Per application handled: a failed spark-submit cost CPU too.
+            "operator_cpu_ms_per_app": (cpu_at_drivers - startup_cpu)
+            / max(len(drivers) + len(tracker.failed_without_driver), 1) * 1000,
             "operator_peak_rss_mib": max(sampler.hwm_kib, hwm_at_drivers) / 1024,
             "operator_peak_rss_at_last_driver_mib": hwm_at_drivers / 1024,
             "operator_tree_peak_rss_mib": sampler.peak_tree_rss_kib / 1024,
