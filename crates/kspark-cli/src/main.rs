@@ -51,6 +51,9 @@ enum Command {
     Logs(commands::apps::LogsArgs),
     /// Show the Kubernetes events of NAMESPACE:NAME's pods.
     Events(commands::apps::IdArgs),
+    /// The SparkApplication operator (kubeflow's sparkoperator.k8s.io/v1beta2,
+    /// no JVM, no webhook): run it, or install it into a cluster.
+    Operator(commands::operator::OperatorArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
             Command::Wait(args) => commands::apps::wait(args).await,
             Command::Logs(args) => commands::apps::logs(args).await,
             Command::Events(args) => commands::apps::events(args).await,
+            Command::Operator(args) => commands::operator::run(args).await,
             Command::Completions { shell } => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 let name = command.get_name().to_string();

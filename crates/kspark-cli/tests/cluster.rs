@@ -865,3 +865,22 @@ fn dry_run_yaml_applies_into_one_namespace() {
     assert_eq!(names::<Service>(&ns).len(), 1);
     assert_eq!(names::<ConfigMap>(&ns).len(), 1);
 }
+
+/// This control plane has no SparkApplication CRD: an administrator (who
+/// may read everything) gets a 404 for SparkApplications, which is no error.
+#[test]
+fn without_the_sparkapplication_crd_everything_behaves_as_without_an_operator() {
+    let ns = tenant("nocrd", "alice");
+    let admin_config = cluster().kubeconfig(TestUser::Admin);
+    let out = kspark_cmd(&admin_config, &["list", "-A", "-o", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = kspark_cmd(&admin_config, &["status", &format!("{ns}:etl")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(&format!("no Spark application matches {ns}:etl")), "{}", text(&out));
+    let mut args = vec!["submit".to_string(), "--as-resource".into()];
+    args.extend(app(&ns, "succeed", &[]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = kspark_cmd(&admin_config, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("no SparkApplication CRD"), "{}", text(&out));
+}

@@ -58,6 +58,8 @@ pub struct KsparkOptions {
     pub context: Option<String>,
     pub spark_version: Option<String>,
     pub dry_run: bool,
+    /// Create a SparkApplication for kubeflow's operator instead of submitting.
+    pub as_resource: bool,
     pub output: Option<String>,
     pub no_wait: bool,
     pub quiet: bool,

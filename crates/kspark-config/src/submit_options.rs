@@ -281,6 +281,13 @@ pub static OPTIONS: &[OptionSpec] = &[
         Handling::Switch(|a| a.kspark.dry_run = true),
     ),
     kspark(
+        &["--as-resource"],
+        None,
+        "create a SparkApplication for kubeflow's spark-operator instead of submitting (with --dry-run: print it); \
+         refuses files on this machine",
+        Handling::Switch(|a| a.kspark.as_resource = true),
+    ),
+    kspark(
         &["--output", "-o"],
         Some("FORMAT"),
         "with --dry-run: yaml (default) or json; while waiting: json prints one JSON object per driver state change",

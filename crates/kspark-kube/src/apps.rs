@@ -1,14 +1,18 @@
 //! Spark applications as seen through their pods: drivers are found by
 //! `spark-role=driver`, an application's pods share `spark-app-selector`.
+//! Applications of kubeflow's operator (SparkApplications) are listed
+//! beside them, one row each, with their pods folded in.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
+use kspark_sparkapp::SparkApplication;
 use kube::api::{DeleteParams, ListParams};
 use kube::{Api, Client};
 
 use crate::error::ClusterError;
+use crate::sparkapps;
 use crate::wait::DriverStatus;
 
 /// One application, summarised from its pods.
@@ -24,11 +28,34 @@ pub struct AppSummary {
     pub executors_pending: usize,
     pub executors_failed: usize,
     pub spark_version: String,
+    /// Set for an application of kubeflow's operator (a SparkApplication).
+    pub operator: Option<OperatorStatus>,
+    /// The `sparkoperator.k8s.io/app-name` of an operator-launched driver.
+    operator_app: Option<String>,
+}
+
+/// What kubeflow's operator says about its application.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OperatorStatus {
+    /// kubeflow's state, `NEW` for its empty new state.
+    pub state: String,
+    pub error_message: String,
+    pub submission_attempts: i32,
+    pub execution_attempts: i32,
 }
 
 impl AppSummary {
+    /// How the application was submitted: `submit` (spark-submit, kspark)
+    /// or `operator` (a SparkApplication).
+    pub fn via(&self) -> &'static str {
+        if self.operator.is_some() { "operator" } else { "submit" }
+    }
+
     /// The application's state in one word.
     pub fn state(&self) -> &str {
+        if let Some(operator) = &self.operator {
+            return &operator.state;
+        }
         match &self.driver {
             None => "NoDriver",
             Some(d) => match d.phase.as_str() {
@@ -76,10 +103,13 @@ pub async fn list_apps(client: &Client, namespace: Option<&str>) -> Result<Vec<A
             executors_pending: 0,
             executors_failed: 0,
             spark_version: label(pod, "spark-version").to_string(),
+            operator: None,
+            operator_app: None,
         });
         add_pod(app, pod);
     }
-    let mut list: Vec<AppSummary> = apps.into_values().collect();
+    let operator_apps = sparkapps::list(client, namespace).await?;
+    let mut list = with_operator_apps(apps.into_values().collect(), &operator_apps);
     list.sort_by(|a, b| b.created.cmp(&a.created).then(a.name.cmp(&b.name)));
     Ok(list)
 }
@@ -91,6 +121,9 @@ fn add_pod(app: &mut AppSummary, pod: &Pod) {
             app.driver_pod = pod.metadata.name.clone();
             app.driver = Some(DriverStatus::of(pod));
             app.created = pod.metadata.creation_timestamp.as_ref().map(|t| t.0);
+            if label(pod, sparkapps::LAUNCHED_BY_LABEL) == "true" {
+                app.operator_app = Some(label(pod, sparkapps::APP_NAME_LABEL).to_string());
+            }
         }
         "executor" => match phase {
             "Running" => app.executors_running += 1,
@@ -100,6 +133,59 @@ fn add_pod(app: &mut AppSummary, pod: &Pod) {
         },
         _ => {}
     }
+}
+
+/// One row per SparkApplication, with the pods of its current driver (the
+/// one in its status) folded in; pods of its earlier attempts are left out.
+fn with_operator_apps(pod_apps: Vec<AppSummary>, operator_apps: &[SparkApplication]) -> Vec<AppSummary> {
+    let key = |a: &SparkApplication| {
+        (a.metadata.namespace.clone().unwrap_or_default(), a.metadata.name.clone().unwrap_or_default())
+    };
+    let owned: BTreeMap<(String, String), &SparkApplication> = operator_apps.iter().map(|a| (key(a), a)).collect();
+    let mut rows: BTreeMap<(String, String), AppSummary> = BTreeMap::new();
+    let mut plain = Vec::new();
+    for summary in pod_apps {
+        let owner = summary.operator_app.clone().map(|n| (summary.namespace.clone(), n));
+        match owner.as_ref().and_then(|o| owned.get(o)) {
+            Some(app) if sparkapps::driver_pod(app).is_none_or(|p| summary.driver_pod.as_deref() == Some(p)) => {
+                rows.insert(key(app), summary);
+            }
+            Some(_) => {}
+            None => plain.push(summary),
+        }
+    }
+    for app in operator_apps {
+        let (namespace, name) = key(app);
+        let mut row = rows.remove(&(namespace.clone(), name.clone())).unwrap_or_else(|| AppSummary {
+            namespace,
+            name: String::new(),
+            app_id: String::new(),
+            driver_pod: None,
+            driver: None,
+            created: None,
+            executors_running: 0,
+            executors_pending: 0,
+            executors_failed: 0,
+            spark_version: String::new(),
+            operator: None,
+            operator_app: None,
+        });
+        let status = app.status.clone().unwrap_or_default();
+        row.name = app.metadata.name.clone().unwrap_or_default();
+        row.app_id =
+            if status.spark_application_id.is_empty() { row.app_id } else { status.spark_application_id.clone() };
+        row.driver_pod = sparkapps::driver_pod(app).map(str::to_string).or(row.driver_pod);
+        row.created = app.metadata.creation_timestamp.as_ref().map(|t| t.0);
+        row.spark_version = app.spec.spark_version.clone();
+        row.operator = Some(OperatorStatus {
+            state: sparkapps::state(app),
+            error_message: status.app_state.error_message.clone(),
+            submission_attempts: status.submission_attempts,
+            execution_attempts: status.execution_attempts,
+        });
+        plain.push(row);
+    }
+    plain
 }
 
 /// `*` and `?` wildcards, as in shell globs.
@@ -155,7 +241,53 @@ pub async fn kill(client: &Client, namespace: &str, pod: &str, grace_seconds: Op
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::*;
+
+    fn pod_app(name: &str, driver: &str, operator_app: Option<&str>) -> AppSummary {
+        AppSummary {
+            namespace: "ns".into(),
+            name: name.into(),
+            app_id: format!("spark-{driver}"),
+            driver_pod: Some(driver.into()),
+            driver: None,
+            created: None,
+            executors_running: 2,
+            executors_pending: 0,
+            executors_failed: 0,
+            spark_version: "4.0.5".into(),
+            operator: None,
+            operator_app: operator_app.map(str::to_string),
+        }
+    }
+
+    fn operator_app(name: &str, state: &str, driver: &str) -> SparkApplication {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+            "metadata": {"name": name, "namespace": "ns"},
+            "spec": {"type": "Scala", "sparkVersion": "4.0.5", "mainApplicationFile": "local:///a.jar", "driver": {}, "executor": {}},
+            "status": {"applicationState": {"state": state}, "driverInfo": {"podName": driver}, "executionAttempts": 2}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn operator_apps_are_one_row_each_with_their_current_drivers_pods() {
+        let pods = vec![
+            pod_app("plain", "plain-driver", None),
+            pod_app("etl", "etl-driver-2", Some("etl")),
+            pod_app("etl", "etl-driver-1", Some("etl")),
+            pod_app("orphan", "orphan-driver", Some("deleted-app")),
+        ];
+        let apps = [operator_app("etl", "RUNNING", "etl-driver-2"), operator_app("fresh", "", "")];
+        let rows = with_operator_apps(pods, &apps);
+        let names: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r.name.as_str(), r.via(), r.state())).collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert!(names.contains(&("plain", "submit", "NoDriver")) && names.contains(&("orphan", "submit", "NoDriver")));
+        assert!(names.contains(&("etl", "operator", "RUNNING")) && names.contains(&("fresh", "operator", "NEW")));
+        let etl = rows.iter().find(|r| r.name == "etl").unwrap_or_else(|| panic!("{names:?}"));
+        assert_eq!(etl.driver_pod.as_deref(), Some("etl-driver-2"));
+        assert_eq!((etl.executors_running, etl.operator.as_ref().map(|o| o.execution_attempts)), (2, Some(2)));
+    }
 
     #[test]
     fn globs() {

@@ -14,6 +14,7 @@ pub mod jwt;
 pub mod logs;
 pub mod maven;
 pub mod preflight;
+pub mod sparkapps;
 pub mod submit;
 pub mod tenant;
 pub mod wait;

@@ -43,13 +43,30 @@ impl SubmitError {
 }
 
 pub async fn submit(client: &Client, objects: DriverObjects) -> Result<Submitted, SubmitError> {
+    submit_adopting(client, objects, |_| false).await
+}
+
+/// [`submit`], except that a driver pod of the same name for which
+/// `same_submission` holds is taken as this submission's own (created by an
+/// earlier try that did not get to record it) and completed instead of
+/// refused: the objects beside it are applied again, idempotently.
+pub async fn submit_adopting(
+    client: &Client,
+    objects: DriverObjects,
+    same_submission: impl Fn(&Pod) -> bool,
+) -> Result<Submitted, SubmitError> {
     let ns = objects.namespace.clone();
     let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
     let pod_name = objects.pod_name().to_string();
-    let created = pods
-        .create(&PostParams::default(), &objects.pod)
-        .await
-        .map_err(|e| ClusterError::from_kube(format!("create driver pod {pod_name} in namespace {ns}"), e))?;
+    let context = || format!("create driver pod {pod_name} in namespace {ns}");
+    let created = match pods.create(&PostParams::default(), &objects.pod).await {
+        Ok(created) => created,
+        Err(kube::Error::Api(status)) if status.code == 409 => match pods.get_opt(&pod_name).await {
+            Ok(Some(existing)) if same_submission(&existing) => existing,
+            _ => return Err(ClusterError::from_kube(context(), kube::Error::Api(status)).into()),
+        },
+        Err(e) => return Err(ClusterError::from_kube(context(), e).into()),
+    };
     let pod_uid = created.metadata.uid.clone().unwrap_or_default();
     let owner = driver_owner(&pod_name, &pod_uid);
     for mut object in objects.applied.clone() {

@@ -58,7 +58,7 @@ fn regular_files(dir: &Path) -> Vec<(String, PathBuf)> {
 /// Spark ships every conf-dir file except templates, its own
 /// `spark*conf`/`spark*properties` files and archives; non-UTF-8 files are
 /// skipped.
-fn conf_dir_files(dir: &Path) -> BTreeMap<String, String> {
+pub fn conf_dir_files(dir: &Path) -> BTreeMap<String, String> {
     regular_files(dir)
         .into_iter()
         .filter(|(name, _)| !excluded_conf_file(name))

@@ -1,7 +1,8 @@
 //! kubeflow spark-operator's resources (`sparkoperator.k8s.io/v1beta2`) as
 //! Rust types: [`SparkApplication`] and [`ScheduledSparkApplication`], their
 //! CRDs, kubeflow's defaults, and the spark-submit command line kubeflow's
-//! operator builds from a SparkApplication ([`submit::submit_args`]).
+//! operator builds from a SparkApplication ([`submit::submit_args`]), and
+//! what kubeflow's pod webhook does to its pods ([`webhook`]).
 //!
 //! Pure data: nothing here talks to a cluster. Field names, types and
 //! defaults follow kubeflow's api/v1beta2 Go types; where Go's zero values
@@ -14,6 +15,7 @@ pub mod crd;
 pub mod defaults;
 pub mod dependencies;
 pub mod exposure;
+pub mod from_submission;
 pub mod monitoring;
 pub mod pod;
 pub mod restart;
@@ -23,6 +25,7 @@ mod schema;
 pub mod status;
 pub mod submit;
 mod version;
+pub mod webhook;
 
 pub use application::{DeployMode, SparkApplication, SparkApplicationSpec, SparkApplicationType};
 pub use scheduled::{ScheduledSparkApplication, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus};

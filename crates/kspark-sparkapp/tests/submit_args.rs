@@ -451,11 +451,14 @@ fn pod_templates_carry_the_owner_reference() {
             "spec": {"containers": [{"name": "spark-kubernetes-driver"}]}})
     );
     let executor = serde_json::to_value(&command.executor_pod_template).unwrap_or_default();
+    // A template without containers gets the one Spark would create, where
+    // kubeflow's pod mutations go (kspark_sparkapp::webhook).
     assert_eq!(
         executor,
         json!({"metadata": {"ownerReferences": [
             {"apiVersion": "v1", "kind": "X", "name": "owner-in-template", "uid": "u"},
-            {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication", "name": "test-app", "uid": "uid-123"}]}})
+            {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication", "name": "test-app", "uid": "uid-123"}]},
+            "spec": {"containers": [{"name": "spark-kubernetes-executor"}]}})
     );
     // Already there: not added twice.
     let mut again = a.clone();

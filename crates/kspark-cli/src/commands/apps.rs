@@ -1,6 +1,7 @@
 //! `kspark list | status | kill | wait | logs`: Spark applications without
 //! kubectl. IDs are `NAMESPACE:NAME` (a glob where several may match); a
-//! missing namespace means the kubeconfig context's.
+//! missing namespace means the kubeconfig context's. NAME is a driver pod,
+//! an application name, or a SparkApplication of kubeflow's operator.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -9,6 +10,8 @@ use clap::Args;
 use k8s_openapi::api::core::v1::Pod;
 use kspark_kube::Connection;
 use kspark_kube::apps::{self, AppSummary};
+use kspark_kube::sparkapps;
+use kspark_sparkapp::SparkApplication;
 use kube::Api;
 use kube::api::ListParams;
 
@@ -104,17 +107,84 @@ fn default_namespace(conn: &Connection) -> String {
     conn.kubeconfig_namespace.clone().unwrap_or_else(|| "default".into())
 }
 
-async fn drivers(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Pod>)> {
+/// What an ID names: a driver pod, or a SparkApplication of kubeflow's operator.
+enum Found {
+    Driver(Box<Pod>),
+    App(Box<SparkApplication>),
+}
+
+impl Found {
+    fn name(&self) -> String {
+        match self {
+            Found::Driver(pod) => pod.metadata.name.clone().unwrap_or_default(),
+            Found::App(app) => app.metadata.name.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Driver pods and SparkApplications matching the ID. An exact name finds
+/// a driver pod first; the pods of a matching SparkApplication are shown
+/// through it, not twice.
+async fn targets(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Found>)> {
     let (ns, pattern) = split_id(id, conn);
-    let pods = apps::find_drivers(&conn.client, &ns, pattern).await.map_err(crate::failure::cluster)?;
-    if pods.is_empty() {
+    let mut pods = apps::find_drivers(&conn.client, &ns, pattern).await.map_err(crate::failure::cluster)?;
+    let exact_pod = !pattern.contains(['*', '?']) && !pods.is_empty();
+    let operator_apps = if exact_pod {
+        Vec::new()
+    } else {
+        sparkapps::find(&conn.client, &ns, pattern).await.map_err(crate::failure::cluster)?
+    };
+    pods.retain(|p| !operator_apps.iter().any(|a| launched_for(p, a)));
+    let mut found: Vec<Found> = operator_apps.into_iter().map(|a| Found::App(Box::new(a))).collect();
+    found.extend(pods.into_iter().map(|p| Found::Driver(Box::new(p))));
+    if found.is_empty() {
         return Err(hinted(
             format!("no Spark application matches {ns}:{pattern}"),
             Some(format!("see what runs there with `kspark list -n {ns}`")),
             1,
         ));
     }
-    Ok((ns, pods))
+    Ok((ns, found))
+}
+
+fn launched_for(pod: &Pod, app: &SparkApplication) -> bool {
+    let labels = pod.metadata.labels.as_ref();
+    let label = |key: &str| labels.and_then(|l| l.get(key)).map(String::as_str);
+    label(sparkapps::LAUNCHED_BY_LABEL) == Some("true")
+        && label(sparkapps::APP_NAME_LABEL) == app.metadata.name.as_deref()
+}
+
+/// The one driver pod behind `id`: the pod itself, or a SparkApplication's
+/// current driver (`status.driverInfo.podName`).
+async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(String, Pod)> {
+    let (ns, found) = targets(conn, id).await?;
+    let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
+    match first {
+        Found::Driver(pod) => Ok((ns, *pod)),
+        Found::App(app) => {
+            let name = app.metadata.name.clone().unwrap_or_default();
+            let no_driver = || {
+                hinted(
+                    format!("sparkapplication {ns}/{name} has no driver pod (state {})", sparkapps::state(&app)),
+                    Some(format!("the operator has not started one yet; watch it with `kspark wait {ns}:{name}`")),
+                    1,
+                )
+            };
+            let pod_name = sparkapps::driver_pod(&app).ok_or_else(no_driver)?;
+            let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
+            let pod = api
+                .get_opt(pod_name)
+                .await
+                .map_err(|e| {
+                    crate::failure::cluster(kspark_kube::ClusterError::from_kube(
+                        format!("read pod {ns}:{pod_name}"),
+                        e,
+                    ))
+                })?
+                .ok_or_else(no_driver)?;
+            Ok((ns, pod))
+        }
+    }
 }
 
 pub async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
@@ -145,6 +215,11 @@ fn app_json(app: &AppSummary) -> serde_json::Value {
         "created": app.created.map(|t| t.to_string()),
         "executors": {"running": app.executors_running, "pending": app.executors_pending, "failed": app.executors_failed},
         "sparkVersion": app.spark_version,
+        "via": app.via(),
+        "operator": app.operator.as_ref().map(|o| serde_json::json!({
+            "state": o.state, "errorMessage": o.error_message,
+            "submissionAttempts": o.submission_attempts, "executionAttempts": o.execution_attempts,
+        })),
     })
 }
 
@@ -154,8 +229,8 @@ fn print_table(apps: &[AppSummary]) {
         return;
     }
     println!(
-        "{:<16} {:<28} {:<15} {:>6} {:<22} {:>10}  SPARK",
-        "NAMESPACE", "NAME", "STATE", "AGE", "DRIVER", "EXECUTORS"
+        "{:<16} {:<28} {:<8} {:<17} {:>6} {:<22} {:>10} {:>8}  SPARK",
+        "NAMESPACE", "NAME", "VIA", "STATE", "AGE", "DRIVER", "EXECUTORS", "ATTEMPTS"
     );
     let now = jiff::Timestamp::now();
     for app in apps {
@@ -163,18 +238,21 @@ fn print_table(apps: &[AppSummary]) {
         let driver =
             app.driver.as_ref().map_or("-".to_string(), |d| d.container.clone().unwrap_or_else(|| d.phase.clone()));
         let executors = format!("{}/{}/{}", app.executors_running, app.executors_pending, app.executors_failed);
+        let attempts = app.operator.as_ref().map_or("-".to_string(), |o| o.execution_attempts.to_string());
         println!(
-            "{:<16} {:<28} {:<15} {:>6} {:<22} {:>10}  {}",
+            "{:<16} {:<28} {:<8} {:<17} {:>6} {:<22} {:>10} {:>8}  {}",
             app.namespace,
             app.name,
+            app.via(),
             app.state(),
             age,
             truncate(&driver, 22),
             executors,
+            attempts,
             app.spark_version
         );
     }
-    println!("(executors: running/pending/failed)");
+    println!("(executors: running/pending/failed; via operator: a SparkApplication, see `kspark status NS:NAME`)");
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -183,42 +261,66 @@ fn truncate(s: &str, n: usize) -> String {
 
 pub async fn status(args: IdArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
-    let (ns, pods) = drivers(&conn, &args.id).await?;
-    let statuses: Vec<serde_json::Value> = pods
-        .iter()
-        .map(|p| {
-            let s = kspark_kube::wait::DriverStatus::of(p);
-            serde_json::json!({
-                "id": format!("{ns}:{}", p.metadata.name.clone().unwrap_or_default()),
-                "app": p.metadata.labels.as_ref().and_then(|l| l.get("spark-app-name")),
-                "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
-                "reason": s.reason, "message": s.message, "node": s.node,
-            })
-        })
-        .collect();
-    match args.output.as_str() {
-        "json" | "yaml" => output::print_value(&serde_json::Value::Array(statuses), &args.output)?,
-        _ => {
-            for p in &pods {
+    let (ns, found) = targets(&conn, &args.id).await?;
+    let mut statuses = Vec::new();
+    let mut lines = Vec::new();
+    for target in &found {
+        match target {
+            Found::Driver(p) => {
                 let s = kspark_kube::wait::DriverStatus::of(p);
-                println!("{ns}:{}  {}", p.metadata.name.clone().unwrap_or_default(), output::describe(&s));
+                let name = p.metadata.name.clone().unwrap_or_default();
+                statuses.push(serde_json::json!({
+                    "id": format!("{ns}:{name}"),
+                    "app": p.metadata.labels.as_ref().and_then(|l| l.get("spark-app-name")),
+                    "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
+                    "reason": s.reason, "message": s.message, "node": s.node,
+                }));
+                lines.push(format!("{ns}:{name}  {}", output::describe(&s)));
+            }
+            Found::App(app) => {
+                let driver = app_driver(&conn, &ns, app).await;
+                let (json, text) = super::sparkapp_status::describe(&ns, app, driver.as_ref());
+                statuses.push(json);
+                lines.push(text);
             }
         }
+    }
+    match args.output.as_str() {
+        "json" | "yaml" => output::print_value(&serde_json::Value::Array(statuses), &args.output)?,
+        _ => lines.iter().for_each(|l| println!("{l}")),
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The SparkApplication's current driver pod, if it exists.
+async fn app_driver(conn: &Connection, ns: &str, app: &SparkApplication) -> Option<Pod> {
+    let api: Api<Pod> = Api::namespaced(conn.client.clone(), ns);
+    api.get_opt(sparkapps::driver_pod(app)?).await.ok().flatten()
+}
+
 pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
-    let (ns, pods) = drivers(&conn, &args.id).await?;
-    let names: Vec<String> = pods.iter().filter_map(|p| p.metadata.name.clone()).collect();
+    let (ns, found) = targets(&conn, &args.id).await?;
+    let names: Vec<String> = found.iter().map(Found::name).collect();
     if names.len() > 1 && !args.yes && !confirm(&ns, &names)? {
         eprintln!("kspark: nothing killed");
         return Ok(ExitCode::from(1));
     }
-    for name in &names {
-        apps::kill(&conn.client, &ns, name, args.grace_period).await.map_err(crate::failure::cluster)?;
-        eprintln!("kspark: killed {ns}:{name} (its executors, Service and ConfigMaps follow)");
+    for target in &found {
+        let name = target.name();
+        match target {
+            Found::Driver(_) => {
+                apps::kill(&conn.client, &ns, &name, args.grace_period).await.map_err(crate::failure::cluster)?;
+                eprintln!("kspark: killed {ns}:{name} (its executors, Service and ConfigMaps follow)");
+            }
+            Found::App(_) => {
+                sparkapps::delete(&conn.client, &ns, &name).await.map_err(crate::failure::cluster)?;
+                eprintln!(
+                    "kspark: deleted sparkapplication {ns}/{name}: killing an operator's application deletes the \
+                     SparkApplication (its driver and executors follow); recreate it to run it again"
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -237,28 +339,35 @@ fn confirm(ns: &str, names: &[String]) -> anyhow::Result<bool> {
 
 pub async fn wait(args: WaitArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
-    let (ns, pods) = drivers(&conn, &args.id).await?;
-    if pods.len() > 1 {
+    let (ns, found) = targets(&conn, &args.id).await?;
+    if found.len() > 1 {
         return Err(hinted(
-            format!("{} applications match {}", pods.len(), args.id),
-            Some("name one driver pod".into()),
+            format!("{} applications match {}", found.len(), args.id),
+            Some("name one driver pod or SparkApplication".into()),
             2,
         ));
     }
-    let name = pods[0].metadata.name.clone().unwrap_or_default();
     let opts = super::follow::FollowOptions {
         json: args.output == "json",
         timeout: super::submit::parse_timeout(args.timeout.as_deref())?,
         reconnect: Some(args.target.options()),
         ..Default::default()
     };
-    super::follow::follow(&conn, &ns, &name, opts).await
+    match &found[0] {
+        Found::Driver(pod) => {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            super::follow::follow(&conn, &ns, &name, opts).await
+        }
+        Found::App(app) => {
+            let name = app.metadata.name.clone().unwrap_or_default();
+            super::sparkapp_status::follow(&conn, &ns, &name, opts).await
+        }
+    }
 }
 
 pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
-    let (ns, pods) = drivers(&conn, &args.id).await?;
-    let driver = pods.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
+    let (ns, driver) = one_driver(&conn, &args.id).await?;
     let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
     let since_seconds = args
         .since
@@ -306,23 +415,46 @@ async fn spark_container(api: &Api<Pod>, pod: &str) -> Option<String> {
 /// (scheduling, image pulls, kills), oldest first.
 pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
-    let (ns, pods) = drivers(&conn, &args.id).await?;
-    let driver = pods.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
-    let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
-    let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
-    let mut names: Vec<String> = api
-        .list(&ListParams::default().labels(&format!("spark-app-selector={app_id}")))
-        .await
-        .map(|l| l.items.into_iter().filter_map(|p| p.metadata.name).collect())
+    let (ns, found) = targets(&conn, &args.id).await?;
+    let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
+    let (driver, operator_app) = match first {
+        Found::Driver(pod) => (Some(*pod), None),
+        // A SparkApplication without a driver yet still has its own events.
+        Found::App(app) => (app_driver(&conn, &ns, &app).await, Some(*app)),
+    };
+    let app_id = driver
+        .as_ref()
+        .and_then(|d| d.metadata.labels.as_ref())
+        .and_then(|l| l.get("spark-app-selector"))
+        .cloned()
         .unwrap_or_default();
-    names.extend(driver.metadata.name.clone());
+    let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
+    let mut names: Vec<String> = Vec::new();
+    if !app_id.is_empty() {
+        names = api
+            .list(&ListParams::default().labels(&format!("spark-app-selector={app_id}")))
+            .await
+            .map(|l| l.items.into_iter().filter_map(|p| p.metadata.name).collect())
+            .unwrap_or_default();
+    }
+    names.extend(driver.as_ref().and_then(|d| d.metadata.name.clone()));
     let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(conn.client.clone(), &ns);
     let mut list = events
         .list(&ListParams::default())
         .await
         .map_err(|e| crate::failure::cluster(kspark_kube::ClusterError::from_kube(format!("list events in {ns}"), e)))?
         .items;
-    list.retain(|e| e.involved_object.name.as_ref().is_some_and(|n| names.contains(n)));
+    let app_name = operator_app.as_ref().and_then(|a| a.metadata.name.clone());
+    list.retain(|e| {
+        let involved = &e.involved_object;
+        let of_app =
+            app_name.is_some() && involved.kind.as_deref() == Some("SparkApplication") && involved.name == app_name;
+        of_app
+            || involved
+                .name
+                .as_ref()
+                .is_some_and(|n| names.contains(n) && involved.kind.as_deref() != Some("SparkApplication"))
+    });
     let time = |e: &k8s_openapi::api::core::v1::Event| {
         e.last_timestamp.as_ref().map(|t| t.0).or(e.event_time.as_ref().map(|t| t.0)).or(e
             .metadata
@@ -345,7 +477,8 @@ pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if list.is_empty() {
-        eprintln!("no events for {ns}:{} (events expire after an hour)", driver.metadata.name.unwrap_or_default());
+        let shown = driver.and_then(|d| d.metadata.name).or(app_name).unwrap_or_default();
+        eprintln!("no events for {ns}:{shown} (events expire after an hour)");
     }
     for e in &list {
         println!(

@@ -1,9 +1,12 @@
 pub mod apps;
+mod as_resource;
 pub mod auth;
 pub mod doctor;
 pub mod follow;
 pub mod local;
+pub mod operator;
 mod packages;
+pub mod sparkapp_status;
 pub mod submit;
 pub mod tenant;
 pub mod uploads;

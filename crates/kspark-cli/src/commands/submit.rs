@@ -28,6 +28,9 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     for note in &submission.notes {
         eprintln!("kspark: note: {note}");
     }
+    if args.kspark.as_resource {
+        return super::as_resource::run(&args, &submission, &env).await;
+    }
     match submission.master.clone() {
         Master::Local(_) => local::run(&raw, &submission, &env),
         Master::Kubernetes { api_url } => {

@@ -13,7 +13,7 @@ mod shapes;
 
 use namespace::NamespacePolicy;
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota};
 use kspark_config::{AppKind, SparkConf};
 use kspark_manifests::{DriverObjects, LineFeatures};
 use serde::Serialize;
@@ -114,6 +114,17 @@ pub async fn run(conn: &Connection, plan: &Plan<'_>) -> Vec<Check> {
 /// limits.cpu and Spark sets none (see [`NamespacePolicy::cpu_limits_to_set`]).
 pub async fn cpu_limits_to_set(client: &kube::Client, plan: &Plan<'_>) -> Vec<(String, String)> {
     NamespacePolicy::read(client, plan.namespace()).await.cpu_limits_to_set(plan)
+}
+
+/// The namespace checks (quotas, LimitRanges) from objects already at hand:
+/// an operator keeps them from watches instead of asking per application.
+pub fn namespace_checks(quotas: Vec<ResourceQuota>, ranges: Vec<LimitRange>, plan: &Plan<'_>) -> Vec<Check> {
+    NamespacePolicy { quotas: Ok(quotas), ranges: Ok(ranges) }.checks(plan)
+}
+
+/// [`cpu_limits_to_set`] from objects already at hand.
+pub fn cpu_limits_from(quotas: Vec<ResourceQuota>, ranges: Vec<LimitRange>, plan: &Plan<'_>) -> Vec<(String, String)> {
+    NamespacePolicy { quotas: Ok(quotas), ranges: Ok(ranges) }.cpu_limits_to_set(plan)
 }
 
 /// The checks that need no cluster (for `--dry-run`).

@@ -42,6 +42,10 @@ pub enum Problem {
         "volume `{0}` is a Spark local dir (its name starts with spark-local-dir-), which must be emptyDir, hostPath, nfs or persistentVolumeClaim; change its type or its name"
     )]
     UnsupportedLocalDirVolume(String),
+    #[error(
+        "the pod has no container for Spark to run in, so kubeflow's pod mutations have nowhere to go; give the template a container"
+    )]
+    NoSparkContainer,
 }
 
 impl MappingError {

@@ -72,6 +72,7 @@ pub fn default_pod_template_dir(submission_id: &str) -> String {
 /// kubeflow's order, or the first field that makes `app` unsubmittable.
 pub fn submit_args(app: &SparkApplication, inputs: &SubmitInputs) -> Result<SubmitCommand, MappingError> {
     validate::validate(app)?;
+    let original = app;
     let mut app = app.clone();
     apply_defaults(&mut app.spec);
     // validate() made sure these are there.
@@ -100,7 +101,10 @@ pub fn submit_args(app: &SparkApplication, inputs: &SubmitInputs) -> Result<Subm
     let driver_template = typed_template("spec.driver.template", spec.driver.pod.template.as_ref())?;
     let driver_pod_template = pod_template::driver_template(driver_template, &owner);
     let executor_template = typed_template("spec.executor.template", spec.executor.pod.template.as_ref())?;
-    let executor_pod_template = pod_template::executor_template(executor_template, &owner);
+    let mut executor_pod_template = pod_template::executor_template(executor_template, &owner);
+    // Spark's driver creates the executors from this template, so what
+    // kubeflow's webhook does to every executor pod goes in here.
+    crate::webhook::mutate_executor_template(&mut executor_pod_template, original)?;
     let dir = inputs.pod_template_dir;
     pod_template::template_options(
         &mut args,

@@ -1,0 +1,272 @@
+//! `kspark operator run | install`: the SparkApplication operator.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use kspark_operator::OperatorOptions;
+use kspark_operator::context::LifecycleOptions;
+use kspark_operator::install::{self, InstallSpec};
+use kspark_operator::leader::LeaseSettings;
+
+use crate::failure::hinted;
+
+#[derive(Args)]
+pub struct OperatorArgs {
+    #[command(subcommand)]
+    command: OperatorCommand,
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Run the controller: reconcile SparkApplications (from a laptop with a
+    /// kubeconfig, or in the cluster with its service account).
+    Run(RunArgs),
+    /// Server-side apply the CRDs, RBAC and a Deployment of the operator.
+    Install(InstallArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+    /// kubeconfig context (default: the current one).
+    #[arg(long)]
+    context: Option<String>,
+    /// Namespace to watch; repeat for several (default: all).
+    #[arg(short, long = "namespace")]
+    namespaces: Vec<String>,
+    /// Only SparkApplications matching this label selector (e.g. team=a).
+    #[arg(long)]
+    label_selector: Option<String>,
+    /// Applications reconciled at the same time.
+    #[arg(long, default_value_t = 16)]
+    concurrency: u16,
+    /// Serve /healthz, /readyz and /metrics here (e.g. 0.0.0.0:8080).
+    #[arg(long)]
+    metrics_addr: Option<SocketAddr>,
+    /// Elect a leader with a Lease, so several replicas can run.
+    #[arg(long)]
+    leader_elect: bool,
+    /// Namespace of the Lease (default: POD_NAMESPACE, else default).
+    #[arg(long)]
+    lease_namespace: Option<String>,
+    /// Name of the Lease.
+    #[arg(long, default_value = "kspark-operator-lock")]
+    lease_name: String,
+    /// Seconds a leader's lease lasts without renewal.
+    #[arg(long, default_value_t = 15)]
+    lease_duration: u64,
+    /// Fail an application whose driver is not running this long after
+    /// submission (e.g. 10m), with the reason it is stuck.
+    #[arg(long)]
+    driver_start_deadline: Option<String>,
+    /// Fail an application whose driver runs this long without any running executor.
+    #[arg(long)]
+    executor_start_deadline: Option<String>,
+    /// Delete finished applications after this many seconds unless they set
+    /// spec.timeToLiveSeconds (0: keep them).
+    #[arg(long, default_value_t = 0)]
+    default_ttl_seconds: i64,
+    /// How long a submitted application may lack its driver pod before it fails.
+    #[arg(long, default_value = "10s")]
+    driver_pod_creation_grace: String,
+    /// Executors tracked in status.executorState per application.
+    #[arg(long, default_value_t = 1000)]
+    max_tracked_executors: usize,
+    /// Do not check quotas, LimitRanges and the service account before creating a driver.
+    #[arg(long)]
+    skip_preflight: bool,
+    /// --master for submissions (default: the API server the operator uses;
+    /// in the cluster: KUBERNETES_SERVICE_HOST:PORT, as kubeflow).
+    #[arg(long)]
+    master: Option<String>,
+    /// Log as JSON lines.
+    #[arg(long)]
+    log_json: bool,
+}
+
+#[derive(Args)]
+struct InstallArgs {
+    #[command(flatten)]
+    target: super::auth::Target,
+    /// Namespace of the operator.
+    #[arg(short, long, default_value = "kspark-system")]
+    namespace: String,
+    /// The operator's image (see deploy/Containerfile).
+    #[arg(long, default_value = concat!("ghcr.io/kspark/kspark:", env!("CARGO_PKG_VERSION")))]
+    image: String,
+    /// Replicas (they elect a leader).
+    #[arg(long, default_value_t = 1)]
+    replicas: i32,
+    /// Namespace the operator watches; repeat for several (default: all).
+    #[arg(long = "watch-namespace")]
+    watch_namespaces: Vec<String>,
+    /// Only the CRDs.
+    #[arg(long)]
+    crds_only: bool,
+    /// Print the objects instead of applying them.
+    #[arg(long)]
+    dry_run: bool,
+    /// Output format of --dry-run: yaml or json.
+    #[arg(short, long, default_value = "yaml")]
+    output: String,
+}
+
+pub async fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        OperatorCommand::Run(run) => run_operator(run).await,
+        OperatorCommand::Install(install) => install_operator(install).await,
+    }
+}
+
+async fn run_operator(args: RunArgs) -> anyhow::Result<ExitCode> {
+    init_logs(args.log_json);
+    let config = kube_config(&args).await?;
+    let api_url = config.cluster_url.to_string();
+    let client = kube::Client::try_from(config).map_err(|e| hinted(format!("cannot build a client: {e}"), None, 1))?;
+    let options = operator_options(&args)?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("stopping: finishing the reconciles in flight");
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => futures::future::pending::<()>().await,
+        }
+        tracing::info!("SIGTERM: finishing the reconciles in flight");
+    };
+    let stop = async move {
+        tokio::select! { _ = shutdown => {}, _ = terminate => {} }
+    };
+    kspark_operator::run(client, &api_url, options, stop).await.map_err(|e| hinted(e, None, 1))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// kube-rs's configuration (it renews exec-plugin and projected
+/// service-account tokens, which a long-running operator needs).
+async fn kube_config(args: &RunArgs) -> anyhow::Result<kube::Config> {
+    let options = kube::config::KubeConfigOptions { context: args.context.clone(), ..Default::default() };
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                .map_err(|e| hinted(format!("{}: {e}", path.display()), None, 2))?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &options).await
+        }
+        None if args.context.is_some() => kube::Config::from_kubeconfig(&options).await,
+        None => kube::Config::infer().await.map_err(|e| {
+            kube::config::KubeconfigError::ReadConfig(std::io::Error::other(e.to_string()), PathBuf::new())
+        }),
+    };
+    config.map_err(|e| {
+        hinted(
+            format!("no cluster to talk to: {e}"),
+            Some("pass --kubeconfig, set KUBECONFIG, or run in a pod".into()),
+            1,
+        )
+    })
+}
+
+fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
+    let duration = |flag: &str, text: &str| {
+        kspark_config::time::parse_millis(text, "s")
+            .map(Duration::from_millis)
+            .map_err(|e| hinted(format!("{flag}: {e}"), None, 2))
+    };
+    let optional = |flag: &str, text: &Option<String>| text.as_deref().map(|t| duration(flag, t)).transpose();
+    let lease = args.leader_elect.then(|| LeaseSettings {
+        name: args.lease_name.clone(),
+        namespace: args
+            .lease_namespace
+            .clone()
+            .or_else(|| std::env::var("POD_NAMESPACE").ok())
+            .unwrap_or_else(|| "default".into()),
+        identity: std::env::var("POD_NAME").unwrap_or_else(|_| format!("kspark-{}", uuid::Uuid::new_v4().simple())),
+        duration_seconds: args.lease_duration.max(2),
+        grace_seconds: (args.lease_duration / 3).max(1),
+    });
+    Ok(OperatorOptions {
+        namespaces: args.namespaces.clone(),
+        label_selector: args.label_selector.clone(),
+        concurrency: args.concurrency.max(1),
+        metrics_addr: args.metrics_addr,
+        lease,
+        lifecycle: LifecycleOptions {
+            driver_pod_creation_grace: duration("--driver-pod-creation-grace", &args.driver_pod_creation_grace)?,
+            driver_start_deadline: optional("--driver-start-deadline", &args.driver_start_deadline)?,
+            executor_start_deadline: optional("--executor-start-deadline", &args.executor_start_deadline)?,
+            default_ttl_seconds: args.default_ttl_seconds,
+            max_tracked_executors: args.max_tracked_executors,
+            preflight: !args.skip_preflight,
+        },
+        master_url: args.master.clone().or_else(in_cluster_master),
+        spark_user: "spark".into(),
+    })
+}
+
+/// In a pod: the API server as Spark's driver will see it (kubeflow's GetMasterURL).
+fn in_cluster_master() -> Option<String> {
+    let host = std::env::var("KUBERNETES_SERVICE_HOST").ok()?;
+    let port = std::env::var("KUBERNETES_SERVICE_PORT").ok()?;
+    Some(kspark_sparkapp::submit::master_url(&host, &port))
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,kube_runtime=warn,kube_client=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
+    let spec = InstallSpec {
+        namespace: args.namespace.clone(),
+        image: args.image.clone(),
+        replicas: args.replicas,
+        watch_namespaces: args.watch_namespaces.clone(),
+        crds_only: args.crds_only,
+    };
+    let objects = install::objects(&spec);
+    if args.dry_run {
+        let values: Vec<serde_json::Value> = objects.iter().map(|o| o.to_json()).collect();
+        print_documents(&values, &args.output)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let connection = args.target.connect().await?;
+    let applied = install::apply(&connection.client, &objects).await.map_err(|e| {
+        let hint = e.hint();
+        hinted(e, hint, 1)
+    })?;
+    for line in applied {
+        eprintln!("kspark: applied {line}");
+    }
+    if !args.crds_only {
+        eprintln!(
+            "kspark: the operator runs in namespace {}; follow it with `kubectl -n {} logs deploy/kspark-operator`",
+            args.namespace, args.namespace
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_documents(values: &[serde_json::Value], format: &str) -> anyhow::Result<()> {
+    match format {
+        "json" => {
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values});
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        "yaml" => {
+            for value in values {
+                println!("---\n{}", serde_saphyr::to_string(value).map_err(|e| anyhow::anyhow!("{e}"))?.trim_end());
+            }
+        }
+        other => return Err(hinted(format!("-o {other}: use yaml or json"), None, 2)),
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! `kspark status` and `kspark wait` for a SparkApplication of kubeflow's
+//! operator: its state, error message, attempts and driver, and following
+//! it to COMPLETED (exit 0), FAILED or SUBMISSION_FAILED (exit 1, or the
+//! driver's exit code when it has one).
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use k8s_openapi::api::core::v1::Pod;
+use kspark_kube::sparkapps::{self, AppOutcome};
+use kspark_kube::wait::DriverStatus;
+use kspark_kube::{ClusterError, Connection};
+use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use tokio::sync::mpsc;
+
+use super::follow::FollowOptions;
+use crate::failure::hinted;
+use crate::output;
+
+/// The JSON object and the text line of `kspark status` for one application.
+pub fn describe(ns: &str, app: &SparkApplication, driver: Option<&Pod>) -> (serde_json::Value, String) {
+    let name = app.metadata.name.clone().unwrap_or_default();
+    let status = app.status.clone().unwrap_or_default();
+    let state = sparkapps::state(app);
+    let driver_status = driver.map(DriverStatus::of);
+    let json = serde_json::json!({
+        "id": format!("{ns}:{name}"),
+        "kind": "SparkApplication",
+        "state": state,
+        "errorMessage": status.app_state.error_message,
+        "submissionAttempts": status.submission_attempts,
+        "executionAttempts": status.execution_attempts,
+        "sparkApplicationId": status.spark_application_id,
+        "driverPod": sparkapps::driver_pod(app),
+        "driver": driver_status.as_ref().map(|s| serde_json::json!({
+            "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
+            "reason": s.reason, "message": s.message, "node": s.node,
+        })),
+    });
+    let mut text = format!(
+        "{ns}:{name}  sparkapplication {state} (submission attempts {}, execution attempts {})",
+        status.submission_attempts, status.execution_attempts
+    );
+    match (sparkapps::driver_pod(app), &driver_status) {
+        (Some(pod), Some(s)) => text.push_str(&format!("\n  driver {ns}:{pod}  {}", output::describe(s))),
+        (Some(pod), None) => text.push_str(&format!("\n  driver {ns}:{pod}  (gone)")),
+        (None, _) => text.push_str("\n  driver: none yet"),
+    }
+    if !status.app_state.error_message.is_empty() {
+        text.push_str(&format!("\n  error: {}", status.app_state.error_message.trim()));
+    }
+    (json, text)
+}
+
+/// Waits for the SparkApplication `ns/name` to reach a final state.
+pub async fn follow(conn: &Connection, ns: &str, name: &str, opts: FollowOptions) -> anyhow::Result<ExitCode> {
+    let id = format!("{ns}:{name}");
+    let started = Instant::now();
+    let api: kube::Api<SparkApplication> = kube::Api::namespaced(conn.client.clone(), ns);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let waiting = sparkapps::wait_for_app(&api, name, move |app| {
+        let _ = tx.send(app.clone());
+    });
+    tokio::pin!(waiting);
+    let mut started_running = false;
+    let outcome = loop {
+        let timeout = async {
+            match opts.timeout {
+                Some(t) if !started_running => tokio::time::sleep(t.saturating_sub(started.elapsed())).await,
+                _ => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            outcome = &mut waiting => {
+                while let Ok(app) = rx.try_recv() { change(&id, &app, started, &opts); }
+                break outcome;
+            }
+            Some(app) = rx.recv() => {
+                started_running |= has_started(&app);
+                change(&id, &app, started, &opts);
+            }
+            _ = timeout => {
+                eprintln!("kspark: {id} has not started running after {:?}; it keeps going in the cluster", opts.timeout.unwrap_or_default());
+                eprintln!("  look at it: kspark status {id}\n  stop it:    kspark kill {id}");
+                return Ok(ExitCode::from(124));
+            }
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("kspark: stopped waiting; the application keeps running.");
+                eprintln!("  follow it: kspark wait {id}\n  stop it:   kspark kill {id}");
+                return Ok(ExitCode::from(130));
+            }
+        }
+    };
+    match outcome {
+        Ok(AppOutcome::Finished(app)) => Ok(finish(conn, ns, &id, &app).await),
+        Ok(AppOutcome::Deleted) => {
+            eprintln!("kspark: sparkapplication {id} was deleted before it finished");
+            Ok(ExitCode::from(1))
+        }
+        Err(e @ ClusterError::Unauthorized { .. }) => {
+            Err(hinted(e, Some("log in again and `kspark wait` the application".into()), 1))
+        }
+        Err(e) => {
+            let hint = e.hint();
+            Err(hinted(format!("lost track of sparkapplication {id}: {e}"), hint, 1))
+        }
+    }
+}
+
+/// Past submission: running, or already on the way out.
+fn has_started(app: &SparkApplication) -> bool {
+    let state = app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default();
+    !matches!(state, ApplicationStateType::New | ApplicationStateType::Submitted | ApplicationStateType::PendingRerun)
+}
+
+fn change(id: &str, app: &SparkApplication, started: Instant, opts: &FollowOptions) {
+    let status = app.status.clone().unwrap_or_default();
+    let state = sparkapps::state(app);
+    if opts.json {
+        let json = serde_json::json!({
+            "time": jiff::Timestamp::now().to_string(),
+            "id": id,
+            "state": state,
+            "errorMessage": status.app_state.error_message,
+            "driverPod": sparkapps::driver_pod(app),
+            "submissionAttempts": status.submission_attempts,
+            "executionAttempts": status.execution_attempts,
+        });
+        println!("{json}");
+        return;
+    }
+    let driver = sparkapps::driver_pod(app).map(|p| format!(" (driver {p})")).unwrap_or_default();
+    eprintln!("kspark: [{:>6.1}s] sparkapplication {state}{driver}", started.elapsed().as_secs_f64());
+}
+
+/// COMPLETED is success; a failure exits with the driver's exit code when
+/// the driver terminated with one, else 1.
+async fn finish(conn: &Connection, ns: &str, id: &str, app: &SparkApplication) -> ExitCode {
+    let status = app.status.clone().unwrap_or_default();
+    if status.app_state.state == ApplicationStateType::Completed {
+        eprintln!("kspark: {id} completed");
+        return ExitCode::SUCCESS;
+    }
+    let driver = match sparkapps::driver_pod(app) {
+        Some(pod) => {
+            let pods: kube::Api<Pod> = kube::Api::namespaced(conn.client.clone(), ns);
+            pods.get_opt(pod).await.ok().flatten().map(|p| DriverStatus::of(&p))
+        }
+        None => None,
+    };
+    let message = status.app_state.error_message.trim();
+    let why = if message.is_empty() { "no error message from the operator".to_string() } else { message.to_string() };
+    eprintln!("kspark: {id} {}: {why}", sparkapps::state(app));
+    if let Some(d) = &driver {
+        eprintln!("  driver: {}", output::describe(d));
+    }
+    let code = driver.and_then(|d| d.exit_code).filter(|c| *c != 0).map_or(1, |c| c.clamp(1, 255) as u8);
+    ExitCode::from(code)
+}

@@ -1,0 +1,348 @@
+//! `kspark operator run` against a real control plane with the simulated
+//! node: SparkApplications go through kubeflow's lifecycle. Each test runs
+//! its own operator process, scoped to a namespace of its own.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
+use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+use serde_json::{Value, json};
+
+fn cluster() -> &'static TestCluster {
+    TestCluster::shared()
+}
+
+fn admin() -> Client {
+    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
+}
+
+fn kspark() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kspark"))
+}
+
+/// The CRDs, installed once per test binary with `kspark operator install --crds-only`.
+fn crds() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
+        let out = kspark()
+            .args(["operator", "install", "--crds-only", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap_or_else(|e| panic!("kspark: {e}"));
+        assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
+    });
+}
+
+/// A namespace with the driver service account `spark`.
+fn namespace(prefix: &str) -> String {
+    crds();
+    let ns = kspark_testcluster::unique_name(prefix);
+    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
+    ns
+}
+
+/// An operator process; killed when dropped.
+struct Operator(Child);
+
+impl Operator {
+    fn start(ns: &str, extra: &[&str]) -> Operator {
+        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
+        let child = kspark()
+            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
+            .arg(&kubeconfig)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
+        Operator(child)
+    }
+
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn apps(ns: &str) -> Api<SparkApplication> {
+    Api::namespaced(admin(), ns)
+}
+
+/// A SparkPi-like application whose driver the fake node plays by `outcome`.
+fn app(name: &str, outcome: &str) -> Value {
+    json!({
+        "apiVersion": "sparkoperator.k8s.io/v1beta2",
+        "kind": "SparkApplication",
+        "metadata": {"name": name},
+        "spec": {
+            "type": "Scala",
+            "mode": "cluster",
+            "image": "apache/spark:4.0.5",
+            "mainClass": "org.apache.spark.examples.SparkPi",
+            "mainApplicationFile": "local:///opt/spark/examples/jars/spark-examples.jar",
+            "sparkVersion": "4.0.5",
+            "driver": {
+                "cores": 1, "memory": "512m", "serviceAccount": "spark",
+                "annotations": {"kspark.test/outcome": outcome, "kspark.test/run-millis": "300"}
+            },
+            "executor": {"instances": 1, "cores": 1, "memory": "512m"}
+        }
+    })
+}
+
+fn create(ns: &str, value: Value) -> SparkApplication {
+    let app: SparkApplication = serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"));
+    block_on(apps(ns).create(&PostParams::default(), &app)).unwrap_or_else(|e| panic!("create: {e}"))
+}
+
+fn get(ns: &str, name: &str) -> Option<SparkApplication> {
+    block_on(apps(ns).get_opt(name)).unwrap_or_else(|e| panic!("get {name}: {e}"))
+}
+
+fn state(app: &SparkApplication) -> ApplicationStateType {
+    app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default()
+}
+
+/// Polls until `done` holds; panics with the last status after `timeout`.
+fn wait_for(ns: &str, name: &str, timeout: Duration, done: impl Fn(&SparkApplication) -> bool) -> SparkApplication {
+    let start = Instant::now();
+    loop {
+        let current = get(ns, name).unwrap_or_else(|| panic!("{name} is gone"));
+        if done(&current) {
+            return current;
+        }
+        assert!(start.elapsed() < timeout, "{name}: still {:?} after {timeout:?}", current.status);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn wait_state(ns: &str, name: &str, wanted: ApplicationStateType) -> SparkApplication {
+    wait_for(ns, name, Duration::from_secs(60), |a| state(a) == wanted)
+}
+
+fn driver_pods(ns: &str) -> Vec<Pod> {
+    let pods: Api<Pod> = Api::namespaced(admin(), ns);
+    let params = ListParams::default().labels("spark-role=driver");
+    block_on(pods.list(&params)).map(|l| l.items).unwrap_or_else(|e| panic!("list pods: {e}"))
+}
+
+#[test]
+fn an_application_runs_to_completed_with_kubeflows_status() {
+    let ns = namespace("op-ok");
+    let _operator = Operator::start(&ns, &[]);
+    create(&ns, app("pi", "succeed"));
+    let done = wait_state(&ns, "pi", ApplicationStateType::Completed);
+    let status = done.status.unwrap_or_default();
+    assert_eq!(status.submission_attempts, 1);
+    assert_eq!(status.execution_attempts, 1);
+    assert_eq!(status.driver_info.pod_name, "pi-driver");
+    assert!(status.spark_application_id.starts_with("spark-"), "{status:?}");
+    assert!(status.termination_time.is_some() && status.last_submission_attempt_time.is_some());
+    let drivers = driver_pods(&ns);
+    assert_eq!(drivers.len(), 1);
+    let labels = drivers[0].metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("sparkoperator.k8s.io/submission-id"), Some(&status.submission_id));
+    assert_eq!(labels.get("spark-app-selector"), Some(&status.spark_application_id));
+    let owner = drivers[0].metadata.owner_references.clone().unwrap_or_default();
+    assert_eq!(owner.first().map(|o| o.kind.as_str()), Some("SparkApplication"));
+}
+
+#[test]
+fn a_failing_driver_ends_failed_with_its_exit_code() {
+    let ns = namespace("op-fail");
+    let _operator = Operator::start(&ns, &[]);
+    create(&ns, app("bad", "fail:3:division by zero"));
+    let failed = wait_state(&ns, "bad", ApplicationStateType::Failed);
+    let message = failed.status.unwrap_or_default().app_state.error_message;
+    assert!(message.contains("ExitCode: 3"), "{message}");
+    assert!(message.contains("division by zero"), "{message}");
+}
+
+#[test]
+fn submission_failures_retry_until_the_retries_are_exhausted() {
+    let ns = namespace("op-retry");
+    let _operator = Operator::start(&ns, &[]);
+    let mut value = app("noimage", "succeed");
+    // A memory size Spark cannot parse fails every submission attempt.
+    value["spec"]["sparkConf"] = json!({"spark.driver.memoryOverhead": "lots"});
+    value["spec"]["restartPolicy"] = json!({
+        "type": "OnFailure", "onSubmissionFailureRetries": 2, "onSubmissionFailureRetryInterval": 1
+    });
+    create(&ns, value);
+    let failed = wait_state(&ns, "noimage", ApplicationStateType::Failed);
+    let status = failed.status.unwrap_or_default();
+    assert_eq!(status.submission_attempts, 3, "{status:?}");
+    assert!(status.app_state.error_message.contains("spark.driver.memoryOverhead"), "{status:?}");
+    assert!(driver_pods(&ns).is_empty());
+}
+
+#[test]
+fn a_failed_run_is_restarted_on_failure() {
+    let ns = namespace("op-rerun");
+    let _operator = Operator::start(&ns, &[]);
+    let mut value = app("flaky", "fail:1");
+    value["spec"]["restartPolicy"] = json!({"type": "OnFailure", "onFailureRetries": 1, "onFailureRetryInterval": 1});
+    create(&ns, value);
+    let failed = wait_for(&ns, "flaky", Duration::from_secs(90), |a| {
+        state(a) == ApplicationStateType::Failed && a.status.as_ref().is_some_and(|s| s.execution_attempts == 2)
+    });
+    assert_eq!(failed.status.unwrap_or_default().submission_attempts, 2);
+}
+
+#[test]
+fn completed_applications_are_deleted_after_their_ttl() {
+    let ns = namespace("op-ttl");
+    let _operator = Operator::start(&ns, &[]);
+    let mut value = app("short", "succeed");
+    value["spec"]["timeToLiveSeconds"] = json!(1);
+    create(&ns, value);
+    let start = Instant::now();
+    while get(&ns, "short").is_some() {
+        assert!(start.elapsed() < Duration::from_secs(60), "not deleted: {:?}", get(&ns, "short"));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn suspended_applications_wait_and_resume() {
+    let ns = namespace("op-suspend");
+    let _operator = Operator::start(&ns, &[]);
+    let mut value = app("later", "succeed");
+    value["spec"]["suspend"] = json!(true);
+    create(&ns, value);
+    wait_state(&ns, "later", ApplicationStateType::Suspended);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(driver_pods(&ns).is_empty());
+    let patch = json!({"spec": {"suspend": false}});
+    block_on(apps(&ns).patch("later", &PatchParams::default(), &Patch::Merge(&patch)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_state(&ns, "later", ApplicationStateType::Completed);
+}
+
+#[test]
+fn a_spec_change_reruns_the_application() {
+    let ns = namespace("op-change");
+    let _operator = Operator::start(&ns, &[]);
+    let mut value = app("change", "run-forever");
+    value["spec"]["driver"]["annotations"]["kspark.test/outcome"] = json!("run-forever");
+    create(&ns, value);
+    let first = wait_state(&ns, "change", ApplicationStateType::Running).status.unwrap_or_default();
+    let patch = json!({"spec": {"driver": {"annotations": {"kspark.test/outcome": "succeed"}}}});
+    block_on(apps(&ns).patch("change", &PatchParams::default(), &Patch::Merge(&patch)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let done = wait_state(&ns, "change", ApplicationStateType::Completed).status.unwrap_or_default();
+    assert_ne!(done.submission_id, first.submission_id);
+    assert_eq!(done.submission_attempts, 1, "kubeflow resets the attempts on a spec change");
+}
+
+#[test]
+fn an_application_the_quota_cannot_take_waits_with_the_reason() {
+    let ns = namespace("op-quota");
+    let quota: ResourceQuota = serde_json::from_value(json!({
+        "metadata": {"name": "small"},
+        "spec": {"hard": {"requests.memory": "1Gi", "requests.cpu": "8"}}
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let quotas: Api<ResourceQuota> = Api::namespaced(admin(), &ns);
+    block_on(quotas.create(&PostParams::default(), &quota)).unwrap_or_else(|e| panic!("{e}"));
+    let _operator = Operator::start(&ns, &[]);
+    let mut value = app("big", "succeed");
+    value["spec"]["executor"]["instances"] = json!(4);
+    create(&ns, value);
+    let waiting = wait_for(&ns, "big", Duration::from_secs(30), |a| {
+        a.status.as_ref().is_some_and(|s| s.app_state.error_message.starts_with("waiting:"))
+    });
+    let status = waiting.status.unwrap_or_default();
+    assert_eq!(status.app_state.state, ApplicationStateType::New);
+    assert!(status.app_state.error_message.contains("quota small"), "{}", status.app_state.error_message);
+    assert!(driver_pods(&ns).is_empty());
+    let bigger = json!({"spec": {"hard": {"requests.memory": "64Gi"}}});
+    block_on(quotas.patch("small", &PatchParams::default(), &Patch::Merge(&bigger))).unwrap_or_else(|e| panic!("{e}"));
+    wait_state(&ns, "big", ApplicationStateType::Completed);
+}
+
+#[test]
+fn deleting_an_application_removes_its_driver() {
+    let ns = namespace("op-delete");
+    let _operator = Operator::start(&ns, &[]);
+    create(&ns, app("gone", "run-forever"));
+    wait_state(&ns, "gone", ApplicationStateType::Running);
+    block_on(apps(&ns).delete("gone", &DeleteParams::foreground())).unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    while !driver_pods(&ns).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "driver pod still there");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn a_malformed_application_fails_submission_naming_the_field() {
+    let ns = namespace("op-bad");
+    let _operator = Operator::start(&ns, &[]);
+    // The CRD admits any string; Spark's size syntax does not.
+    let mut bad = app("bad-memory", "succeed");
+    bad["spec"]["driver"]["memory"] = json!("lots");
+    create(&ns, bad);
+    create(&ns, app("fine", "succeed"));
+    let failed = wait_state(&ns, "bad-memory", ApplicationStateType::Failed);
+    let message = failed.status.unwrap_or_default().app_state.error_message;
+    assert!(message.contains("spec.driver.memory"), "{message}");
+    wait_state(&ns, "fine", ApplicationStateType::Completed);
+}
+
+#[test]
+fn an_operator_killed_mid_burst_leaves_one_driver_per_application() {
+    let ns = namespace("op-burst");
+    let mut operator = Operator::start(&ns, &[]);
+    let count = 40;
+    for i in 0..count {
+        create(&ns, app(&format!("burst-{i}"), "succeed"));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    operator.kill();
+    let _restarted = Operator::start(&ns, &[]);
+    for i in 0..count {
+        let done = wait_for(&ns, &format!("burst-{i}"), Duration::from_secs(120), |a| state(a).is_terminated());
+        assert_eq!(state(&done), ApplicationStateType::Completed, "{:?}", done.status);
+        assert_eq!(done.status.unwrap_or_default().execution_attempts, 1);
+    }
+    let drivers = driver_pods(&ns);
+    assert_eq!(drivers.len(), count, "one driver pod per application");
+}
+
+#[test]
+fn two_replicas_elect_one_leader_and_the_other_takes_over() {
+    let ns = namespace("op-leader");
+    let lease = ["--leader-elect", "--lease-namespace", &ns, "--lease-duration", "4"];
+    let mut first = Operator::start(&ns, &lease);
+    std::thread::sleep(Duration::from_secs(2));
+    let _second = Operator::start(&ns, &lease);
+    create(&ns, app("one", "succeed"));
+    wait_state(&ns, "one", ApplicationStateType::Completed);
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(admin(), &ns);
+    let holder = |l: Option<k8s_openapi::api::coordination::v1::Lease>| {
+        l.and_then(|l| l.spec).and_then(|s| s.holder_identity).unwrap_or_default()
+    };
+    let before = holder(block_on(leases.get_opt("kspark-operator-lock")).unwrap_or_default());
+    assert!(!before.is_empty());
+    first.kill();
+    create(&ns, app("two", "succeed"));
+    let done = wait_for(&ns, "two", Duration::from_secs(60), |a| state(a) == ApplicationStateType::Completed);
+    assert_eq!(done.status.unwrap_or_default().submission_attempts, 1);
+    let after = holder(block_on(leases.get_opt("kspark-operator-lock")).unwrap_or_default());
+    assert_ne!(before, after, "the second replica took the lease");
+    assert_eq!(driver_pods(&ns).len(), 2);
+}

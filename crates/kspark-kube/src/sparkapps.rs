@@ -1,0 +1,187 @@
+//! kubeflow spark-operator's SparkApplications (`sparkoperator.k8s.io/v1beta2`)
+//! beside plain spark-submit applications: listing, reading, creating,
+//! deleting and following them to a terminal state. Where the CRD is not
+//! installed (404) or the user may not read SparkApplications (403), there
+//! simply are none, so every command behaves as without an operator.
+
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kube::api::{DeleteParams, ListParams, PostParams, WatchEvent, WatchParams};
+use kube::{Api, Client};
+
+use crate::apps::glob_match;
+use crate::error::ClusterError;
+
+/// Label kubeflow's operator puts on the pods of an application: its name.
+pub const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
+/// Label on every pod kubeflow's operator launched.
+pub const LAUNCHED_BY_LABEL: &str = "sparkoperator.k8s.io/launched-by-spark-operator";
+
+const MAX_FAILURES: u32 = 30;
+const RETRY_PAUSE: Duration = Duration::from_secs(2);
+
+fn api(client: &Client, namespace: Option<&str>) -> Api<SparkApplication> {
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// No CRD (404) or no right to read them (403): no SparkApplications.
+fn invisible(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(status) if status.code == 404 || status.code == 403)
+}
+
+/// Every SparkApplication in `namespace` (all namespaces with `None`).
+pub async fn list(client: &Client, namespace: Option<&str>) -> Result<Vec<SparkApplication>, ClusterError> {
+    match api(client, namespace).list(&ListParams::default()).await {
+        Ok(list) => Ok(list.items),
+        Err(e) if invisible(&e) => Ok(Vec::new()),
+        Err(e) => {
+            let where_ = namespace.map_or("all namespaces".to_string(), |n| format!("namespace {n}"));
+            Err(ClusterError::from_kube(format!("list SparkApplications in {where_}"), e))
+        }
+    }
+}
+
+/// The SparkApplication `namespace/name`, if there is one (and one can be seen).
+pub async fn get(client: &Client, namespace: &str, name: &str) -> Result<Option<SparkApplication>, ClusterError> {
+    match api(client, Some(namespace)).get_opt(name).await {
+        Ok(app) => Ok(app),
+        Err(e) if invisible(&e) => Ok(None),
+        Err(e) => Err(ClusterError::from_kube(format!("read SparkApplication {namespace}/{name}"), e)),
+    }
+}
+
+/// SparkApplications in `namespace` whose name matches `pattern` (`*`, `?`).
+pub async fn find(client: &Client, namespace: &str, pattern: &str) -> Result<Vec<SparkApplication>, ClusterError> {
+    if !pattern.contains(['*', '?']) {
+        return Ok(get(client, namespace, pattern).await?.into_iter().collect());
+    }
+    let mut apps = list(client, Some(namespace)).await?;
+    apps.retain(|a| glob_match(pattern, a.metadata.name.as_deref().unwrap_or_default()));
+    Ok(apps)
+}
+
+/// Creates `app` in its namespace; never replaces an existing one (409).
+pub async fn create(client: &Client, app: &SparkApplication) -> Result<SparkApplication, ClusterError> {
+    let namespace = app.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+    let name = app.metadata.name.clone().unwrap_or_default();
+    api(client, Some(&namespace))
+        .create(&PostParams::default(), app)
+        .await
+        .map_err(|e| ClusterError::from_kube(format!("create SparkApplication {namespace}/{name}"), e))
+}
+
+/// Deletes the SparkApplication; Kubernetes then removes the pods it owns.
+pub async fn delete(client: &Client, namespace: &str, name: &str) -> Result<(), ClusterError> {
+    api(client, Some(namespace))
+        .delete(name, &DeleteParams::background())
+        .await
+        .map(|_| ())
+        .map_err(|e| ClusterError::from_kube(format!("delete SparkApplication {namespace}/{name}"), e))
+}
+
+/// The application's state (kubeflow's new state "" reads `NEW`).
+pub fn state(app: &SparkApplication) -> String {
+    let state = app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default();
+    match serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_string)) {
+        Some(text) if !text.is_empty() => text,
+        _ => "NEW".to_string(),
+    }
+}
+
+/// The current driver pod, once the operator has recorded one.
+pub fn driver_pod(app: &SparkApplication) -> Option<&str> {
+    app.status.as_ref().map(|s| s.driver_info.pod_name.as_str()).filter(|p| !p.is_empty())
+}
+
+/// Whether `kspark wait` is done: completed, failed, or submission failed.
+pub fn is_final(app: &SparkApplication) -> bool {
+    let state = app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default();
+    matches!(
+        state,
+        ApplicationStateType::Completed | ApplicationStateType::Failed | ApplicationStateType::SubmissionFailed
+    )
+}
+
+/// How following a SparkApplication ended.
+#[derive(Debug, Clone)]
+pub enum AppOutcome {
+    Finished(Box<SparkApplication>),
+    Deleted,
+}
+
+/// Follows `name` until [`is_final`] or deleted, calling `on_change` with
+/// every new version whose status differs. Survives watch time-outs and
+/// dropped connections by reading it again.
+pub async fn wait_for_app(
+    apps: &Api<SparkApplication>,
+    name: &str,
+    mut on_change: impl FnMut(&SparkApplication),
+) -> Result<AppOutcome, ClusterError> {
+    let mut last_status = None;
+    let mut report = |app: &SparkApplication| {
+        if last_status.as_ref() != Some(&app.status) {
+            on_change(app);
+            last_status = Some(app.status.clone());
+        }
+    };
+    let mut failures = 0;
+    loop {
+        let app = match apps.get_opt(name).await {
+            Ok(Some(app)) => app,
+            Ok(None) => return Ok(AppOutcome::Deleted),
+            Err(kube::Error::Api(status)) if status.code == 401 => {
+                return Err(ClusterError::Unauthorized { action: format!("read SparkApplication {name}") });
+            }
+            Err(e) => {
+                failures += 1;
+                if failures > MAX_FAILURES {
+                    return Err(ClusterError::from_kube(format!("read SparkApplication {name}"), e));
+                }
+                tokio::time::sleep(RETRY_PAUSE).await;
+                continue;
+            }
+        };
+        report(&app);
+        if is_final(&app) {
+            return Ok(AppOutcome::Finished(Box::new(app)));
+        }
+        let version = app.metadata.resource_version.clone().unwrap_or_default();
+        match watch_once(apps, name, &version, &mut report).await {
+            Ok(Some(outcome)) => return Ok(outcome),
+            Ok(None) => failures = 0,
+            Err(_) => {
+                failures += 1;
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+        }
+    }
+}
+
+async fn watch_once(
+    apps: &Api<SparkApplication>,
+    name: &str,
+    version: &str,
+    report: &mut impl FnMut(&SparkApplication),
+) -> Result<Option<AppOutcome>, kube::Error> {
+    let params = WatchParams::default().fields(&format!("metadata.name={name}")).timeout(290);
+    let mut stream = apps.watch(&params, version).await?.boxed();
+    while let Some(event) = stream.try_next().await? {
+        match event {
+            WatchEvent::Added(app) | WatchEvent::Modified(app) => {
+                report(&app);
+                if is_final(&app) {
+                    return Ok(Some(AppOutcome::Finished(Box::new(app))));
+                }
+            }
+            WatchEvent::Deleted(_) => return Ok(Some(AppOutcome::Deleted)),
+            WatchEvent::Bookmark(_) => {}
+            WatchEvent::Error(_) => return Ok(None),
+        }
+    }
+    Ok(None)
+}

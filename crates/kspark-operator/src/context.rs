@@ -1,0 +1,58 @@
+//! What every reconcile shares: the client, the caches fed by watches, the
+//! settings, the event recorder and the metrics.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::Client;
+use kube::runtime::reflector::Store;
+
+use crate::build::SubmitterSettings;
+use crate::events::Events;
+use crate::facts::NamespaceFacts;
+use crate::metrics::Metrics;
+
+/// Lifecycle settings beyond the SparkApplication's own.
+#[derive(Debug, Clone)]
+pub struct LifecycleOptions {
+    /// How long a SUBMITTED application may lack its driver pod before it
+    /// counts as failed (kubeflow's driver-pod-creation-grace-period).
+    pub driver_pod_creation_grace: Duration,
+    /// A driver not Running this long after submission fails the
+    /// application with the reason it is stuck (kspark; none by default).
+    pub driver_start_deadline: Option<Duration>,
+    /// A Running driver with no Running executor this long fails the
+    /// application (kspark; none by default).
+    pub executor_start_deadline: Option<Duration>,
+    /// TTL for applications that set none (kubeflow's default-ttl; 0 = none).
+    pub default_ttl_seconds: i64,
+    /// Executors tracked in `status.executorState` per application.
+    pub max_tracked_executors: usize,
+    /// Whether the preflight checks (quota, LimitRange, service account) run
+    /// before a driver is created.
+    pub preflight: bool,
+}
+
+impl Default for LifecycleOptions {
+    fn default() -> LifecycleOptions {
+        LifecycleOptions {
+            driver_pod_creation_grace: Duration::from_secs(10),
+            driver_start_deadline: None,
+            executor_start_deadline: None,
+            default_ttl_seconds: 0,
+            max_tracked_executors: 1000,
+            preflight: true,
+        }
+    }
+}
+
+pub struct Context {
+    pub client: Client,
+    /// Driver and executor pods of operator-launched applications.
+    pub pods: Store<Pod>,
+    pub facts: NamespaceFacts,
+    pub settings: SubmitterSettings,
+    pub options: LifecycleOptions,
+    pub events: Events,
+    pub metrics: Metrics,
+}

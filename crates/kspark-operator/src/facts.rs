@@ -1,0 +1,41 @@
+//! What the preflight needs to know about a namespace (ResourceQuotas,
+//! LimitRanges, which service accounts exist), kept current by watches so
+//! that checking an application costs no request.
+
+use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
+use kube::core::PartialObjectMeta;
+use kube::runtime::reflector::Store;
+
+#[derive(Clone)]
+pub struct NamespaceFacts {
+    pub quotas: Store<ResourceQuota>,
+    pub ranges: Store<LimitRange>,
+    pub accounts: Store<PartialObjectMeta<ServiceAccount>>,
+}
+
+impl NamespaceFacts {
+    pub fn quotas_in(&self, namespace: &str) -> Vec<ResourceQuota> {
+        in_namespace(&self.quotas, namespace)
+    }
+
+    pub fn ranges_in(&self, namespace: &str) -> Vec<LimitRange> {
+        in_namespace(&self.ranges, namespace)
+    }
+
+    /// `None` while the service accounts have not been listed yet.
+    pub fn account_exists(&self, namespace: &str, name: &str) -> Option<bool> {
+        let listed = self.accounts.state().iter().any(|a| a.metadata.namespace.as_deref() == Some(namespace));
+        let found =
+            self.accounts.state().iter().any(|a| {
+                a.metadata.namespace.as_deref() == Some(namespace) && a.metadata.name.as_deref() == Some(name)
+            });
+        (listed || found).then_some(found)
+    }
+}
+
+fn in_namespace<K>(store: &Store<K>, namespace: &str) -> Vec<K>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + 'static,
+{
+    store.state().iter().filter(|o| o.meta().namespace.as_deref() == Some(namespace)).map(|o| (**o).clone()).collect()
+}

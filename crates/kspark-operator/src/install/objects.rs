@@ -1,0 +1,272 @@
+//! The objects `kspark operator install` applies, as pure data.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, Namespace, ObjectFieldSelector,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext,
+    ServiceAccount,
+};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kspark_sparkapp::crd::{scheduled_spark_application_crd, spark_application_crd};
+
+use super::rules::{lease_rules, operator_rules};
+
+/// What to install.
+#[derive(Debug, Clone)]
+pub struct InstallSpec {
+    pub namespace: String,
+    pub image: String,
+    pub replicas: i32,
+    /// Namespaces the operator watches; empty = all.
+    pub watch_namespaces: Vec<String>,
+    /// Only the CRDs.
+    pub crds_only: bool,
+}
+
+pub const NAME: &str = "kspark-operator";
+pub const METRICS_PORT: i32 = 8080;
+
+#[derive(Debug, Clone)]
+pub enum InstallObject {
+    Crd(Box<CustomResourceDefinition>),
+    Namespace(Namespace),
+    ServiceAccount(ServiceAccount),
+    ClusterRole(ClusterRole),
+    ClusterRoleBinding(ClusterRoleBinding),
+    Role(Role),
+    RoleBinding(RoleBinding),
+    Deployment(Box<Deployment>),
+}
+
+impl InstallObject {
+    pub fn to_json(&self) -> serde_json::Value {
+        let value = match self {
+            InstallObject::Crd(o) => serde_json::to_value(o),
+            InstallObject::Namespace(o) => serde_json::to_value(o),
+            InstallObject::ServiceAccount(o) => serde_json::to_value(o),
+            InstallObject::ClusterRole(o) => serde_json::to_value(o),
+            InstallObject::ClusterRoleBinding(o) => serde_json::to_value(o),
+            InstallObject::Role(o) => serde_json::to_value(o),
+            InstallObject::RoleBinding(o) => serde_json::to_value(o),
+            InstallObject::Deployment(o) => serde_json::to_value(o),
+        };
+        value.unwrap_or_default()
+    }
+
+    pub fn describe(&self) -> String {
+        let value = self.to_json();
+        format!(
+            "{} {}",
+            value["kind"].as_str().unwrap_or_default(),
+            value["metadata"]["name"].as_str().unwrap_or_default()
+        )
+    }
+}
+
+pub fn objects(spec: &InstallSpec) -> Vec<InstallObject> {
+    let mut out = vec![
+        InstallObject::Crd(Box::new(spark_application_crd())),
+        InstallObject::Crd(Box::new(scheduled_spark_application_crd())),
+    ];
+    if spec.crds_only {
+        return out;
+    }
+    let ns = &spec.namespace;
+    out.extend([
+        InstallObject::Namespace(Namespace { metadata: meta(ns, None), ..Default::default() }),
+        InstallObject::ServiceAccount(ServiceAccount { metadata: meta(NAME, Some(ns)), ..Default::default() }),
+        InstallObject::ClusterRole(ClusterRole {
+            metadata: meta(NAME, None),
+            rules: Some(operator_rules()),
+            ..Default::default()
+        }),
+        InstallObject::ClusterRoleBinding(ClusterRoleBinding {
+            metadata: meta(NAME, None),
+            role_ref: role_ref("ClusterRole"),
+            subjects: Some(vec![subject(ns)]),
+        }),
+        InstallObject::Role(Role { metadata: meta(NAME, Some(ns)), rules: Some(lease_rules()) }),
+        InstallObject::RoleBinding(RoleBinding {
+            metadata: meta(NAME, Some(ns)),
+            role_ref: role_ref("Role"),
+            subjects: Some(vec![subject(ns)]),
+        }),
+        InstallObject::Deployment(Box::new(deployment(spec))),
+    ]);
+    out
+}
+
+fn labels() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), NAME.to_string()),
+        ("app.kubernetes.io/managed-by".to_string(), "kspark".to_string()),
+    ])
+}
+
+fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: namespace.map(str::to_string),
+        labels: Some(labels()),
+        ..Default::default()
+    }
+}
+
+fn role_ref(kind: &str) -> RoleRef {
+    RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: kind.into(), name: NAME.into() }
+}
+
+fn subject(namespace: &str) -> Subject {
+    Subject {
+        kind: "ServiceAccount".into(),
+        name: NAME.into(),
+        namespace: Some(namespace.to_string()),
+        ..Default::default()
+    }
+}
+
+fn deployment(spec: &InstallSpec) -> Deployment {
+    let selector = BTreeMap::from([("app.kubernetes.io/name".to_string(), NAME.to_string())]);
+    Deployment {
+        metadata: meta(NAME, Some(&spec.namespace)),
+        spec: Some(DeploymentSpec {
+            replicas: Some(spec.replicas),
+            selector: LabelSelector { match_labels: Some(selector), ..Default::default() },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta { labels: Some(labels()), ..Default::default() }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(NAME.into()),
+                    security_context: Some(PodSecurityContext {
+                        run_as_non_root: Some(true),
+                        run_as_user: Some(65532),
+                        seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..Default::default() }),
+                        ..Default::default()
+                    }),
+                    containers: vec![container(spec)],
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn container(spec: &InstallSpec) -> Container {
+    let mut args: Vec<String> = ["operator", "run", "--leader-elect", "--lease-namespace", &spec.namespace]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--metrics-addr".to_string(), format!("0.0.0.0:{METRICS_PORT}")]);
+    for ns in &spec.watch_namespaces {
+        args.extend(["--namespace".to_string(), ns.clone()]);
+    }
+    let probe = |path: &str| Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String("http".into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(10),
+        ..Default::default()
+    };
+    let quantities = |cpu: &str, memory: &str| {
+        BTreeMap::from([("cpu".to_string(), Quantity(cpu.into())), ("memory".to_string(), Quantity(memory.into()))])
+    };
+    Container {
+        name: NAME.into(),
+        image: Some(spec.image.clone()),
+        args: Some(args),
+        env: Some(vec![field_env("POD_NAME", "metadata.name"), field_env("POD_NAMESPACE", "metadata.namespace")]),
+        ports: Some(vec![ContainerPort {
+            name: Some("http".into()),
+            container_port: METRICS_PORT,
+            ..Default::default()
+        }]),
+        liveness_probe: Some(probe("/healthz")),
+        readiness_probe: Some(probe("/readyz")),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantities("100m", "64Mi")),
+            limits: Some(BTreeMap::from([("memory".to_string(), Quantity("256Mi".into()))])),
+            ..Default::default()
+        }),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
+            capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), ..Default::default() }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn field_env(name: &str, path: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector { field_path: path.into(), ..Default::default() }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> InstallSpec {
+        InstallSpec {
+            namespace: "kspark-system".into(),
+            image: "kspark:test".into(),
+            replicas: 2,
+            watch_namespaces: vec!["team-a".into()],
+            crds_only: false,
+        }
+    }
+
+    #[test]
+    fn install_has_crds_rbac_and_a_non_root_deployment() {
+        let all: Vec<String> = objects(&spec()).iter().map(InstallObject::describe).collect();
+        assert_eq!(
+            all,
+            [
+                "CustomResourceDefinition sparkapplications.sparkoperator.k8s.io",
+                "CustomResourceDefinition scheduledsparkapplications.sparkoperator.k8s.io",
+                "Namespace kspark-system",
+                "ServiceAccount kspark-operator",
+                "ClusterRole kspark-operator",
+                "ClusterRoleBinding kspark-operator",
+                "Role kspark-operator",
+                "RoleBinding kspark-operator",
+                "Deployment kspark-operator",
+            ]
+        );
+        let deployment = objects(&spec()).pop().map(|o| o.to_json()).unwrap_or_default();
+        let pod = &deployment["spec"]["template"]["spec"];
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"], true);
+        let args = pod["containers"][0]["args"].as_array().cloned().unwrap_or_default();
+        assert!(args.iter().any(|a| a == "--leader-elect"));
+        assert!(args.windows(2).any(|w| w[0] == "--namespace" && w[1] == "team-a"));
+    }
+
+    #[test]
+    fn crds_only_is_just_the_crds() {
+        let only = objects(&InstallSpec { crds_only: true, ..spec() });
+        assert_eq!(only.len(), 2);
+    }
+
+    #[test]
+    fn the_operator_may_not_read_secrets() {
+        let rules = serde_json::to_string(&operator_rules()).unwrap_or_default();
+        assert!(!rules.contains("secrets"), "{rules}");
+        assert!(!rules.contains("\"*\""), "{rules}");
+    }
+}

@@ -1,0 +1,48 @@
+//! What the operator may do, and why each rule is there.
+
+use k8s_openapi::api::rbac::v1::PolicyRule;
+
+fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+    let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    PolicyRule {
+        api_groups: Some(strings(groups)),
+        resources: Some(strings(resources)),
+        verbs: strings(verbs),
+        ..Default::default()
+    }
+}
+
+/// Cluster-wide (or, with `--namespace` scoping, still granted cluster-wide
+/// because the watches of several namespaces are one cluster watch).
+pub fn operator_rules() -> Vec<PolicyRule> {
+    vec![
+        // Follow applications, delete expired ones (TTL), write their status.
+        rule(
+            &["sparkoperator.k8s.io"],
+            &["sparkapplications", "scheduledsparkapplications"],
+            &["get", "list", "watch", "delete"],
+        ),
+        rule(
+            &["sparkoperator.k8s.io"],
+            &["sparkapplications/status", "scheduledsparkapplications/status"],
+            &["get", "update", "patch"],
+        ),
+        // Driver pods carry an owner reference with blockOwnerDeletion to
+        // their application, which needs this where OwnerReferencesPermissionEnforcement is on.
+        rule(&["sparkoperator.k8s.io"], &["sparkapplications/finalizers"], &["update"]),
+        // Create drivers, follow drivers and executors, delete drivers on rerun/suspend.
+        rule(&[""], &["pods"], &["get", "list", "watch", "create", "delete"]),
+        // Spark's objects beside the driver, server-side applied as Spark does.
+        rule(&[""], &["services", "configmaps", "persistentvolumeclaims"], &["get", "create", "patch"]),
+        // Spark 4.2+ fences its executors with a NetworkPolicy.
+        rule(&["networking.k8s.io"], &["networkpolicies"], &["get", "create", "patch"]),
+        // The preflight's facts, kept from watches.
+        rule(&[""], &["resourcequotas", "limitranges", "serviceaccounts"], &["list", "watch"]),
+        rule(&["events.k8s.io"], &["events"], &["create", "patch"]),
+    ]
+}
+
+/// In the operator's namespace only: its leader lease.
+pub fn lease_rules() -> Vec<PolicyRule> {
+    vec![rule(&["coordination.k8s.io"], &["leases"], &["get", "create", "update", "patch"])]
+}

@@ -1,0 +1,29 @@
+//! kspark's operator: reconciles kubeflow spark-operator's `SparkApplication`
+//! (`sparkoperator.k8s.io/v1beta2`, unchanged) through kspark's one
+//! submission path — the same argument parsing, manifest builders, preflight
+//! and cluster layer as `kspark submit` — with no JVM and no webhook.
+//!
+//! Layout: [`build`] (SparkApplication → Spark's objects), [`identity`]
+//! (submission IDs that make retries idempotent), [`driver_state`] and
+//! [`retry`] (kubeflow's rules, pure), `reconcile` (the state machine),
+//! [`run`] (watches, controller, leader election, HTTP), [`install`] (what
+//! `kspark operator install` applies).
+
+pub mod build;
+pub mod context;
+pub mod driver_state;
+pub mod events;
+pub mod facts;
+pub mod http;
+pub mod identity;
+pub mod install;
+pub mod leader;
+pub mod metrics;
+pub mod options;
+mod pods;
+pub mod reconcile;
+pub mod retry;
+pub mod run;
+
+pub use options::OperatorOptions;
+pub use run::{OperatorError, run};

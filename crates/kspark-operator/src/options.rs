@@ -1,0 +1,25 @@
+//! How the operator runs: what it watches, how much at once, where it
+//! reports, whether it elects a leader.
+
+use std::net::SocketAddr;
+
+use crate::context::LifecycleOptions;
+use crate::leader::LeaseSettings;
+
+#[derive(Debug, Clone)]
+pub struct OperatorOptions {
+    /// Namespaces to watch; empty = all.
+    pub namespaces: Vec<String>,
+    /// Only SparkApplications with these labels (a label selector).
+    pub label_selector: Option<String>,
+    /// Applications reconciled at the same time.
+    pub concurrency: u16,
+    /// `/healthz`, `/readyz`, `/metrics`; `None` = no listener.
+    pub metrics_addr: Option<SocketAddr>,
+    pub lease: Option<LeaseSettings>,
+    pub lifecycle: LifecycleOptions,
+    /// `--master` for submissions; `None` = the API server the operator talks to.
+    pub master_url: Option<String>,
+    /// `SPARK_USER` of the submissions.
+    pub spark_user: String,
+}

@@ -1,0 +1,37 @@
+//! Has the spec changed since the application was submitted? kubeflow
+//! compares old and new objects of a watch event, which an operator that
+//! was down during the change never sees. kspark compares the spec with
+//! what the running submission was built from: the digest on the driver
+//! pod, or the one folded into kspark's own submission IDs.
+
+use k8s_openapi::api::core::v1::Pod;
+use kspark_sparkapp::ApplicationStateType as S;
+use kube::runtime::reflector::ObjectRef;
+
+use super::Work;
+use super::cleanup::driver_pod_name;
+use crate::context::Context;
+use crate::identity::{attempt_identity, made_by_kspark, spec_digest};
+
+/// Annotation on the driver pod: the [`spec_digest`] it was built from.
+pub const SPEC_DIGEST_ANNOTATION: &str = "kspark.io/spec-digest";
+
+pub fn spec_changed(work: &Work, ctx: &Context) -> bool {
+    if matches!(work.state(), S::New | S::Invalidating | S::PendingRerun | S::Suspending | S::Suspended | S::Resuming) {
+        return false;
+    }
+    let digest = spec_digest(&work.app.spec);
+    let pod_ref = ObjectRef::<Pod>::new(&driver_pod_name(work)).within(work.namespace());
+    let pod = ctx.pods.get(&pod_ref);
+    if let Some(built_from) =
+        pod.as_ref().and_then(|p| p.metadata.annotations.as_ref()).and_then(|a| a.get(SPEC_DIGEST_ANNOTATION))
+    {
+        return *built_from != digest;
+    }
+    let status = work.status();
+    if !made_by_kspark(&status.submission_id) {
+        return false;
+    }
+    let uid = work.app.metadata.uid.as_deref().unwrap_or_default();
+    attempt_identity(uid, &digest, status.submission_attempts).submission_id != status.submission_id
+}

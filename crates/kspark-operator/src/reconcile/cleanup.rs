@@ -1,0 +1,47 @@
+//! Removing a run: the driver pod (Kubernetes then removes what it owns:
+//! executors, the driver Service and ConfigMaps).
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::DeleteParams;
+
+use super::{ReconcileError, Work};
+use crate::context::Context;
+
+/// The driver pod's name: the recorded one, else the one the spec implies
+/// (kubeflow's GetDriverPodName), as when the status write after a
+/// submission was lost.
+pub fn driver_pod_name(work: &Work) -> String {
+    let recorded = &work.status().driver_info.pod_name;
+    if !recorded.is_empty() {
+        return recorded.clone();
+    }
+    let spec = &work.app.spec;
+    spec.driver
+        .pod_name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .or_else(|| spec.spark_conf.get("spark.kubernetes.driver.pod.name").cloned().filter(|n| !n.is_empty()))
+        .unwrap_or_else(|| format!("{}-driver", work.name()))
+}
+
+pub async fn delete_resources(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
+    let name = driver_pod_name(work);
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), work.namespace());
+    match pods.delete(&name, &DeleteParams::background()).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(source) => Err(ReconcileError::Delete { what: format!("driver pod {name}"), source }),
+    }
+}
+
+/// Asks the API server (not the cache, which may lag) whether the driver
+/// pod is gone.
+pub async fn resources_gone(work: &Work, ctx: &Context) -> Result<bool, ReconcileError> {
+    let name = driver_pod_name(work);
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), work.namespace());
+    pods.get_metadata_opt(&name)
+        .await
+        .map(|pod| pod.is_none())
+        .map_err(|source| ReconcileError::Read { what: format!("driver pod {name}"), source })
+}

@@ -1,0 +1,196 @@
+//! SUBMITTED / RUNNING / UNKNOWN: the application follows its driver pod
+//! (kubeflow's updateDriverState and updateExecutorState), read from the
+//! watch cache. kspark adds why a pending driver is stuck and deadlines.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kspark_sparkapp::ApplicationStateType as S;
+use kspark_sparkapp::status::{DriverState, ExecutorState};
+use kube::runtime::reflector::ObjectRef;
+
+use super::cleanup::driver_pod_name;
+use super::{Flow, ReconcileError, Work};
+use crate::context::Context;
+use crate::driver_state::{
+    application_state, driver_failure, driver_state, executor_exit, executor_state, pending_problem,
+};
+use crate::events::Note;
+
+const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
+const SPARK_ROLE_LABEL: &str = "spark-role";
+const EXECUTOR_ID_LABEL: &str = "spark-exec-id";
+const APP_SELECTOR_LABEL: &str = "spark-app-selector";
+
+pub fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
+    let name = driver_pod_name(work);
+    let Some(pod) = ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(work.namespace())) else {
+        return Ok(driver_missing(work, ctx, &name));
+    };
+    if let Some(id) = pod.metadata.labels.as_ref().and_then(|l| l.get(APP_SELECTOR_LABEL)) {
+        work.status_mut().spark_application_id = id.clone();
+    }
+    let state = driver_state(&pod);
+    if matches!(state, DriverState::Completed | DriverState::Failed) && work.status().termination_time.is_none() {
+        work.status_mut().termination_time = Some(Time(Timestamp::now()));
+    }
+    if state == DriverState::Failed {
+        work.status_mut().app_state.error_message = driver_failure(&pod);
+    }
+    let next = application_state(state);
+    if next != work.state() {
+        work.note(driver_note(state, &name));
+        work.set_state(next);
+    }
+    if work.state() == S::Running || matches!(state, DriverState::Completed | DriverState::Failed) {
+        executors(work, ctx);
+    }
+    match state {
+        DriverState::Pending => Ok(pending(work, ctx, &pod)),
+        DriverState::Running => Ok(running(work, ctx, &pod)),
+        _ => Ok(Flow::Next),
+    }
+}
+
+/// kubeflow fails the application when the driver pod is gone, except
+/// just after submission (the cache may not have it yet).
+fn driver_missing(work: &mut Work, ctx: &Context, name: &str) -> Flow {
+    let grace = ctx.options.driver_pod_creation_grace;
+    if work.state() == S::Submitted {
+        let since = since_submission(work);
+        if since < grace {
+            return Flow::Wait(Some(grace - since));
+        }
+    }
+    let message = "driver pod not found".to_string();
+    work.note(Note::warning(
+        "SparkDriverNotFound",
+        format!("Driver pod {name} not found after grace period {grace:?}, marking application as Failing"),
+    ));
+    let status = work.status_mut();
+    status.app_state.error_message = message;
+    status.termination_time = Some(Time(Timestamp::now()));
+    work.set_state(S::Failing);
+    Flow::Next
+}
+
+/// A pending driver: say why it is stuck; fail it at the start deadline.
+fn pending(work: &mut Work, ctx: &Context, pod: &Pod) -> Flow {
+    let problem = pending_problem(pod);
+    if let Some(problem) = problem.as_ref().filter(|p| work.status().app_state.error_message != **p) {
+        work.note(Note::warning("SparkDriverPending", problem.clone()));
+        work.status_mut().app_state.error_message = problem.clone();
+    }
+    let Some(deadline) = ctx.options.driver_start_deadline else { return Flow::Wait(None) };
+    let since = since_submission(work);
+    if since < deadline {
+        return Flow::Wait(Some(deadline - since));
+    }
+    let why = problem.unwrap_or_else(|| "it is still Pending".into());
+    fail(work, format!("driver not running {}s after submission: {why}", deadline.as_secs()));
+    Flow::Next
+}
+
+/// A running driver without a running executor fails at the executor deadline.
+fn running(work: &mut Work, ctx: &Context, pod: &Pod) -> Flow {
+    if !work.status().app_state.error_message.is_empty() {
+        work.status_mut().app_state.error_message.clear();
+    }
+    let Some(deadline) = ctx.options.executor_start_deadline else { return Flow::Wait(None) };
+    if work.status().executor_state.values().any(|s| *s != ExecutorState::Pending) {
+        return Flow::Wait(None);
+    }
+    let started = pod.status.as_ref().and_then(|s| s.start_time.as_ref()).map(|t| t.0).unwrap_or_else(Timestamp::now);
+    let since = elapsed(started);
+    if since < deadline {
+        return Flow::Wait(Some(deadline - since));
+    }
+    fail(work, format!("no executor started {}s after the driver started", deadline.as_secs()));
+    Flow::Next
+}
+
+fn fail(work: &mut Work, message: String) {
+    work.note(Note::warning("SparkApplicationDeadlineExceeded", message.clone()));
+    let status = work.status_mut();
+    status.app_state.error_message = message;
+    status.termination_time = Some(Time(Timestamp::now()));
+    work.set_state(S::Failing);
+}
+
+/// kubeflow's executor map, at most `max_tracked_executors` entries (by
+/// executor ID); executors that disappeared are settled as kubeflow does.
+fn executors(work: &mut Work, ctx: &Context) {
+    let (ns, app) = (work.namespace().to_string(), work.name().to_string());
+    let max = ctx.options.max_tracked_executors;
+    let mut seen = Vec::new();
+    for pod in ctx.pods.state() {
+        let labels = pod.metadata.labels.as_ref();
+        let label = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str);
+        if pod.metadata.namespace.as_deref() != Some(&ns)
+            || label(APP_NAME_LABEL) != Some(&app)
+            || label(SPARK_ROLE_LABEL) != Some("executor")
+        {
+            continue;
+        }
+        if label(EXECUTOR_ID_LABEL).and_then(|id| id.parse::<usize>().ok()).is_some_and(|id| id > max) {
+            continue;
+        }
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let state = executor_state(&pod);
+        if work.status().executor_state.get(&name) != Some(&state) {
+            work.note(executor_note(&pod, &name, state));
+        }
+        work.status_mut().executor_state.insert(name.clone(), state);
+        seen.push(name);
+    }
+    let driver_running = work.state() == S::Running;
+    let completed = work.state() == S::Completed;
+    for (name, state) in work.status_mut().executor_state.iter_mut() {
+        if seen.contains(name) || matches!(state, ExecutorState::Completed | ExecutorState::Failed) {
+            continue;
+        }
+        *state = match (driver_running, completed) {
+            (true, _) => ExecutorState::Unknown,
+            (false, true) => ExecutorState::Completed,
+            (false, false) => ExecutorState::Failed,
+        };
+    }
+}
+
+fn driver_note(state: DriverState, name: &str) -> Note {
+    match state {
+        DriverState::Pending => Note::normal("SparkDriverPending", format!("Driver {name} is pending")),
+        DriverState::Running => Note::normal("SparkDriverRunning", format!("Driver {name} is running")),
+        DriverState::Completed => Note::normal("SparkDriverCompleted", format!("Driver {name} completed")),
+        DriverState::Failed => Note::warning("SparkDriverFailed", format!("Driver {name} failed")),
+        DriverState::Unknown => Note::warning("SparkDriverUnknownState", format!("Driver {name} in unknown state")),
+    }
+}
+
+fn executor_note(pod: &Pod, name: &str, state: ExecutorState) -> Note {
+    match state {
+        ExecutorState::Pending => Note::normal("SparkExecutorPending", format!("Executor {name} is pending")),
+        ExecutorState::Running => Note::normal("SparkExecutorRunning", format!("Executor {name} is running")),
+        ExecutorState::Completed => Note::normal("SparkExecutorCompleted", format!("Executor {name} completed")),
+        ExecutorState::Failed => {
+            let (code, reason) = executor_exit(pod);
+            Note::warning(
+                "SparkExecutorFailed",
+                format!("Executor {name} failed with ExitCode: {code}, Reason: {reason}"),
+            )
+        }
+        ExecutorState::Unknown => {
+            Note::warning("SparkExecutorUnknownState", format!("Executor {name} in unknown state"))
+        }
+    }
+}
+
+fn since_submission(work: &Work) -> Duration {
+    work.status().last_submission_attempt_time.as_ref().map(|t| elapsed(t.0)).unwrap_or_default()
+}
+
+fn elapsed(since: Timestamp) -> Duration {
+    Duration::from_millis(Timestamp::now().duration_since(since).as_millis().max(0) as u64)
+}

@@ -1,0 +1,173 @@
+//! NEW / RESUMING / a due rerun: build through the one submission path,
+//! check the namespace, create the driver (adopting it when an earlier try
+//! of the same attempt already did) and record the submission.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kspark_kube::ClusterError;
+use kspark_kube::preflight::{self, Check, Plan, Verdict};
+use kspark_kube::submit::{SubmitError, submit_adopting};
+use kspark_sparkapp::{ApplicationStateType as S, DeployMode};
+
+use super::changes::SPEC_DIGEST_ANNOTATION;
+use super::{Flow, ReconcileError, Work};
+use crate::build::{Built, build};
+use crate::context::Context;
+use crate::events::Note;
+use crate::identity::{AttemptIdentity, attempt_identity, spec_digest};
+
+const SUBMISSION_ID_LABEL: &str = "sparkoperator.k8s.io/submission-id";
+/// How soon to look again while the namespace cannot take the application.
+const PREFLIGHT_RETRY: Duration = Duration::from_secs(10);
+/// How soon to try again after an error that says nothing about the application.
+const TRANSIENT_RETRY: Duration = Duration::from_secs(2);
+
+pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
+    let attempt = work.status().submission_attempts + 1;
+    let digest = spec_digest(&work.app.spec);
+    let uid = work.app.metadata.uid.clone().unwrap_or_default();
+    let identity = attempt_identity(&uid, &digest, attempt);
+    if work.app.spec.mode == Some(DeployMode::Client) {
+        let why = "spec.mode: client mode runs the driver inside the operator, which kspark does not do; use cluster";
+        return Ok(submission_failed(work, &identity, attempt, why.to_string()));
+    }
+    let built = match build_for_namespace(work, ctx, &identity, &digest) {
+        Ok(built) => built,
+        Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
+    };
+    if let Some(reason) = ctx.options.preflight.then(|| refusal(&built, ctx)).flatten() {
+        return Ok(wait_for_namespace(work, reason));
+    }
+    let wanted = identity.submission_id.clone();
+    let same = move |pod: &Pod| label(pod, SUBMISSION_ID_LABEL) == Some(wanted.as_str());
+    match submit_adopting(&ctx.client, built.objects, same).await {
+        Ok(submitted) => {
+            record_submission(work, &identity, attempt, &submitted.pod_name, &submitted.app_id);
+            Ok(Flow::Next)
+        }
+        Err(e) if transient(&e) => {
+            tracing::info!(app = work.name(), error = %e, "submission postponed");
+            let message = format!("waiting: {e}");
+            if work.status().app_state.error_message != message {
+                work.status_mut().app_state.error_message = message;
+            }
+            Ok(Flow::Wait(Some(TRANSIENT_RETRY)))
+        }
+        Err(e) => {
+            let message = match e.hint() {
+                Some(hint) => format!("{e} (hint: {hint})"),
+                None => e.to_string(),
+            };
+            Ok(submission_failed(work, &identity, attempt, message))
+        }
+    }
+}
+
+/// Builds, and when the namespace's quota caps limits.cpu while Spark would
+/// set none, builds again with CPU limits (as `kspark submit` does).
+fn build_for_namespace(work: &Work, ctx: &Context, identity: &AttemptIdentity, digest: &str) -> Result<Built, String> {
+    let now = Timestamp::now().as_millisecond();
+    let mut built = build(&work.app, identity, &ctx.settings, &[], now).map_err(|e| e.to_string())?;
+    let ns = work.namespace();
+    let limits = preflight::cpu_limits_from(ctx.facts.quotas_in(ns), ctx.facts.ranges_in(ns), &plan(&built));
+    if !limits.is_empty() {
+        built = build(&work.app, identity, &ctx.settings, &limits, now).map_err(|e| e.to_string())?;
+    }
+    built.objects.pod.metadata.annotations.get_or_insert_default().insert(SPEC_DIGEST_ANNOTATION.into(), digest.into());
+    Ok(built)
+}
+
+fn plan(built: &Built) -> Plan<'_> {
+    Plan {
+        objects: &built.objects,
+        conf: &built.submission.conf,
+        kind: built.submission.kind,
+        features: built.features,
+    }
+}
+
+/// What keeps the namespace from taking the application now, from the
+/// watched quotas, LimitRanges and service accounts.
+fn refusal(built: &Built, ctx: &Context) -> Option<String> {
+    let plan = plan(built);
+    let ns = plan.namespace().to_string();
+    let mut checks = preflight::namespace_checks(ctx.facts.quotas_in(&ns), ctx.facts.ranges_in(&ns), &plan);
+    let account = plan.driver_account();
+    if ctx.facts.account_exists(&ns, &account) == Some(false) {
+        checks.push(
+            Check::fail(
+                "driver service account",
+                format!("service account {account} does not exist in namespace {ns}"),
+            )
+            .with_hint("create it (kspark tenant create does), or set spec.driver.serviceAccount"),
+        );
+    }
+    let failed = checks.into_iter().find(|c| c.verdict == Verdict::Fail)?;
+    Some(match failed.hint {
+        Some(hint) => format!("{}: {} (hint: {hint})", failed.name, failed.detail),
+        None => format!("{}: {}", failed.name, failed.detail),
+    })
+}
+
+/// The application stays NEW, saying why, and is looked at again.
+fn wait_for_namespace(work: &mut Work, reason: String) -> Flow {
+    let message = format!("waiting: {reason}");
+    if work.status().app_state.error_message != message {
+        work.note(Note::warning("SparkApplicationWaiting", message.clone()));
+        work.status_mut().app_state.error_message = message;
+    }
+    Flow::Wait(Some(PREFLIGHT_RETRY))
+}
+
+fn record_submission(work: &mut Work, identity: &AttemptIdentity, attempt: i32, pod: &str, app_id: &str) {
+    let status = work.status_mut();
+    status.submission_id = identity.submission_id.clone();
+    status.driver_info = Default::default();
+    status.driver_info.pod_name = pod.to_string();
+    status.spark_application_id = app_id.to_string();
+    status.last_submission_attempt_time = Some(Time(Timestamp::now()));
+    status.termination_time = None;
+    status.submission_attempts = attempt;
+    status.execution_attempts += 1;
+    status.app_state.error_message.clear();
+    work.set_state(S::Submitted);
+    let name = work.name().to_string();
+    work.note(Note::normal("SparkApplicationSubmitted", format!("SparkApplication {name} was submitted successfully")));
+}
+
+fn submission_failed(work: &mut Work, identity: &AttemptIdentity, attempt: i32, message: String) -> Flow {
+    let pod = super::cleanup::driver_pod_name(work);
+    let status = work.status_mut();
+    status.submission_id = identity.submission_id.clone();
+    status.driver_info.pod_name = pod;
+    status.last_submission_attempt_time = Some(Time(Timestamp::now()));
+    status.submission_attempts = attempt;
+    status.app_state.error_message = message.clone();
+    work.set_state(S::SubmissionFailed);
+    let name = work.name().to_string();
+    work.note(Note::warning(
+        "SparkApplicationSubmissionFailed",
+        format!("failed to submit SparkApplication {name}: {message}"),
+    ));
+    Flow::Next
+}
+
+/// Errors that say nothing about the application: the network, the API
+/// server's load, or the previous run's driver still being deleted.
+fn transient(error: &SubmitError) -> bool {
+    let cluster = match error {
+        SubmitError::Cluster(e) | SubmitError::RolledBack { failure: e, .. } => e,
+    };
+    match cluster {
+        ClusterError::Transport { .. } => true,
+        ClusterError::Rejected { code, .. } => *code == 409 || *code == 429 || *code >= 500,
+        _ => false,
+    }
+}
+
+fn label<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
+    pod.metadata.labels.as_ref()?.get(key).map(String::as_str)
+}

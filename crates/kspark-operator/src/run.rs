@@ -1,0 +1,235 @@
+//! The operator process: caches fed by watches, the controller, the HTTP
+//! endpoints, leader election and a graceful stop.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt, TryStreamExt, future};
+use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota, ServiceAccount};
+use kspark_sparkapp::SparkApplication;
+use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::{Controller, WatchStreamExt, controller};
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+
+use crate::build::SubmitterSettings;
+use crate::context::Context;
+use crate::events::Events;
+use crate::facts::NamespaceFacts;
+use crate::http::{self, Readiness};
+use crate::metrics::Metrics;
+use crate::options::OperatorOptions;
+use crate::reconcile::{self, on_error};
+use crate::{leader, pods};
+
+/// The label kubeflow (and kspark) put on every pod of an application.
+const LAUNCHED_BY: &str = "sparkoperator.k8s.io/launched-by-spark-operator=true";
+const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Leader(#[from] leader::LeaderError),
+    #[error("lost the leader lease; stopping so that only one replica submits")]
+    LostLease,
+}
+
+/// Which namespaces are watched.
+#[derive(Clone)]
+enum Scope {
+    All,
+    One(String),
+    Some(Arc<Vec<String>>),
+}
+
+impl Scope {
+    fn of(namespaces: &[String]) -> Scope {
+        match namespaces {
+            [] => Scope::All,
+            [one] => Scope::One(one.clone()),
+            many => Scope::Some(Arc::new(many.to_vec())),
+        }
+    }
+
+    fn api<K>(&self, client: &Client) -> Api<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+    {
+        match self {
+            Scope::One(ns) => Api::namespaced(client.clone(), ns),
+            _ => Api::all(client.clone()),
+        }
+    }
+
+    fn admits(&self, namespace: Option<&str>) -> bool {
+        match self {
+            Scope::Some(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
+            _ => true,
+        }
+    }
+
+    /// Watches `K` in this scope (several namespaces: all, filtered here).
+    fn watch<K>(
+        &self,
+        api: Api<K>,
+        config: watcher::Config,
+    ) -> impl Stream<Item = Result<Event<K>, watcher::Error>> + Send + use<K>
+    where
+        K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    {
+        let scope = self.clone();
+        watcher::watcher(api, config).default_backoff().try_filter(move |event| {
+            let keep = match event {
+                Event::Apply(o) | Event::Delete(o) | Event::InitApply(o) => scope.admits(o.meta().namespace.as_deref()),
+                Event::Init | Event::InitDone => true,
+            };
+            future::ready(keep)
+        })
+    }
+}
+
+pub async fn run(
+    client: Client,
+    api_url: &str,
+    options: OperatorOptions,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) -> Result<(), OperatorError> {
+    let metrics = Metrics::new();
+    let ready = Readiness::default();
+    if let Some(addr) = options.metrics_addr {
+        let bound = http::serve(addr, metrics.clone(), ready.clone())
+            .await
+            .map_err(|source| OperatorError::Listen { addr, source })?;
+        tracing::info!(%bound, "serving /healthz, /readyz and /metrics");
+    }
+    let leading = match &options.lease {
+        Some(lease) => {
+            ready.set(true);
+            Some(leader::acquire(client.clone(), lease).await?)
+        }
+        None => None,
+    };
+    let scope = Scope::of(&options.namespaces);
+    let (pods, pod_events) = watch_pods(&client, &scope);
+    let facts = watch_facts(&client, &scope);
+    let master_url = options.master_url.clone().unwrap_or_else(|| format!("k8s://{}", api_url.trim_end_matches('/')));
+    let settings = SubmitterSettings { master_url, user: options.spark_user.clone(), pod_template_dir: None };
+    let ctx = Arc::new(Context {
+        client: client.clone(),
+        pods: pods.clone(),
+        facts: facts.clone(),
+        settings,
+        options: options.lifecycle.clone(),
+        events: Events::new(client.clone(), std::env::var("POD_NAME").ok()),
+        metrics,
+    });
+    let mut app_config = watcher::Config::default();
+    if let Some(selector) = &options.label_selector {
+        app_config = app_config.labels(selector);
+    }
+    // Watched untyped: one application the Rust type cannot read must not
+    // break the list of all of them; reconcile reads each on its own.
+    let resource = application_resource();
+    let apps_writer = reflector::store::Writer::new(resource.clone());
+    let apps = apps_writer.as_reader();
+    let apps_api: Api<DynamicObject> = match &scope {
+        Scope::One(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        _ => Api::all_with(client.clone(), &resource),
+    };
+    let app_events = scope.watch(apps_api, app_config).reflect(apps_writer).applied_objects();
+    let owner_resource = resource.clone();
+    let controller = Controller::for_stream_with(app_events, apps.clone(), resource)
+        .with_config(controller::Config::default().concurrency(options.concurrency))
+        .watches_stream(pod_events, move |pod| owning_application(pod, &owner_resource))
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile::reconcile, on_error, ctx)
+        .for_each(|_| future::ready(()));
+    let readiness = mark_ready_when_synced(apps, pods, facts, ready);
+    tracing::info!(namespaces = ?options.namespaces, concurrency = options.concurrency, "kspark operator started");
+    match leading {
+        Some(mut leading) => {
+            let lost = async move {
+                while *leading.borrow_and_update() {
+                    if leading.changed().await.is_err() {
+                        break;
+                    }
+                }
+            };
+            tokio::select! {
+                _ = future::join(controller, readiness) => Ok(()),
+                _ = lost => Err(OperatorError::LostLease),
+            }
+        }
+        None => {
+            future::join(controller, readiness).await;
+            Ok(())
+        }
+    }
+}
+
+/// Driver and executor pods of operator applications, kept small in memory.
+fn watch_pods(
+    client: &Client,
+    scope: &Scope,
+) -> (Store<Pod>, impl Stream<Item = Result<Pod, watcher::Error>> + Send + use<>) {
+    let (reader, writer) = reflector::store();
+    let config = watcher::Config::default().labels(LAUNCHED_BY);
+    let events =
+        scope.watch(scope.api::<Pod>(client), config).modify(pods::keep_what_matters).reflect(writer).touched_objects();
+    (reader, events)
+}
+
+/// A pod's application, from kubeflow's app-name label.
+fn owning_application(pod: Pod, resource: &ApiResource) -> Option<ObjectRef<DynamicObject>> {
+    let name = pod.metadata.labels.as_ref()?.get(APP_NAME_LABEL)?;
+    Some(ObjectRef::new_with(name, resource.clone()).within(pod.metadata.namespace.as_deref()?))
+}
+
+fn application_resource() -> ApiResource {
+    ApiResource::erase::<SparkApplication>(&())
+}
+
+fn watch_facts(client: &Client, scope: &Scope) -> NamespaceFacts {
+    let (quotas, quota_writer) = reflector::store::<ResourceQuota>();
+    let (ranges, range_writer) = reflector::store::<LimitRange>();
+    let (accounts, account_writer) = reflector::store();
+    let config = watcher::Config::default;
+    let quota_events = scope.watch(scope.api::<ResourceQuota>(client), config()).reflect(quota_writer);
+    let range_events = scope.watch(scope.api::<LimitRange>(client), config()).reflect(range_writer);
+    // Metadata only: whether an account exists is all the preflight asks.
+    let accounts_api: Api<PartialObjectMeta<ServiceAccount>> = scope.api(client);
+    let account_events = scope.watch(accounts_api, config()).reflect(account_writer);
+    tokio::spawn(drain(quota_events));
+    tokio::spawn(drain(range_events));
+    tokio::spawn(drain(account_events));
+    NamespaceFacts { quotas, ranges, accounts }
+}
+
+async fn drain<T, E: std::fmt::Display>(stream: impl Stream<Item = Result<T, E>>) {
+    stream
+        .for_each(|item| {
+            if let Err(e) = item {
+                tracing::warn!(error = %e, "watch failed; retrying");
+            }
+            future::ready(())
+        })
+        .await;
+}
+
+async fn mark_ready_when_synced(apps: Store<DynamicObject>, pods: Store<Pod>, facts: NamespaceFacts, ready: Readiness) {
+    let synced = future::join4(
+        apps.wait_until_ready(),
+        pods.wait_until_ready(),
+        facts.quotas.wait_until_ready(),
+        facts.ranges.wait_until_ready(),
+    )
+    .await;
+    if synced.0.is_ok() && synced.1.is_ok() {
+        tracing::info!(applications = apps.state().len(), "caches filled; ready");
+        ready.set(true);
+    }
+}
