@@ -45,6 +45,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -301,10 +302,11 @@ def crd_documents(args, kspark):
         return [(Path(f).read_text(), "application/json" if f.endswith(".json") else "application/yaml")
                 for f in args.crd]
     if args.operator == "kspark":
-        out = subprocess.run([kspark, "operator", "crd"], capture_output=True, text=True)
-        if out.returncode == 0 and out.stdout.strip():
-            return [(out.stdout, "application/yaml")]
-        log("`kspark operator crd` printed nothing; using kubeflow's CRDs from --kubeflow-src")
+        out = subprocess.run([kspark, "operator", "install", "--crds-only", "--dry-run", "-o", "json"],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            die(f"kspark operator install --crds-only --dry-run failed: {out.stderr.strip()}")
+        return [(json.dumps(item), "application/json") for item in json.loads(out.stdout)["items"]]
     bases = Path(args.kubeflow_src) / "config/crd/bases"
     files = sorted(bases.glob("*.yaml"))
     if not files:
@@ -348,13 +350,33 @@ def driver_pod(name, namespace, args):
     }
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port, path):
+    """(status, body) of a plain HTTP GET on 127.0.0.1; (0, "") if nothing answers."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    except OSError:
+        return 0, ""
+    finally:
+        conn.close()
+
+
 def start_operator(args, kspark, kubeconfig, kube, namespace, run_dir):
     out = open(run_dir / "operator.log", "w")
     if args.operator == "none":
         # A stand-in process, so that every figure has its place (and is ~0).
         return subprocess.Popen(["sleep", "infinity"], stdout=out), ["none (driver pods created directly)"]
     if args.operator == "kspark":
-        cmd = [kspark, "operator", "run", "--kubeconfig", kubeconfig, "--namespace", namespace]
+        cmd = [kspark, "operator", "run", "--kubeconfig", kubeconfig, "--namespace", namespace,
+               "--metrics-addr", f"127.0.0.1:{args.metrics_port}"]
         if args.concurrency:
             cmd += ["--concurrency", str(args.concurrency)]
         env = dict(os.environ)
@@ -513,6 +535,8 @@ def run(args):
         operator, operator_cmd = start_operator(args, kspark, kubeconfig, kube, namespace, work)
         sampler = Sampler(operator.pid)
         sampler.start()
+        if args.operator == "kspark":
+            wait_for("the operator's /readyz", lambda: http_get(args.metrics_port, "/readyz")[0] == 200, 60)
         time.sleep(args.settle)
         if operator.poll() is not None:
             die(f"the operator exited with status {operator.returncode}; see {work / 'operator.log'}")
@@ -553,6 +577,8 @@ def run(args):
                     log(f"  {len(tracker.final_at)}/{args.apps} final after {time.monotonic() - t0:.0f}s")
         t_end = time.monotonic()
         cpu_end = sampler.now()
+        if args.operator == "kspark":
+            (work / "metrics.txt").write_text(http_get(args.metrics_port, "/metrics")[1])
         plane_cpu = {name: cpu_seconds(pid) - plane_cpu0[name] for name, pid in planes.items()}
         sampler.stop.set()
         stats = {
@@ -658,7 +684,8 @@ def main():
     ap.add_argument("--run-millis", type=int, default=500, help="how long each driver runs (default 500)")
     ap.add_argument("--concurrency", type=int, help="kspark operator run --concurrency N")
     ap.add_argument("--operator-arg", action="append", default=[], help="extra operator argument (repeatable)")
-    ap.add_argument("--settle", type=float, default=5.0, help="seconds between operator start and the first create")
+    ap.add_argument("--settle", type=float, default=5.0,
+                    help="seconds between the operator's start (kspark: its /readyz) and the first create")
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds from the first create (default 3600)")
     ap.add_argument("--profile", choices=["release", "debug"], default="release", help="build profile (release)")
     ap.add_argument("--kspark-bin", help="the kspark binary to run (default: built with --profile)")
@@ -670,6 +697,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the cluster's etcd data (default: only the logs)")
     ap.add_argument("--json", help="also write the figures here as JSON")
     args = ap.parse_args()
+    args.metrics_port = free_port()
     if args.apps < 1 or args.connections < 1 or (args.rate is not None and args.rate <= 0):
         die("--apps, --connections and --rate must be positive")
     # SIGTERM ends the run like Ctrl-C: the operator and the cluster are stopped.
