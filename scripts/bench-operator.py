@@ -291,7 +291,7 @@ def apply_crds(kube, documents):
     def established(name):
         _, crd = kube.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
         return any(c["type"] == "Established" and c["status"] == "True"
-                   for c in crd.get("status", {}).get("conditions", []))
+                   for c in (crd.get("status") or {}).get("conditions") or [])
     for name in names:
         wait_for(f"CRD {name} to be Established", lambda: established(name), 60)
     return names
@@ -403,6 +403,7 @@ class Tracker:
         self.final_at = {}
         self.final_state = {}
         self.failed_without_driver = set()
+        self.errors = {}
         self.all_drivers = threading.Event()
         self.all_final = threading.Event()
 
@@ -432,6 +433,9 @@ class Tracker:
         with self.lock:
             if name not in self.final_at:
                 self.final_at[name], self.final_state[name] = now, state
+                message = app.get("status", {}).get("applicationState", {}).get("errorMessage")
+                if state != "COMPLETED" and message:
+                    self.errors[message[:200]] = self.errors.get(message[:200], 0) + 1
                 if name not in self.driver_at:
                     # e.g. SUBMISSION_FAILED: spark-submit gave up; no driver will come.
                     self.failed_without_driver.add(name)
@@ -611,7 +615,7 @@ def run(args):
                 for state in tracker.final_state.values():
                     states[state] = states.get(state, 0) + 1
             stats |= {
-                "final_seen": len(final), "final_states": states,
+                "final_seen": len(final), "final_states": states, "final_errors": dict(tracker.errors),
                 "first_create_to_last_final_s": (max(final.values()) - t0) if final else None,
                 "latency_created_to_final": latency_stats([(created_at[n], t) for n, t in final.items()]),
                 "operator_cpu_s_total_run": cpu_end - startup_cpu,
@@ -662,6 +666,7 @@ def table(s):
         fl = s["latency_created_to_final"]
         rows += [
             ("final states", f"{s['final_seen']}/{s['apps']} {s['final_states']}"),
+            *((f"  {count} x", message) for message, count in s["final_errors"].items()),
             ("first create -> last final", f(s["first_create_to_last_final_s"], " s", 2)),
             ("created -> final p50 / p99", " / ".join(f(fl.get(k), " s", 3) for k in ("p50_s", "p99_s"))),
             ("operator CPU per app (whole run)", f(s["operator_cpu_ms_per_app_total_run"], " ms", 2)),
