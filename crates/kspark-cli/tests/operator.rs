@@ -346,3 +346,192 @@ fn two_replicas_elect_one_leader_and_the_other_takes_over() {
     assert_ne!(before, after, "the second replica took the lease");
     assert_eq!(driver_pods(&ns).len(), 2);
 }
+
+#[test]
+fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
+    let ns = namespace("op-examples");
+    let client = admin();
+    let account: k8s_openapi::api::core::v1::ServiceAccount =
+        serde_json::from_value(json!({"metadata": {"name": "spark-operator-spark"}})).unwrap_or_else(|e| panic!("{e}"));
+    block_on(Api::namespaced(client.clone(), &ns).create(&PostParams::default(), &account))
+        .unwrap_or_else(|e| panic!("service account: {e}"));
+    let _operator = Operator::start(&ns, &[]);
+    let mut expected = Vec::new();
+    // kubeflow's own examples, unmodified except for the namespace and the
+    // name (several share `spark-pi`).
+    for (stem, mut doc) in kspark_testcluster::kubeflow_example_documents() {
+        doc["metadata"]["namespace"] = json!(ns);
+        let kind = doc["kind"].as_str().map(str::to_string);
+        match kind.as_deref() {
+            Some("SparkApplication") => {
+                doc["metadata"]["name"] = json!(stem);
+                expected.push((stem.clone(), doc["spec"]["batchScheduler"].as_str().map(str::to_string)));
+                create(&ns, doc);
+            }
+            Some("ScheduledSparkApplication") => {}
+            Some(kind) => {
+                let (group, version) =
+                    doc["apiVersion"].as_str().unwrap_or("v1").rsplit_once('/').unwrap_or(("", "v1"));
+                let gvk = kube::core::GroupVersionKind::gvk(group, version, kind);
+                let resource = kube::core::ApiResource::from_gvk(&gvk);
+                let api: Api<kube::core::DynamicObject> = Api::namespaced_with(client.clone(), &ns, &resource);
+                let object: kube::core::DynamicObject = serde_json::from_value(doc).unwrap_or_else(|e| panic!("{e}"));
+                block_on(api.create(&PostParams::default(), &object)).unwrap_or_else(|e| panic!("{stem} {kind}: {e}"));
+            }
+            None => panic!("{stem}: a document without kind"),
+        }
+    }
+    assert!(expected.len() >= 12, "{expected:?}");
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    for (name, scheduler) in expected {
+        match scheduler {
+            None => {
+                let done = wait_for(&ns, &name, Duration::from_secs(180), |a| state(a).is_terminated());
+                assert_eq!(state(&done), ApplicationStateType::Completed, "{name}: {:?}", done.status);
+            }
+            Some(scheduler) => {
+                let submitted = wait_state(&ns, &name, ApplicationStateType::Submitted);
+                let pod_name = submitted.status.unwrap_or_default().driver_info.pod_name;
+                let pod = block_on(pods.get(&pod_name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let spec = pod.spec.unwrap_or_default();
+                assert_eq!(spec.scheduler_name.as_deref(), Some(scheduler.as_str()), "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_spark_submit_command_line_runs_through_the_operator_and_kspark_wait_sees_it_finish() {
+    let ns = namespace("op-bridge");
+    let _operator = Operator::start(&ns, &[]);
+    let kubeconfig = cluster().kubeconfig(TestUser::Admin);
+    let submit = kspark()
+        .args(["submit", "--as-resource", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(["--master", &format!("k8s://{}", cluster().server_url()), "--deploy-mode", "cluster"])
+        .args(["--name", "bridge", "--class", "org.apache.spark.examples.SparkPi"])
+        .args(["--conf", "spark.kubernetes.container.image=apache/spark:4.0.5"])
+        .args(["--conf", &format!("spark.kubernetes.namespace={ns}")])
+        .args(["--conf", "spark.kubernetes.authenticate.driver.serviceAccountName=spark"])
+        .args(["--conf", "spark.kubernetes.driver.annotation.kspark.test/outcome=fail:7"])
+        .args(["local:///opt/spark/examples/jars/spark-examples.jar", "10"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(submit.status.success(), "{}", String::from_utf8_lossy(&submit.stderr));
+    let wait = kspark()
+        .args(["wait", &format!("{ns}:bridge"), "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&wait.stderr);
+    assert_eq!(wait.status.code(), Some(7), "the driver's exit code: {stderr}");
+    let app = get(&ns, "bridge").unwrap_or_else(|| panic!("gone"));
+    assert_eq!(state(&app), ApplicationStateType::Failed);
+}
+
+/// A plain HTTP/1.0 GET against the operator's listener.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    let _ = write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+}
+
+#[test]
+fn health_readiness_and_kubeflows_metrics_are_served() {
+    let ns = namespace("op-metrics");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _operator = Operator::start(&ns, &["--metrics-addr", &addr]);
+    let start = Instant::now();
+    while !http_get_ok(&addr, "/readyz") {
+        assert!(start.elapsed() < Duration::from_secs(30), "never ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.0 200"));
+    create(&ns, app("measured", "succeed"));
+    wait_state(&ns, "measured", ApplicationStateType::Completed);
+    let metrics = http_get(&addr, "/metrics");
+    let label = format!("{{app_namespace=\"{ns}\"}}");
+    for line in [
+        format!("spark_application_submit_count_total{label} 1"),
+        format!("spark_application_success_count_total{label} 1"),
+        format!("spark_application_running_count{label} 0"),
+    ] {
+        assert!(metrics.contains(&line), "no `{line}` in\n{metrics}");
+    }
+    assert!(metrics.contains("spark_application_start_latency_seconds_count"), "{metrics}");
+    assert!(metrics.contains("kspark_operator_reconcile_seconds_bucket"), "{metrics}");
+}
+
+fn http_get_ok(addr: &str, path: &str) -> bool {
+    std::net::TcpStream::connect(addr).is_ok() && http_get(addr, path).starts_with("HTTP/1.0 200")
+}
+
+/// A kubeconfig that authenticates as the `kspark-operator` service account
+/// of `namespace` (a token from the TokenRequest API).
+fn operator_account_kubeconfig(namespace: &str) -> std::path::PathBuf {
+    use k8s_openapi::api::authentication::v1::TokenRequest;
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    let accounts: Api<ServiceAccount> = Api::namespaced(admin(), namespace);
+    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let issued: TokenRequest =
+        block_on(accounts.create_subresource("token", "kspark-operator", &PostParams::default(), &request))
+            .unwrap_or_else(|e| panic!("token for kspark-operator: {e}"));
+    let token = issued.status.map(|s| s.token).unwrap_or_default();
+    let kubeconfig = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "operator",
+        "clusters": [{"name": "test", "cluster": {
+            "server": cluster().server_url(),
+            "certificate-authority": cluster().ca_cert_path().display().to_string()}}],
+        "users": [{"name": "operator", "user": {"token": token}}],
+        "contexts": [{"name": "operator", "context": {"cluster": "test", "user": "operator"}}]
+    });
+    let path = std::env::temp_dir().join(format!("{namespace}-operator.kubeconfig"));
+    std::fs::write(&path, serde_json::to_vec(&kubeconfig).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+#[test]
+fn the_installed_rbac_is_enough_for_the_operator() {
+    let ns = namespace("op-rbac");
+    let operator_ns = kspark_testcluster::unique_name("op-system");
+    let admin_kubeconfig = cluster().kubeconfig(TestUser::Admin);
+    let install = kspark()
+        .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", &ns, "--kubeconfig"])
+        .arg(&admin_kubeconfig)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
+    let stderr = String::from_utf8_lossy(&install.stderr);
+    for kind in ["ClusterRole kspark-operator", "Deployment kspark-operator", "RoleBinding kspark-operator"] {
+        assert!(stderr.contains(kind), "{stderr}");
+    }
+    let kubeconfig = operator_account_kubeconfig(&operator_ns);
+    let child = kspark()
+        .args(["operator", "run", "--namespace", &ns, "--leader-elect", "--lease-namespace", &operator_ns])
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _operator = Operator(child);
+    create(&ns, app("least-privilege", "fail:2"));
+    let mut value = app("with-metrics", "succeed");
+    value["spec"]["monitoring"] =
+        json!({"exposeDriverMetrics": true, "exposeExecutorMetrics": true, "prometheus": {"jmxExporterJar": "/j.jar"}});
+    value["spec"]["timeToLiveSeconds"] = json!(30);
+    create(&ns, value);
+    let failed = wait_state(&ns, "least-privilege", ApplicationStateType::Failed);
+    assert!(failed.status.unwrap_or_default().app_state.error_message.contains("ExitCode: 2"));
+    wait_state(&ns, "with-metrics", ApplicationStateType::Completed);
+    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(admin(), &ns);
+    assert!(block_on(config_maps.get_opt("with-metrics-prom-conf")).ok().flatten().is_some());
+}

@@ -133,6 +133,8 @@ fn readme_documents_exactly_the_options_of_every_clap_command() {
         &["logs"],
         &["events"],
         &["completions"],
+        &["operator", "run"],
+        &["operator", "install"],
     ];
     for command in commands {
         let mut args = command.to_vec();

@@ -98,13 +98,15 @@ pub fn driver_pod(app: &SparkApplication) -> Option<&str> {
     app.status.as_ref().map(|s| s.driver_info.pod_name.as_str()).filter(|p| !p.is_empty())
 }
 
-/// Whether `kspark wait` is done: completed, failed, or submission failed.
+/// Whether `kspark wait` is done: completed, failed, or submission failed
+/// with no retry left under the restart policy.
 pub fn is_final(app: &SparkApplication) -> bool {
     let state = app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default();
-    matches!(
-        state,
-        ApplicationStateType::Completed | ApplicationStateType::Failed | ApplicationStateType::SubmissionFailed
-    )
+    match state {
+        ApplicationStateType::Completed | ApplicationStateType::Failed => true,
+        ApplicationStateType::SubmissionFailed => !kspark_sparkapp::restart::should_retry(app),
+        _ => false,
+    }
 }
 
 /// How following a SparkApplication ended.

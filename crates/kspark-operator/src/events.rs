@@ -12,6 +12,8 @@ pub const REPORTER: &str = "kspark-operator";
 #[derive(Clone)]
 pub struct Events {
     recorder: Recorder,
+    /// Publish Normal events too (kubeflow's set), not only Warnings.
+    normal: bool,
 }
 
 /// One event to publish after the status is written.
@@ -33,8 +35,8 @@ impl Note {
 }
 
 impl Events {
-    pub fn new(client: kube::Client, instance: Option<String>) -> Events {
-        Events { recorder: Recorder::new(client, Reporter { controller: REPORTER.into(), instance }) }
+    pub fn new(client: kube::Client, instance: Option<String>, normal: bool) -> Events {
+        Events { recorder: Recorder::new(client, Reporter { controller: REPORTER.into(), instance }), normal }
     }
 
     /// Publishes; a failure is logged, never fails the reconcile.
@@ -50,6 +52,9 @@ impl Events {
     }
 
     async fn send(&self, reference: ObjectReference, note: &Note) {
+        if !note.warning && !self.normal {
+            return;
+        }
         let event = Event {
             type_: if note.warning { EventType::Warning } else { EventType::Normal },
             reason: note.reason.into(),

@@ -20,7 +20,7 @@ pub mod install;
 pub mod leader;
 pub mod metrics;
 pub mod options;
-mod pods;
+pub(crate) mod pods;
 pub mod reconcile;
 pub mod retry;
 pub mod run;

@@ -22,4 +22,6 @@ pub struct OperatorOptions {
     pub master_url: Option<String>,
     /// `SPARK_USER` of the submissions.
     pub spark_user: String,
+    /// Normal events (submitted, running, completed) besides Warnings.
+    pub normal_events: bool,
 }

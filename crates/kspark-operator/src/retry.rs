@@ -4,29 +4,10 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use kspark_sparkapp::restart::RestartPolicyType;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 
-pub fn should_retry(app: &SparkApplication) -> bool {
-    let policy = &app.spec.restart_policy;
-    let status = app.status.clone().unwrap_or_default();
-    let kind = policy.type_.unwrap_or(RestartPolicyType::Never);
-    let within = |retries: Option<i32>, attempts: i32| retries.is_some_and(|r| attempts <= r);
-    match status.app_state.state {
-        ApplicationStateType::Succeeding => kind == RestartPolicyType::Always,
-        ApplicationStateType::Failing => match kind {
-            RestartPolicyType::Always => true,
-            RestartPolicyType::OnFailure => within(policy.on_failure_retries, status.execution_attempts),
-            RestartPolicyType::Never => false,
-        },
-        ApplicationStateType::SubmissionFailed => match kind {
-            RestartPolicyType::Always => true,
-            RestartPolicyType::OnFailure => within(policy.on_submission_failure_retries, status.submission_attempts),
-            RestartPolicyType::Never => false,
-        },
-        _ => false,
-    }
-}
+/// kubeflow's `ShouldRetry` (kept beside the types, `kspark wait` needs it too).
+pub use kspark_sparkapp::restart::should_retry;
 
 /// How long until the next attempt is due: the interval times the attempts
 /// made so far, from the last attempt (kubeflow's linear back-off). `None`

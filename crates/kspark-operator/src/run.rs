@@ -124,7 +124,7 @@ pub async fn run(
         facts: facts.clone(),
         settings,
         options: options.lifecycle.clone(),
-        events: Events::new(client.clone(), std::env::var("POD_NAME").ok()),
+        events: Events::new(client.clone(), std::env::var("POD_NAME").ok(), options.normal_events),
         metrics,
     });
     let mut app_config = watcher::Config::default();
@@ -140,7 +140,8 @@ pub async fn run(
         Scope::One(ns) => Api::namespaced_with(client.clone(), ns, &resource),
         _ => Api::all_with(client.clone(), &resource),
     };
-    let app_events = scope.watch(apps_api, app_config).reflect(apps_writer).applied_objects();
+    let app_events =
+        scope.watch(apps_api, app_config).modify(pods::keep_application_small).reflect(apps_writer).applied_objects();
     let owner_resource = resource.clone();
     let controller = Controller::for_stream_with(app_events, apps.clone(), resource)
         .with_config(controller::Config::default().concurrency(options.concurrency))

@@ -20,13 +20,8 @@ use kspark_sparkapp::SparkApplication;
 use kspark_sparkapp::webhook::mutate_driver_pod;
 use serde_json::Value;
 
-const CASES: &[(&str, &str)] = &[
-    ("operator-spark-pi", "spark-pi.yaml"),
-    ("operator-spark-pi-python", "spark-pi-python.yaml"),
-    ("operator-spark-pi-dynamic-allocation", "spark-pi-dynamic-allocation.yaml"),
-    ("operator-spark-pi-emptydir", "spark-pi-emptydir.yaml"),
-    ("operator-spark-pi-pod-template", "spark-pi-pod-template.yaml"),
-];
+/// (case name, kubeflow example); each example holds one SparkApplication.
+const CASES: &[(&str, &str)] = kspark_testcluster::OPERATOR_GOLDEN_CASES;
 /// The golden cases' UID and submission ID (see kspark-sparkapp's golden_cases.rs).
 const UID: &str = "3f1c9a52-7d0e-4b8a-9c61-2e5d4f7a8b90";
 const SUBMISSION_ID: &str = "6b2d8e14-0c3f-4a97-8e5b-1f9a7c3d2e60";

@@ -39,3 +39,23 @@ pub enum RestartPolicyType {
     Always,
     OnFailure,
 }
+
+/// kubeflow's `ShouldRetry`: whether an application in SUCCEEDING, FAILING
+/// or SUBMISSION_FAILED runs again under its restart policy (`Always`; or
+/// `OnFailure` while the attempts made are within the retries).
+pub fn should_retry(app: &crate::SparkApplication) -> bool {
+    use crate::ApplicationStateType as S;
+    let policy = &app.spec.restart_policy;
+    let Some(status) = app.status.as_ref() else { return false };
+    let kind = policy.type_.unwrap_or(RestartPolicyType::Never);
+    let within = |retries: Option<i32>, attempts: i32| retries.is_some_and(|r| attempts <= r);
+    match (status.app_state.state, kind) {
+        (S::Succeeding, kind) => kind == RestartPolicyType::Always,
+        (S::Failing | S::SubmissionFailed, RestartPolicyType::Always) => true,
+        (S::Failing, RestartPolicyType::OnFailure) => within(policy.on_failure_retries, status.execution_attempts),
+        (S::SubmissionFailed, RestartPolicyType::OnFailure) => {
+            within(policy.on_submission_failure_retries, status.submission_attempts)
+        }
+        _ => false,
+    }
+}

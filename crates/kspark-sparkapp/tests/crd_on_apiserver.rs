@@ -2,7 +2,6 @@
 //! structural schemas and keeps every field of every kubeflow example: a
 //! field the schema lacked would be pruned from what the server returns.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -42,22 +41,10 @@ async fn install(client: &Client, crd: &CustomResourceDefinition) -> Result<(), 
 }
 
 fn example_documents() -> Vec<(String, Value)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kubeflow-examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
-    files.sort();
-    let mut docs = Vec::new();
-    for path in files.into_iter().filter(|p| p.extension().is_some_and(|x| x == "yaml")) {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        // See kubeflow_examples.rs: this one is a template.
-        let text = text.replace("{IMAGE_REGISTRY}/{IMAGE_REPOSITORY}/", "registry.example/");
-        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        for doc in serde_saphyr::from_multiple::<Value>(&text).unwrap_or_else(|e| panic!("{file}: {e}")) {
-            if matches!(doc["kind"].as_str(), Some("SparkApplication" | "ScheduledSparkApplication")) {
-                docs.push((file.clone(), doc));
-            }
-        }
-    }
-    docs
+    kspark_testcluster::kubeflow_example_documents()
+        .into_iter()
+        .filter(|(_, doc)| matches!(doc["kind"].as_str(), Some("SparkApplication" | "ScheduledSparkApplication")))
+        .collect()
 }
 
 /// Every leaf of `sent` came back unchanged (the server may add, e.g. metadata).

@@ -122,12 +122,19 @@ fn template_file(submission: &Submission, env: &SubmitEnv, role: &str) -> Option
 
 /// The template kubeflow writes must be the submitter's (as a
 /// PodTemplateSpec, which is how both Spark and kubeflow read it), apart
-/// from kubeflow's owner reference and its name for the chosen container.
+/// from kubeflow's owner reference, its name for the chosen container, and
+/// the bare Spark container kspark puts into a template without containers
+/// so the webhook's executor mutations have a place (Spark creates that very
+/// container, named so, when the template has none).
 fn template_problem(submission: &Submission, env: &SubmitEnv, role: &str, written: &PodTemplateSpec) -> Option<String> {
     let pod = template_file(submission, env, role)?;
     let mut expected = json!({"metadata": pod.get("metadata").cloned().unwrap_or(json!({})), "spec": pod["spec"]});
     let chosen = submission.conf.get(&format!("spark.kubernetes.{role}.podTemplateContainerName"));
     let kubeflows = format!("spark-kubernetes-{role}");
+    let no_containers = expected["spec"]["containers"].as_array().is_none_or(Vec::is_empty);
+    if no_containers && role == "executor" && expected["spec"].is_object() {
+        expected["spec"]["containers"] = json!([{"name": kubeflows}]);
+    }
     if let Some(containers) = expected["spec"]["containers"].as_array_mut() {
         for container in containers.iter_mut().filter(|c| chosen.is_some() && c["name"].as_str() == chosen) {
             container["name"] = json!(kubeflows);

@@ -12,14 +12,8 @@ use kspark_sparkapp::SparkApplication;
 use kspark_sparkapp::submit::{SubmitInputs, submit_args};
 use serde_json::Value;
 
-/// (case name, kubeflow example). Each example holds one SparkApplication.
-const CASES: &[(&str, &str)] = &[
-    ("operator-spark-pi", "spark-pi.yaml"),
-    ("operator-spark-pi-python", "spark-pi-python.yaml"),
-    ("operator-spark-pi-dynamic-allocation", "spark-pi-dynamic-allocation.yaml"),
-    ("operator-spark-pi-emptydir", "spark-pi-emptydir.yaml"),
-    ("operator-spark-pi-pod-template", "spark-pi-pod-template.yaml"),
-];
+/// (case name, kubeflow example); each example holds one SparkApplication.
+const CASES: &[(&str, &str)] = kspark_testcluster::OPERATOR_GOLDEN_CASES;
 
 /// What the API server and kubeflow's controller would have assigned.
 const UID: &str = "3f1c9a52-7d0e-4b8a-9c61-2e5d4f7a8b90";

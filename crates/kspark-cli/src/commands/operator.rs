@@ -84,6 +84,11 @@ struct RunArgs {
     /// in the cluster: KUBERNETES_SERVICE_HOST:PORT, as kubeflow).
     #[arg(long)]
     master: Option<String>,
+    /// Which Kubernetes Events to publish: all (kubeflow's: submitted,
+    /// running, completed, failures) or warnings (failures and waits only;
+    /// saves the API server a write per transition).
+    #[arg(long, default_value = "all", value_parser = ["all", "warnings"])]
+    events: String,
     /// Log as JSON lines.
     #[arg(long)]
     log_json: bool,
@@ -207,6 +212,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
         },
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),
+        normal_events: args.events == "all",
     })
 }
 

@@ -32,7 +32,8 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         rule(&["sparkoperator.k8s.io"], &["sparkapplications/finalizers"], &["update"]),
         // Create drivers, follow drivers and executors, delete drivers on rerun/suspend.
         rule(&[""], &["pods"], &["get", "list", "watch", "create", "delete"]),
-        // Spark's objects beside the driver, server-side applied as Spark does.
+        // Spark's objects beside the driver, server-side applied as Spark
+        // does, and the Prometheus ConfigMap of monitored applications.
         rule(&[""], &["services", "configmaps", "persistentvolumeclaims"], &["get", "create", "patch"]),
         // Spark 4.2+ fences its executors with a NetworkPolicy.
         rule(&["networking.k8s.io"], &["networkpolicies"], &["get", "create", "patch"]),

@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_sparkapp::ApplicationStateType as S;
 use kspark_sparkapp::status::{DriverState, ExecutorState};
+use kube::Api;
 use kube::runtime::reflector::ObjectRef;
 
 use super::cleanup::driver_pod_name;
@@ -24,10 +25,14 @@ const SPARK_ROLE_LABEL: &str = "spark-role";
 const EXECUTOR_ID_LABEL: &str = "spark-exec-id";
 const APP_SELECTOR_LABEL: &str = "spark-app-selector";
 
-pub fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
+pub async fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     let name = driver_pod_name(work);
-    let Some(pod) = ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(work.namespace())) else {
-        return Ok(driver_missing(work, ctx, &name));
+    let pod = match ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(work.namespace())) {
+        Some(pod) => pod,
+        None => match not_in_cache(work, ctx, &name).await? {
+            Ok(pod) => std::sync::Arc::new(pod),
+            Err(flow) => return Ok(flow),
+        },
     };
     if let Some(id) = pod.metadata.labels.as_ref().and_then(|l| l.get(APP_SELECTOR_LABEL)) {
         work.status_mut().spark_application_id = id.clone();
@@ -54,16 +59,32 @@ pub fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     }
 }
 
-/// kubeflow fails the application when the driver pod is gone, except
-/// just after submission (the cache may not have it yet).
-fn driver_missing(work: &mut Work, ctx: &Context, name: &str) -> Flow {
+/// The driver is not in the cache: just after submission the cache may
+/// not have it yet (wait, as kubeflow's grace period); after that, ask the
+/// API server before failing, since under load the cache can lag by more
+/// than the grace period.
+async fn not_in_cache(work: &mut Work, ctx: &Context, name: &str) -> Result<Result<Pod, Flow>, ReconcileError> {
     let grace = ctx.options.driver_pod_creation_grace;
     if work.state() == S::Submitted {
         let since = since_submission(work);
         if since < grace {
-            return Flow::Wait(Some(grace - since));
+            return Ok(Err(Flow::Wait(Some(grace - since))));
         }
     }
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), work.namespace());
+    match pods.get_opt(name).await {
+        Ok(Some(mut pod)) => {
+            crate::pods::keep_what_matters(&mut pod);
+            Ok(Ok(pod))
+        }
+        Ok(None) => Ok(Err(driver_missing(work, ctx, name))),
+        Err(source) => Err(ReconcileError::Read { what: format!("driver pod {name}"), source }),
+    }
+}
+
+/// kubeflow fails the application when its driver pod is gone.
+fn driver_missing(work: &mut Work, ctx: &Context, name: &str) -> Flow {
+    let grace = ctx.options.driver_pod_creation_grace;
     let message = "driver pod not found".to_string();
     work.note(Note::warning(
         "SparkDriverNotFound",

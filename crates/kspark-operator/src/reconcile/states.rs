@@ -28,7 +28,7 @@ pub async fn step(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError
     }
     match work.state() {
         S::New | S::Resuming => submit::submit(work, ctx).await,
-        S::Submitted | S::Running | S::Unknown => observe::driver(work, ctx),
+        S::Submitted | S::Running | S::Unknown => observe::driver(work, ctx).await,
         S::Succeeding => succeeding(work, ctx).await,
         S::Failing => failing(work, ctx).await,
         S::SubmissionFailed => submission_failed(work, ctx).await,

@@ -5,12 +5,15 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_kube::ClusterError;
 use kspark_kube::preflight::{self, Check, Plan, Verdict};
 use kspark_kube::submit::{SubmitError, submit_adopting};
+use kspark_sparkapp::submit::prometheus_config::prometheus_config_map;
 use kspark_sparkapp::{ApplicationStateType as S, DeployMode};
+use kube::Api;
+use kube::api::{Patch, PatchParams};
 
 use super::changes::SPEC_DIGEST_ANNOTATION;
 use super::{Flow, ReconcileError, Work};
@@ -41,6 +44,9 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
     if let Some(reason) = ctx.options.preflight.then(|| refusal(&built, ctx)).flatten() {
         return Ok(wait_for_namespace(work, reason));
     }
+    if let Err(e) = apply_monitoring_config(work, ctx).await {
+        return Ok(submission_failed(work, &identity, attempt, e));
+    }
     let wanted = identity.submission_id.clone();
     let same = move |pod: &Pod| label(pod, SUBMISSION_ID_LABEL) == Some(wanted.as_str());
     match submit_adopting(&ctx.client, built.objects, same).await {
@@ -64,6 +70,17 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
             Ok(submission_failed(work, &identity, attempt, message))
         }
     }
+}
+
+/// kubeflow's controller creates the Prometheus ConfigMap both pods mount.
+async fn apply_monitoring_config(work: &Work, ctx: &Context) -> Result<(), String> {
+    let Some(config_map) = prometheus_config_map(&work.app) else { return Ok(()) };
+    let name = config_map.metadata.name.clone().unwrap_or_default();
+    let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), work.namespace());
+    api.patch(&name, &PatchParams::apply("kspark-operator").force(), &Patch::Apply(&config_map))
+        .await
+        .map(|_| ())
+        .map_err(|e| ClusterError::from_kube(format!("apply ConfigMap {name}"), e).to_string())
 }
 
 /// Builds, and when the namespace's quota caps limits.cpu while Spark would

@@ -13,6 +13,7 @@ pub mod error;
 pub mod labels;
 pub mod monitoring;
 pub mod pod_template;
+pub mod prometheus_config;
 mod role;
 mod top_level;
 mod validate;
