@@ -10,7 +10,8 @@ control plane: `kspark operator run` or kubeflow's spark-operator, one per run.
 It starts a throw-away cluster (`kspark-testcluster up`: a real kube-apiserver,
 etcd, scheduler and controller-manager, and the simulated node, which plays
 every driver pod for --run-millis and lets it succeed), applies the
-SparkApplication CRDs, starts the operator, creates --apps SparkApplications
+SparkApplication CRDs (kspark's from `kspark operator install --crds-only
+--dry-run`, else kubeflow's from its checkout), starts the operator, creates --apps SparkApplications
 (a burst over --connections parallel HTTP connections, or --rate per minute)
 and watches the driver pods (label
 sparkoperator.k8s.io/launched-by-spark-operator=true). Times are taken here,
