@@ -57,6 +57,12 @@ pub enum ClusterError {
 }
 
 impl ClusterError {
+    /// The server found the object invalid (422), e.g. a change to an
+    /// immutable field.
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, ClusterError::Rejected { code: 422, .. })
+    }
+
     pub fn from_kube(action: impl Into<String>, err: kube::Error) -> ClusterError {
         let action = action.into();
         match err {

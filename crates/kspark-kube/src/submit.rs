@@ -59,10 +59,10 @@ pub async fn submit_adopting(
     let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
     let pod_name = objects.pod_name().to_string();
     let context = || format!("create driver pod {pod_name} in namespace {ns}");
-    let created = match pods.create(&PostParams::default(), &objects.pod).await {
-        Ok(created) => created,
+    let (created, adopted) = match pods.create(&PostParams::default(), &objects.pod).await {
+        Ok(created) => (created, false),
         Err(kube::Error::Api(status)) if status.code == 409 => match pods.get_opt(&pod_name).await {
-            Ok(Some(existing)) if same_submission(&existing) => existing,
+            Ok(Some(existing)) if same_submission(&existing) => (existing, true),
             _ => return Err(ClusterError::from_kube(context(), kube::Error::Api(status)).into()),
         },
         Err(e) => return Err(ClusterError::from_kube(context(), e).into()),
@@ -72,6 +72,16 @@ pub async fn submit_adopting(
     for mut object in objects.applied.clone() {
         object.set_owner(owner.clone());
         if let Err(failure) = apply(client, &ns, &object).await {
+            // An earlier try made this ConfigMap, immutable as Spark makes
+            // it; its data differ only by that try's submit time.
+            if adopted && object.kind() == "ConfigMap" && failure.is_invalid() {
+                continue;
+            }
+            // A pod this call did not create may be running already (an
+            // earlier try completed the submission): it is not ours to delete.
+            if adopted {
+                return Err(SubmitError::Cluster(failure));
+            }
             let cleanup = delete_pod(&pods, &pod_name).await;
             return Err(SubmitError::RolledBack { failure, pod: pod_name, cleanup });
         }

@@ -27,6 +27,7 @@ pub fn driver_pod_name(work: &Work) -> String {
 
 pub async fn delete_resources(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
     let name = driver_pod_name(work);
+    tracing::info!(app = work.name(), namespace = work.namespace(), state = ?work.state(), pod = %name, "deleting the driver pod");
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), work.namespace());
     match pods.delete(&name, &DeleteParams::background()).await {
         Ok(_) => Ok(()),

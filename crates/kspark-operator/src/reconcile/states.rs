@@ -22,6 +22,7 @@ pub async fn step(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError
         return Ok(flow);
     }
     if changes::spec_changed(work, ctx) {
+        tracing::info!(app = work.name(), state = ?work.state(), "spec changed since submission");
         work.note(Note::normal("SparkApplicationSpecUpdateProcessed", "the spec changed: re-running the application"));
         work.set_state(S::Invalidating);
         return Ok(Flow::Next);

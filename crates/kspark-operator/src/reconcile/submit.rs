@@ -14,6 +14,7 @@ use kspark_sparkapp::submit::prometheus_config::prometheus_config_map;
 use kspark_sparkapp::{ApplicationStateType as S, DeployMode};
 use kube::Api;
 use kube::api::{Patch, PatchParams};
+use kube::runtime::reflector::ObjectRef;
 
 use super::changes::SPEC_DIGEST_ANNOTATION;
 use super::{Flow, ReconcileError, Work};
@@ -33,6 +34,12 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
     let digest = work.spec_digest.clone();
     let uid = work.app.metadata.uid.clone().unwrap_or_default();
     let identity = attempt_identity(&uid, &digest, attempt);
+    if let Some((pod, app_id)) = already_created(work, ctx, &identity) {
+        // The cache shows this very attempt's driver: an earlier reconcile
+        // created it and its status write is not in the cache yet.
+        record_submission(work, &identity, attempt, &pod, &app_id);
+        return Ok(Flow::Next);
+    }
     if work.app.spec.mode == Some(DeployMode::Client) {
         let why = "spec.mode: client mode runs the driver inside the operator, which kspark does not do; use cluster";
         return Ok(submission_failed(work, &identity, attempt, why.to_string()));
@@ -63,6 +70,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
             Ok(Flow::Wait(Some(TRANSIENT_RETRY)))
         }
         Err(e) => {
+            tracing::warn!(app = work.name(), error = %e, "submission failed");
             let message = match e.hint() {
                 Some(hint) => format!("{e} (hint: {hint})"),
                 None => e.to_string(),
@@ -70,6 +78,14 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
             Ok(submission_failed(work, &identity, attempt, message))
         }
     }
+}
+
+/// This attempt's driver pod, when the watch cache already has it.
+fn already_created(work: &Work, ctx: &Context, identity: &AttemptIdentity) -> Option<(String, String)> {
+    let name = super::cleanup::driver_pod_name(work);
+    let pod = ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(work.namespace()))?;
+    (label(&pod, SUBMISSION_ID_LABEL) == Some(identity.submission_id.as_str()))
+        .then(|| (name, label(&pod, "spark-app-selector").unwrap_or_default().to_string()))
 }
 
 /// kubeflow's controller creates the Prometheus ConfigMap both pods mount.
