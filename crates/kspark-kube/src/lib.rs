@@ -8,6 +8,7 @@ pub mod connect;
 pub mod error;
 mod exec;
 pub mod executors;
+pub mod follow_object;
 pub mod identity;
 pub mod incluster;
 pub mod jwt;

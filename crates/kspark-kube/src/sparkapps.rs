@@ -4,23 +4,18 @@
 //! installed (404) or the user may not read SparkApplications (403), there
 //! simply are none, so every command behaves as without an operator.
 
-use std::time::Duration;
-
-use futures::{StreamExt, TryStreamExt};
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
-use kube::api::{DeleteParams, ListParams, PostParams, WatchEvent, WatchParams};
+use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 
 use crate::apps::glob_match;
 use crate::error::ClusterError;
+use crate::follow_object::{Followed, follow};
 
 /// Label kubeflow's operator puts on the pods of an application: its name.
 pub const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
 /// Label on every pod kubeflow's operator launched.
 pub const LAUNCHED_BY_LABEL: &str = "sparkoperator.k8s.io/launched-by-spark-operator";
-
-const MAX_FAILURES: u32 = 30;
-const RETRY_PAUSE: Duration = Duration::from_secs(2);
 
 fn api(client: &Client, namespace: Option<&str>) -> Api<SparkApplication> {
     match namespace {
@@ -125,65 +120,15 @@ pub async fn wait_for_app(
     mut on_change: impl FnMut(&SparkApplication),
 ) -> Result<AppOutcome, ClusterError> {
     let mut last_status = None;
-    let mut report = |app: &SparkApplication| {
+    let observe = |app: &SparkApplication| {
         if last_status.as_ref() != Some(&app.status) {
             on_change(app);
             last_status = Some(app.status.clone());
         }
+        is_final(app)
     };
-    let mut failures = 0;
-    loop {
-        let app = match apps.get_opt(name).await {
-            Ok(Some(app)) => app,
-            Ok(None) => return Ok(AppOutcome::Deleted),
-            Err(kube::Error::Api(status)) if status.code == 401 => {
-                return Err(ClusterError::Unauthorized { action: format!("read SparkApplication {name}") });
-            }
-            Err(e) => {
-                failures += 1;
-                if failures > MAX_FAILURES {
-                    return Err(ClusterError::from_kube(format!("read SparkApplication {name}"), e));
-                }
-                tokio::time::sleep(RETRY_PAUSE).await;
-                continue;
-            }
-        };
-        report(&app);
-        if is_final(&app) {
-            return Ok(AppOutcome::Finished(Box::new(app)));
-        }
-        let version = app.metadata.resource_version.clone().unwrap_or_default();
-        match watch_once(apps, name, &version, &mut report).await {
-            Ok(Some(outcome)) => return Ok(outcome),
-            Ok(None) => failures = 0,
-            Err(_) => {
-                failures += 1;
-                tokio::time::sleep(RETRY_PAUSE).await;
-            }
-        }
+    match follow(apps, name, &format!("SparkApplication {name}"), observe).await? {
+        Followed::Done(app) => Ok(AppOutcome::Finished(Box::new(app))),
+        Followed::Deleted => Ok(AppOutcome::Deleted),
     }
-}
-
-async fn watch_once(
-    apps: &Api<SparkApplication>,
-    name: &str,
-    version: &str,
-    report: &mut impl FnMut(&SparkApplication),
-) -> Result<Option<AppOutcome>, kube::Error> {
-    let params = WatchParams::default().fields(&format!("metadata.name={name}")).timeout(290);
-    let mut stream = apps.watch(&params, version).await?.boxed();
-    while let Some(event) = stream.try_next().await? {
-        match event {
-            WatchEvent::Added(app) | WatchEvent::Modified(app) => {
-                report(&app);
-                if is_final(&app) {
-                    return Ok(Some(AppOutcome::Finished(Box::new(app))));
-                }
-            }
-            WatchEvent::Deleted(_) => return Ok(Some(AppOutcome::Deleted)),
-            WatchEvent::Bookmark(_) => {}
-            WatchEvent::Error(_) => return Ok(None),
-        }
-    }
-    Ok(None)
 }

@@ -1,18 +1,11 @@
 //! Follows a driver pod to its end. Survives watch time-outs, dropped
 //! connections and `410 Gone` by re-reading the pod and watching again.
 
-use std::time::Duration;
-
-use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use kube::Api;
-use kube::api::{WatchEvent, WatchParams};
 
 use crate::error::ClusterError;
-
-/// How many watch failures in a row are tolerated before giving up.
-const MAX_FAILURES: u32 = 30;
-const RETRY_PAUSE: Duration = Duration::from_secs(2);
+use crate::follow_object::{Followed, follow};
 
 /// A driver's state, compared to print only changes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -100,69 +93,17 @@ pub async fn wait_for_driver(
     mut on_change: impl FnMut(&DriverStatus),
 ) -> Result<Outcome, ClusterError> {
     let mut last: Option<DriverStatus> = None;
-    let mut failures = 0;
-    let mut report = |status: DriverStatus, last: &mut Option<DriverStatus>| {
+    let observe = |pod: &Pod| {
+        let status = DriverStatus::of(pod);
+        let done = status.is_terminal();
         if last.as_ref() != Some(&status) {
             on_change(&status);
-            *last = Some(status);
+            last = Some(status);
         }
+        done
     };
-    loop {
-        let pod = match pods.get_opt(name).await {
-            Ok(Some(pod)) => pod,
-            Ok(None) => return Ok(Outcome::Deleted),
-            Err(kube::Error::Api(status)) if status.code == 401 => {
-                return Err(ClusterError::Unauthorized { action: format!("read driver pod {name}") });
-            }
-            Err(e) => {
-                failures += 1;
-                if failures > MAX_FAILURES {
-                    return Err(ClusterError::from_kube(format!("read driver pod {name}"), e));
-                }
-                tokio::time::sleep(RETRY_PAUSE).await;
-                continue;
-            }
-        };
-        let status = DriverStatus::of(&pod);
-        report(status.clone(), &mut last);
-        if status.is_terminal() {
-            return Ok(Outcome::Finished(status));
-        }
-        let version = pod.metadata.resource_version.clone().unwrap_or_default();
-        match watch_once(pods, name, &version, &mut |s| report(s, &mut last)).await {
-            Ok(Some(outcome)) => return Ok(outcome),
-            Ok(None) => failures = 0,
-            Err(_) => {
-                failures += 1;
-                tokio::time::sleep(RETRY_PAUSE).await;
-            }
-        }
+    match follow(pods, name, &format!("driver pod {name}"), observe).await? {
+        Followed::Done(pod) => Ok(Outcome::Finished(DriverStatus::of(&pod))),
+        Followed::Deleted => Ok(Outcome::Deleted),
     }
-}
-
-/// One watch; `Ok(None)` when it ended without an outcome (time-out, 410).
-async fn watch_once(
-    pods: &Api<Pod>,
-    name: &str,
-    version: &str,
-    report: &mut impl FnMut(DriverStatus),
-) -> Result<Option<Outcome>, kube::Error> {
-    let params = WatchParams::default().fields(&format!("metadata.name={name}")).timeout(290);
-    let mut stream = pods.watch(&params, version).await?.boxed();
-    while let Some(event) = stream.try_next().await? {
-        match event {
-            WatchEvent::Added(pod) | WatchEvent::Modified(pod) => {
-                let status = DriverStatus::of(&pod);
-                let done = status.is_terminal();
-                report(status.clone());
-                if done {
-                    return Ok(Some(Outcome::Finished(status)));
-                }
-            }
-            WatchEvent::Deleted(_) => return Ok(Some(Outcome::Deleted)),
-            WatchEvent::Bookmark(_) => {}
-            WatchEvent::Error(_) => return Ok(None),
-        }
-    }
-    Ok(None)
 }
