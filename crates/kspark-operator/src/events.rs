@@ -3,7 +3,7 @@
 use k8s_openapi::api::core::v1::ObjectReference;
 use kspark_sparkapp::SparkApplication;
 use kube::Resource;
-use kube::core::{ApiResource, DynamicObject};
+use kube::core::DynamicObject;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 
 /// The reporter shown in `kubectl describe` (kubeflow: spark-operator).
@@ -46,9 +46,8 @@ impl Events {
 
     /// [`Events::publish`] for an application only known as an untyped object.
     pub async fn publish_raw(&self, object: &DynamicObject, warning: bool, reason: &'static str, message: &str) {
-        let resource = ApiResource::erase::<SparkApplication>(&());
         let note = Note { warning, reason, message: message.to_string() };
-        self.send(object.object_ref(&resource), &note).await;
+        self.send(object.object_ref(&crate::run::application_resource()), &note).await;
     }
 
     async fn send(&self, reference: ObjectReference, note: &Note) {

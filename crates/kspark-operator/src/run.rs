@@ -190,7 +190,8 @@ fn owning_application(pod: Pod, resource: &ApiResource) -> Option<ObjectRef<Dyna
     Some(ObjectRef::new_with(name, resource.clone()).within(pod.metadata.namespace.as_deref()?))
 }
 
-fn application_resource() -> ApiResource {
+/// The SparkApplication resource, for untyped access.
+pub(crate) fn application_resource() -> ApiResource {
     ApiResource::erase::<SparkApplication>(&())
 }
 

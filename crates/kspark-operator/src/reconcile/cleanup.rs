@@ -16,13 +16,7 @@ pub fn driver_pod_name(work: &Work) -> String {
     if !recorded.is_empty() {
         return recorded.clone();
     }
-    let spec = &work.app.spec;
-    spec.driver
-        .pod_name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .or_else(|| spec.spark_conf.get("spark.kubernetes.driver.pod.name").cloned().filter(|n| !n.is_empty()))
-        .unwrap_or_else(|| format!("{}-driver", work.name()))
+    kspark_sparkapp::submit::driver_pod_name(&work.app, work.name())
 }
 
 pub async fn delete_resources(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {

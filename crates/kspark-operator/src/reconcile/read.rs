@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::ReconcileError;
 use crate::context::Context;
+use crate::run::application_resource;
 
 pub fn application(object: &DynamicObject) -> Result<SparkApplication, String> {
     let mut value = serde_json::to_value(object).map_err(|e| e.to_string())?;
@@ -42,16 +43,12 @@ pub async fn refuse(object: &DynamicObject, problem: &str, ctx: &Context) -> Res
         "applicationState": {"state": ApplicationStateType::Failed, "errorMessage": message},
         "terminationTime": Time(Timestamp::now()),
     }});
-    let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), &namespace, &object_resource());
+    let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), &namespace, &application_resource());
     api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
         .await
         .map_err(|source| ReconcileError::WriteStatus { name: name.clone(), source })?;
     ctx.events.publish_raw(object, true, "SparkApplicationInvalid", &message).await;
     Ok(Action::await_change())
-}
-
-fn object_resource() -> kube::core::ApiResource {
-    kube::core::ApiResource::erase::<SparkApplication>(&())
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub async fn step(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError
         S::Succeeding => succeeding(work, ctx).await,
         S::Failing => failing(work, ctx).await,
         S::SubmissionFailed => submission_failed(work, ctx).await,
-        S::PendingRerun => pending_rerun(work, ctx).await,
+        S::PendingRerun => rerun_when_clean(work, ctx).await,
         S::Invalidating => invalidating(work, ctx).await,
         S::Suspending => suspending(work, ctx).await,
         S::Suspended => suspended(work, ctx).await,
@@ -105,10 +105,6 @@ async fn submission_failed(work: &mut Work, ctx: &Context) -> Result<Flow, Recon
     }
 }
 
-async fn pending_rerun(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
-    rerun_when_clean(work, ctx).await
-}
-
 /// Submits once the previous driver is gone; deletes it otherwise.
 async fn rerun_when_clean(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     if cleanup::resources_gone(work, ctx).await? {
@@ -123,15 +119,11 @@ async fn rerun_when_clean(work: &mut Work, ctx: &Context) -> Result<Flow, Reconc
 
 async fn invalidating(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     cleanup::delete_resources(work, ctx).await?;
+    reset_for_rerun(work);
     let status = work.status_mut();
-    status.spark_application_id.clear();
     status.submission_attempts = 0;
     status.execution_attempts = 0;
     status.last_submission_attempt_time = None;
-    status.termination_time = None;
-    status.app_state.error_message.clear();
-    status.driver_info = DriverInfo::default();
-    status.executor_state.clear();
     work.set_state(S::PendingRerun);
     Ok(Flow::Next)
 }
@@ -178,12 +170,8 @@ fn terminated(work: &mut Work, ctx: &Context) -> Flow {
 
 /// kubeflow's reset for SUCCEEDING/FAILING before a rerun.
 fn reset_for_rerun(work: &mut Work) {
-    let status = work.status_mut();
-    status.spark_application_id.clear();
-    status.termination_time = None;
-    status.app_state.error_message.clear();
-    status.driver_info = DriverInfo::default();
-    status.executor_state.clear();
+    clear_run(work);
+    work.status_mut().termination_time = None;
 }
 
 /// kubeflow's reset for SUSPENDED.

@@ -22,6 +22,7 @@ mod volumes;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 pub use error::{MappingError, Problem};
+pub use top_level::driver_pod_name;
 
 use crate::application::SparkApplication;
 use crate::defaults::apply_defaults;

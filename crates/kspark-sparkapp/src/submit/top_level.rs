@@ -47,11 +47,10 @@ pub(crate) fn before_role_options(
 /// kubeflow's `util.GetDriverPodName`.
 pub fn driver_pod_name(app: &SparkApplication, name: &str) -> String {
     let spec = &app.spec;
-    let chosen = spec.driver.pod_name.as_ref().or(spec.spark_conf.get(DRIVER_POD_NAME));
-    match chosen.filter(|n| !n.is_empty()) {
-        Some(pod_name) => pod_name.clone(),
-        None => format!("{name}-driver"),
-    }
+    let non_empty = |n: &&String| !n.is_empty();
+    let chosen =
+        spec.driver.pod_name.as_ref().filter(non_empty).or(spec.spark_conf.get(DRIVER_POD_NAME).filter(non_empty));
+    chosen.cloned().unwrap_or_else(|| format!("{name}-driver"))
 }
 
 fn dependencies(args: &mut Args, spec: &SparkApplicationSpec) {
