@@ -9,6 +9,12 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+/// mimalloc rather than glibc's allocator: the operator allocates and frees
+/// many small objects per watch event, and glibc's malloc/free/consolidate
+/// took a sixth of its CPU in a burst of a thousand applications.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "kspark", version, about = "Run Apache Spark on Kubernetes: a JVM-free spark-submit and friends")]
 struct Cli {

@@ -9,6 +9,7 @@ use kube::runtime::reflector::Store;
 
 use crate::build::SubmitterSettings;
 use crate::events::Events;
+use crate::executor_index::ExecutorIndex;
 use crate::facts::NamespaceFacts;
 use crate::metrics::Metrics;
 
@@ -50,6 +51,8 @@ pub struct Context {
     pub client: Client,
     /// Driver and executor pods of operator-launched applications.
     pub pods: Store<Pod>,
+    /// Each application's executor pods, by name.
+    pub executors: ExecutorIndex,
     pub facts: NamespaceFacts,
     pub settings: SubmitterSettings,
     pub options: LifecycleOptions,

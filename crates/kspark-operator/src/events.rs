@@ -1,17 +1,33 @@
 //! Kubernetes Events on SparkApplications, with kubeflow's reasons.
+//!
+//! Each event is one create of an `events.k8s.io/v1` Event. kube-rs's
+//! Recorder is not used: it keeps every event it sent for six minutes to
+//! count repeats, and scans that cache on every publish — with thousands of
+//! applications that cache was the operator's largest memory use and a
+//! tenth of its CPU, for repeats an application's events never have (each
+//! names its own application and state).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use jiff::Timestamp;
 use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use kspark_sparkapp::SparkApplication;
-use kube::Resource;
-use kube::core::DynamicObject;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::api::PostParams;
+use kube::{Api, Resource};
+
+use crate::application_object::ApplicationObject;
 
 /// The reporter shown in `kubectl describe` (kubeflow: spark-operator).
 pub const REPORTER: &str = "kspark-operator";
 
-#[derive(Clone)]
 pub struct Events {
-    recorder: Recorder,
+    client: kube::Client,
+    /// `reportingInstance`: the pod's name in a cluster, else the host's.
+    instance: String,
+    /// Makes event names unique within this process.
+    sequence: AtomicU64,
     /// Publish Normal events too (kubeflow's set), not only Warnings.
     normal: bool,
 }
@@ -36,7 +52,8 @@ impl Note {
 
 impl Events {
     pub fn new(client: kube::Client, instance: Option<String>, normal: bool) -> Events {
-        Events { recorder: Recorder::new(client, Reporter { controller: REPORTER.into(), instance }), normal }
+        let instance = instance.unwrap_or_else(|| REPORTER.to_string());
+        Events { client, instance, sequence: AtomicU64::new(0), normal }
     }
 
     /// Publishes; a failure is logged, never fails the reconcile.
@@ -45,24 +62,40 @@ impl Events {
     }
 
     /// [`Events::publish`] for an application only known as an untyped object.
-    pub async fn publish_raw(&self, object: &DynamicObject, warning: bool, reason: &'static str, message: &str) {
+    pub async fn publish_raw(&self, object: &ApplicationObject, warning: bool, reason: &'static str, message: &str) {
         let note = Note { warning, reason, message: message.to_string() };
-        self.send(object.object_ref(&crate::run::application_resource()), &note).await;
+        self.send(object.object_ref(&()), &note).await;
     }
 
     async fn send(&self, reference: ObjectReference, note: &Note) {
         if !note.warning && !self.normal {
             return;
         }
-        let event = Event {
-            type_: if note.warning { EventType::Warning } else { EventType::Normal },
-            reason: note.reason.into(),
+        let namespace = reference.namespace.clone().unwrap_or_else(|| "default".into());
+        let event = self.event(reference, note);
+        let api: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
+        if let Err(e) = api.create(&PostParams::default(), &event).await {
+            let name = event.regarding.as_ref().and_then(|r| r.name.as_deref()).unwrap_or_default();
+            tracing::warn!(object = name, error = %e, "cannot publish event");
+        }
+    }
+
+    fn event(&self, reference: ObjectReference, note: &Note) -> Event {
+        let now = Timestamp::now();
+        // As client-go: the object's name and a unique hexadecimal suffix.
+        let suffix = now.as_nanosecond() as u64 ^ self.sequence.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{}.{suffix:x}", reference.name.as_deref().unwrap_or("sparkapplication"));
+        Event {
+            metadata: ObjectMeta { name: Some(name), namespace: reference.namespace.clone(), ..Default::default() },
+            event_time: Some(MicroTime(now)),
+            type_: Some(if note.warning { "Warning" } else { "Normal" }.into()),
+            reason: Some(note.reason.into()),
+            action: Some(note.reason.into()),
             note: Some(truncate(&note.message, 1000)),
-            action: note.reason.into(),
-            secondary: None,
-        };
-        if let Err(e) = self.recorder.publish(&event, &reference).await {
-            tracing::warn!(object = reference.name.as_deref().unwrap_or_default(), error = %e, "cannot publish event");
+            reporting_controller: Some(REPORTER.into()),
+            reporting_instance: Some(self.instance.clone()),
+            regarding: Some(reference),
+            ..Default::default()
         }
     }
 }

@@ -9,10 +9,12 @@
 //! [`run`] (watches, controller, leader election, HTTP), [`install`] (what
 //! `kspark operator install` applies).
 
+pub mod application_object;
 pub mod build;
 pub mod context;
 pub mod driver_state;
 pub mod events;
+pub mod executor_index;
 pub mod facts;
 pub mod http;
 pub mod identity;

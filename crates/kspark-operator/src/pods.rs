@@ -9,11 +9,11 @@ use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
 use crate::reconcile::SPEC_DIGEST_ANNOTATION;
 
 /// What the operator keeps of a SparkApplication: all but its managed
-/// fields and kubectl's copy of the last applied spec, which it never
-/// reads (status writes go to the status subresource, which ignores
-/// metadata, so nothing is lost by leaving them out).
-pub(crate) fn keep_application_small(app: &mut kube::core::DynamicObject) {
-    app.metadata.managed_fields = None;
+/// fields (never parsed: [`crate::application_object`]) and kubectl's copy
+/// of the last applied spec, which it never reads (status writes go to the
+/// status subresource, which ignores metadata, so nothing is lost by leaving
+/// them out).
+pub(crate) fn keep_application_small(app: &mut crate::application_object::ApplicationObject) {
     if let Some(annotations) = app.metadata.annotations.as_mut() {
         annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
     }

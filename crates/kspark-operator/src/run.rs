@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use futures::{Stream, StreamExt, TryStreamExt, future};
 use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota, ServiceAccount};
-use kspark_sparkapp::SparkApplication;
-use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
+use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher::{self, Event};
 use kube::runtime::{Controller, WatchStreamExt, controller};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 
+use crate::application_object::ApplicationObject;
 use crate::build::SubmitterSettings;
 use crate::context::Context;
 use crate::events::Events;
+use crate::executor_index::{APP_NAME_LABEL, ExecutorIndex};
 use crate::facts::NamespaceFacts;
 use crate::http::{self, Readiness};
 use crate::metrics::Metrics;
@@ -26,7 +27,6 @@ use crate::{leader, pods};
 
 /// The label kubeflow (and kspark) put on every pod of an application.
 const LAUNCHED_BY: &str = "sparkoperator.k8s.io/launched-by-spark-operator=true";
-const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OperatorError {
@@ -114,13 +114,15 @@ pub async fn run(
         None => None,
     };
     let scope = Scope::of(&options.namespaces);
-    let (pods, pod_events) = watch_pods(&client, &scope);
+    let executors = ExecutorIndex::default();
+    let (pods, pod_events) = watch_pods(&client, &scope, executors.clone());
     let facts = watch_facts(&client, &scope);
     let master_url = options.master_url.clone().unwrap_or_else(|| format!("k8s://{}", api_url.trim_end_matches('/')));
     let settings = SubmitterSettings { master_url, user: options.spark_user.clone(), pod_template_dir: None };
     let ctx = Arc::new(Context {
         client: client.clone(),
         pods: pods.clone(),
+        executors,
         facts: facts.clone(),
         settings,
         options: options.lifecycle.clone(),
@@ -133,19 +135,13 @@ pub async fn run(
     }
     // Watched untyped: one application the Rust type cannot read must not
     // break the list of all of them; reconcile reads each on its own.
-    let resource = application_resource();
-    let apps_writer = reflector::store::Writer::new(resource.clone());
-    let apps = apps_writer.as_reader();
-    let apps_api: Api<DynamicObject> = match &scope {
-        Scope::One(ns) => Api::namespaced_with(client.clone(), ns, &resource),
-        _ => Api::all_with(client.clone(), &resource),
-    };
+    let (apps, apps_writer) = reflector::store::<ApplicationObject>();
+    let apps_api: Api<ApplicationObject> = scope.api(&client);
     let app_events =
         scope.watch(apps_api, app_config).modify(pods::keep_application_small).reflect(apps_writer).applied_objects();
-    let owner_resource = resource.clone();
-    let controller = Controller::for_stream_with(app_events, apps.clone(), resource)
+    let controller = Controller::for_stream(app_events, apps.clone())
         .with_config(controller::Config::default().concurrency(options.concurrency))
-        .watches_stream(pod_events, move |pod| owning_application(pod, &owner_resource))
+        .watches_stream(pod_events, owning_application)
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
@@ -176,23 +172,23 @@ pub async fn run(
 fn watch_pods(
     client: &Client,
     scope: &Scope,
+    executors: ExecutorIndex,
 ) -> (Store<Pod>, impl Stream<Item = Result<Pod, watcher::Error>> + Send + use<>) {
     let (reader, writer) = reflector::store();
     let config = watcher::Config::default().labels(LAUNCHED_BY);
-    let events =
-        scope.watch(scope.api::<Pod>(client), config).modify(pods::keep_what_matters).reflect(writer).touched_objects();
+    let events = scope
+        .watch(scope.api::<Pod>(client), config)
+        .modify(pods::keep_what_matters)
+        .inspect_ok(move |event| executors.apply(event))
+        .reflect(writer)
+        .touched_objects();
     (reader, events)
 }
 
 /// A pod's application, from kubeflow's app-name label.
-fn owning_application(pod: Pod, resource: &ApiResource) -> Option<ObjectRef<DynamicObject>> {
+fn owning_application(pod: Pod) -> Option<ObjectRef<ApplicationObject>> {
     let name = pod.metadata.labels.as_ref()?.get(APP_NAME_LABEL)?;
-    Some(ObjectRef::new_with(name, resource.clone()).within(pod.metadata.namespace.as_deref()?))
-}
-
-/// The SparkApplication resource, for untyped access.
-pub(crate) fn application_resource() -> ApiResource {
-    ApiResource::erase::<SparkApplication>(&())
+    Some(ObjectRef::new(name).within(pod.metadata.namespace.as_deref()?))
 }
 
 fn watch_facts(client: &Client, scope: &Scope) -> NamespaceFacts {
@@ -222,7 +218,12 @@ async fn drain<T, E: std::fmt::Display>(stream: impl Stream<Item = Result<T, E>>
         .await;
 }
 
-async fn mark_ready_when_synced(apps: Store<DynamicObject>, pods: Store<Pod>, facts: NamespaceFacts, ready: Readiness) {
+async fn mark_ready_when_synced(
+    apps: Store<ApplicationObject>,
+    pods: Store<Pod>,
+    facts: NamespaceFacts,
+    ready: Readiness,
+) {
     let synced = future::join4(
         apps.wait_until_ready(),
         pods.wait_until_ready(),

@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 use kspark_sparkapp::{ApplicationStateType, SparkApplication, SparkApplicationStatus};
 use kube::Api;
 use kube::api::{DeleteParams, PostParams};
-use kube::core::DynamicObject;
 use kube::runtime::controller::Action;
 
+use crate::application_object::ApplicationObject;
 use crate::context::Context;
 use crate::events::Note;
 
@@ -94,7 +94,7 @@ impl Work {
 
 static EMPTY_STATUS: std::sync::LazyLock<SparkApplicationStatus> = std::sync::LazyLock::new(Default::default);
 
-pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+pub async fn reconcile(object: Arc<ApplicationObject>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     let started = Instant::now();
     ctx.metrics.reconciles.inc();
     let result = match read::application(&object) {
@@ -169,7 +169,7 @@ async fn delete_application(work: &Work, ctx: &Context) -> Result<Action, Reconc
 }
 
 /// The controller's answer to a failed reconcile: try again soon.
-pub fn on_error(app: Arc<DynamicObject>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
+pub fn on_error(app: Arc<ApplicationObject>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
     ctx.metrics.reconcile_errors.inc();
     tracing::warn!(
         app = app.metadata.name.as_deref().unwrap_or_default(),

@@ -20,8 +20,6 @@ use crate::driver_state::{
 };
 use crate::events::Note;
 
-const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
-const SPARK_ROLE_LABEL: &str = "spark-role";
 const EXECUTOR_ID_LABEL: &str = "spark-exec-id";
 const APP_SELECTOR_LABEL: &str = "spark-app-selector";
 
@@ -146,19 +144,13 @@ fn executors(work: &mut Work, ctx: &Context) {
     let (ns, app) = (work.namespace().to_string(), work.name().to_string());
     let max = ctx.options.max_tracked_executors;
     let mut seen = Vec::new();
-    for pod in ctx.pods.state() {
+    for name in ctx.executors.executors_of(&ns, &app) {
+        let Some(pod) = ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(&ns)) else { continue };
         let labels = pod.metadata.labels.as_ref();
         let label = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str);
-        if pod.metadata.namespace.as_deref() != Some(&ns)
-            || label(APP_NAME_LABEL) != Some(&app)
-            || label(SPARK_ROLE_LABEL) != Some("executor")
-        {
-            continue;
-        }
         if label(EXECUTOR_ID_LABEL).and_then(|id| id.parse::<usize>().ok()).is_some_and(|id| id > max) {
             continue;
         }
-        let name = pod.metadata.name.clone().unwrap_or_default();
         let state = executor_state(&pod);
         if work.status().executor_state.get(&name) != Some(&state) {
             work.note(executor_note(&pod, &name, state));

@@ -5,36 +5,56 @@
 
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kspark_sparkapp::{ApplicationStateType, SparkApplication, SparkApplicationSpec};
 use kube::Api;
 use kube::api::{Patch, PatchParams};
-use kube::core::DynamicObject;
 use kube::runtime::controller::Action;
 use serde_json::json;
 
 use super::ReconcileError;
+use crate::application_object::ApplicationObject;
 use crate::context::Context;
-use crate::run::application_resource;
 
-pub fn application(object: &DynamicObject) -> Result<SparkApplication, String> {
-    let mut value = serde_json::to_value(object).map_err(|e| e.to_string())?;
-    // kubeflow always writes driverInfo, and the type requires it as
-    // kubeflow's CRD does; a status someone else wrote may lack it.
-    if let Some(status) = value.get_mut("status").and_then(|s| s.as_object_mut()) {
-        status.entry("driverInfo").or_insert_with(|| serde_json::json!({}));
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        format!("{path}: {}", e.into_inner())
-    })
+pub fn application(object: &ApplicationObject) -> Result<SparkApplication, String> {
+    let spec = object.spec.as_ref().ok_or_else(|| "spec: missing".to_string())?;
+    let spec: SparkApplicationSpec = parse("spec", spec.get())?;
+    let status = match &object.status {
+        None => None,
+        Some(raw) => {
+            let mut status: serde_json::Value = parse("status", raw.get())?;
+            // kubeflow always writes driverInfo, and the type requires it as
+            // kubeflow's CRD does; a status someone else wrote may lack it.
+            if let Some(fields) = status.as_object_mut() {
+                fields.entry("driverInfo").or_insert_with(|| json!({}));
+            }
+            Some(serde_path_to_error::deserialize(status).map_err(|e| located("status", e))?)
+        }
+    };
+    let mut app = SparkApplication::new(object.metadata.name.as_deref().unwrap_or_default(), spec);
+    app.metadata = object.metadata.clone();
+    app.status = status;
+    Ok(app)
+}
+
+fn parse<'a, T: serde::Deserialize<'a>>(field: &str, text: &'a str) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| located(field, e))
+}
+
+/// `spec.driver: invalid type …`: the field's path from the object's root.
+fn located<E: std::fmt::Display>(field: &str, error: serde_path_to_error::Error<E>) -> String {
+    let path = error.path().to_string();
+    let path = if path == "." { field.to_string() } else { format!("{field}.{path}") };
+    format!("{path}: {}", error.into_inner())
 }
 
 /// Marks the application FAILED with why it cannot be read (once).
-pub async fn refuse(object: &DynamicObject, problem: &str, ctx: &Context) -> Result<Action, ReconcileError> {
+pub async fn refuse(object: &ApplicationObject, problem: &str, ctx: &Context) -> Result<Action, ReconcileError> {
     let name = object.metadata.name.clone().unwrap_or_default();
     let namespace = object.metadata.namespace.clone().unwrap_or_default();
     let message = format!("the SparkApplication cannot be read: {problem}; fix the field and apply it again");
-    let recorded = object.data.pointer("/status/applicationState/errorMessage").and_then(|m| m.as_str());
+    let status: Option<serde_json::Value> = object.status.as_ref().and_then(|s| serde_json::from_str(s.get()).ok());
+    let recorded = status.as_ref().and_then(|s| s.pointer("/applicationState/errorMessage")).and_then(|m| m.as_str());
     if recorded == Some(message.as_str()) {
         return Ok(Action::await_change());
     }
@@ -43,7 +63,7 @@ pub async fn refuse(object: &DynamicObject, problem: &str, ctx: &Context) -> Res
         "applicationState": {"state": ApplicationStateType::Failed, "errorMessage": message},
         "terminationTime": Time(Timestamp::now()),
     }});
-    let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), &namespace, &application_resource());
+    let api: Api<ApplicationObject> = Api::namespaced(ctx.client.clone(), &namespace);
     api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
         .await
         .map_err(|source| ReconcileError::WriteStatus { name: name.clone(), source })?;
@@ -55,7 +75,7 @@ pub async fn refuse(object: &DynamicObject, problem: &str, ctx: &Context) -> Res
 mod tests {
     use super::*;
 
-    fn object(spec: serde_json::Value, status: Option<serde_json::Value>) -> DynamicObject {
+    fn object(spec: serde_json::Value, status: Option<serde_json::Value>) -> ApplicationObject {
         let mut value = json!({
             "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
             "metadata": {"name": "a", "namespace": "n"}, "spec": spec
@@ -63,7 +83,7 @@ mod tests {
         if let Some(status) = status {
             value["status"] = status;
         }
-        serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"))
+        serde_json::from_str(&value.to_string()).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn spec() -> serde_json::Value {
