@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use kube::runtime::reflector::Store;
 
@@ -12,6 +11,7 @@ use crate::events::Events;
 use crate::executor_index::ExecutorIndex;
 use crate::facts::NamespaceFacts;
 use crate::metrics::Metrics;
+use crate::pods::WatchedPod;
 
 /// Lifecycle settings beyond the SparkApplication's own.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ impl Default for LifecycleOptions {
 pub struct Context {
     pub client: Client,
     /// Driver and executor pods of operator-launched applications.
-    pub pods: Store<Pod>,
+    pub pods: Store<WatchedPod>,
     /// Each application's executor pods, by name.
     pub executors: ExecutorIndex,
     pub facts: NamespaceFacts,

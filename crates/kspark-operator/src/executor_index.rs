@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::watcher::Event;
 
+use crate::pods::WatchedPod;
+
 pub const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
 pub const SPARK_ROLE_LABEL: &str = "spark-role";
 
@@ -29,7 +31,7 @@ struct Index {
 
 impl ExecutorIndex {
     /// Follows one event of the pod watch.
-    pub fn apply(&self, event: &Event<Pod>) {
+    pub fn apply(&self, event: &Event<WatchedPod>) {
         let mut index = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         match event {
             Event::Apply(pod) => {
@@ -88,14 +90,14 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn pod(name: &str, app: &str, role: &str) -> Pod {
+    fn pod(name: &str, app: &str, role: &str) -> WatchedPod {
         let labels =
             BTreeMap::from([(APP_NAME_LABEL.to_string(), app.to_string()), (SPARK_ROLE_LABEL.into(), role.into())]);
         let mut pod = Pod::default();
         pod.metadata.name = Some(name.into());
         pod.metadata.namespace = Some("ns".into());
         pod.metadata.labels = Some(labels);
-        pod
+        WatchedPod(pod)
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub mod install;
 pub mod leader;
 pub mod metrics;
 pub mod options;
-pub(crate) mod pods;
+pub mod pods;
 pub mod reconcile;
 pub mod retry;
 pub mod run;

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt, TryStreamExt, future};
-use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota, ServiceAccount};
+use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher::{self, Event};
@@ -20,10 +20,11 @@ use crate::events::Events;
 use crate::executor_index::{APP_NAME_LABEL, ExecutorIndex};
 use crate::facts::NamespaceFacts;
 use crate::http::{self, Readiness};
+use crate::leader;
 use crate::metrics::Metrics;
 use crate::options::OperatorOptions;
+use crate::pods::WatchedPod;
 use crate::reconcile::{self, on_error};
-use crate::{leader, pods};
 
 /// The label kubeflow (and kspark) put on every pod of an application.
 const LAUNCHED_BY: &str = "sparkoperator.k8s.io/launched-by-spark-operator=true";
@@ -137,8 +138,11 @@ pub async fn run(
     // break the list of all of them; reconcile reads each on its own.
     let (apps, apps_writer) = reflector::store::<ApplicationObject>();
     let apps_api: Api<ApplicationObject> = scope.api(&client);
-    let app_events =
-        scope.watch(apps_api, app_config).modify(pods::keep_application_small).reflect(apps_writer).applied_objects();
+    let app_events = scope
+        .watch(apps_api, app_config)
+        .modify(crate::pods::keep_application_small)
+        .reflect(apps_writer)
+        .applied_objects();
     let controller = Controller::for_stream(app_events, apps.clone())
         .with_config(controller::Config::default().concurrency(options.concurrency))
         .watches_stream(pod_events, owning_application)
@@ -173,12 +177,11 @@ fn watch_pods(
     client: &Client,
     scope: &Scope,
     executors: ExecutorIndex,
-) -> (Store<Pod>, impl Stream<Item = Result<Pod, watcher::Error>> + Send + use<>) {
+) -> (Store<WatchedPod>, impl Stream<Item = Result<WatchedPod, watcher::Error>> + Send + use<>) {
     let (reader, writer) = reflector::store();
     let config = watcher::Config::default().labels(LAUNCHED_BY);
     let events = scope
-        .watch(scope.api::<Pod>(client), config)
-        .modify(pods::keep_what_matters)
+        .watch(scope.api::<WatchedPod>(client), config)
         .inspect_ok(move |event| executors.apply(event))
         .reflect(writer)
         .touched_objects();
@@ -186,7 +189,7 @@ fn watch_pods(
 }
 
 /// A pod's application, from kubeflow's app-name label.
-fn owning_application(pod: Pod) -> Option<ObjectRef<ApplicationObject>> {
+fn owning_application(pod: WatchedPod) -> Option<ObjectRef<ApplicationObject>> {
     let name = pod.metadata.labels.as_ref()?.get(APP_NAME_LABEL)?;
     Some(ObjectRef::new(name).within(pod.metadata.namespace.as_deref()?))
 }
@@ -220,7 +223,7 @@ async fn drain<T, E: std::fmt::Display>(stream: impl Stream<Item = Result<T, E>>
 
 async fn mark_ready_when_synced(
     apps: Store<ApplicationObject>,
-    pods: Store<Pod>,
+    pods: Store<WatchedPod>,
     facts: NamespaceFacts,
     ready: Readiness,
 ) {

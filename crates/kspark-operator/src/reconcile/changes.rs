@@ -4,7 +4,6 @@
 //! what the running submission was built from: the digest on the driver
 //! pod, or the one folded into kspark's own submission IDs.
 
-use k8s_openapi::api::core::v1::Pod;
 use kspark_sparkapp::ApplicationStateType as S;
 use kube::runtime::reflector::ObjectRef;
 
@@ -12,6 +11,7 @@ use super::Work;
 use super::cleanup::driver_pod_name;
 use crate::context::Context;
 use crate::identity::{attempt_identity, made_by_kspark};
+use crate::pods::WatchedPod;
 
 /// Annotation on the driver pod: the spec digest it was built from
 /// ([`crate::identity::spec_digest`]).
@@ -22,7 +22,7 @@ pub fn spec_changed(work: &Work, ctx: &Context) -> bool {
         return false;
     }
     let digest = &work.spec_digest;
-    let pod_ref = ObjectRef::<Pod>::new(&driver_pod_name(work)).within(work.namespace());
+    let pod_ref = ObjectRef::<WatchedPod>::new(&driver_pod_name(work)).within(work.namespace());
     let pod = ctx.pods.get(&pod_ref);
     if let Some(built_from) =
         pod.as_ref().and_then(|p| p.metadata.annotations.as_ref()).and_then(|a| a.get(SPEC_DIGEST_ANNOTATION))

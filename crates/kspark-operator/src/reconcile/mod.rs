@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use kspark_sparkapp::{ApplicationStateType, SparkApplication, SparkApplicationStatus};
 use kube::Api;
-use kube::api::{DeleteParams, PostParams};
+use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::Action;
 
 use crate::application_object::ApplicationObject;
@@ -150,12 +150,22 @@ async fn run_steps(work: &mut Work, ctx: &Context) -> Result<Option<Duration>, R
     Ok(Some(Duration::from_secs(1)))
 }
 
+/// Replaces the status, only if the application is still at the version
+/// read (the patch sets `metadata.resourceVersion`, which the API server
+/// takes as a precondition: 409 when someone wrote in between). A patch
+/// rather than a PUT of the whole object: the spec is neither sent nor
+/// parsed back, and the answer is read untyped.
 async fn write_status(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
-    let api: Api<SparkApplication> = Api::namespaced(ctx.client.clone(), work.namespace());
-    api.replace_status(work.name(), &PostParams::default(), &work.app)
-        .await
-        .map(|_| ())
-        .map_err(|source| ReconcileError::WriteStatus { name: work.name().to_string(), source })
+    let api: Api<ApplicationObject> = Api::namespaced(ctx.client.clone(), work.namespace());
+    let failed = |source| ReconcileError::WriteStatus { name: work.name().to_string(), source };
+    let version = work.app.metadata.resource_version.clone().unwrap_or_default();
+    let status = serde_json::to_value(work.status()).map_err(|e| failed(kube::Error::SerdeError(e)))?;
+    let patch: json_patch::Patch = serde_json::from_value(serde_json::json!([
+        {"op": "replace", "path": "/metadata/resourceVersion", "value": version},
+        {"op": "add", "path": "/status", "value": status},
+    ]))
+    .map_err(|e| failed(kube::Error::SerdeError(e)))?;
+    api.patch_status(work.name(), &PatchParams::default(), &Patch::Json::<()>(patch)).await.map(|_| ()).map_err(failed)
 }
 
 async fn delete_application(work: &Work, ctx: &Context) -> Result<Action, ReconcileError> {

@@ -19,16 +19,17 @@ use crate::driver_state::{
     application_state, driver_failure, driver_state, executor_exit, executor_state, pending_problem,
 };
 use crate::events::Note;
+use crate::pods::WatchedPod;
 
 const EXECUTOR_ID_LABEL: &str = "spark-exec-id";
 const APP_SELECTOR_LABEL: &str = "spark-app-selector";
 
 pub async fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     let name = driver_pod_name(work);
-    let pod = match ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(work.namespace())) {
+    let pod = match ctx.pods.get(&ObjectRef::<WatchedPod>::new(&name).within(work.namespace())) {
         Some(pod) => pod,
         None => match not_in_cache(work, ctx, &name).await? {
-            Ok(pod) => std::sync::Arc::new(pod),
+            Ok(pod) => std::sync::Arc::new(WatchedPod(pod)),
             Err(flow) => return Ok(flow),
         },
     };
@@ -145,7 +146,7 @@ fn executors(work: &mut Work, ctx: &Context) {
     let max = ctx.options.max_tracked_executors;
     let mut seen = Vec::new();
     for name in ctx.executors.executors_of(&ns, &app) {
-        let Some(pod) = ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(&ns)) else { continue };
+        let Some(pod) = ctx.pods.get(&ObjectRef::<WatchedPod>::new(&name).within(&ns)) else { continue };
         let labels = pod.metadata.labels.as_ref();
         let label = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str);
         if label(EXECUTOR_ID_LABEL).and_then(|id| id.parse::<usize>().ok()).is_some_and(|id| id > max) {

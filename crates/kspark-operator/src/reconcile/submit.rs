@@ -22,6 +22,7 @@ use crate::build::{Built, build};
 use crate::context::Context;
 use crate::events::Note;
 use crate::identity::{AttemptIdentity, attempt_identity};
+use crate::pods::WatchedPod;
 
 const SUBMISSION_ID_LABEL: &str = "sparkoperator.k8s.io/submission-id";
 /// How soon to look again while the namespace cannot take the application.
@@ -83,7 +84,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
 /// This attempt's driver pod, when the watch cache already has it.
 fn already_created(work: &Work, ctx: &Context, identity: &AttemptIdentity) -> Option<(String, String)> {
     let name = super::cleanup::driver_pod_name(work);
-    let pod = ctx.pods.get(&ObjectRef::<Pod>::new(&name).within(work.namespace()))?;
+    let pod = ctx.pods.get(&ObjectRef::<WatchedPod>::new(&name).within(work.namespace()))?;
     (label(&pod, SUBMISSION_ID_LABEL) == Some(identity.submission_id.as_str()))
         .then(|| (name, label(&pod, "spark-app-selector").unwrap_or_default().to_string()))
 }
