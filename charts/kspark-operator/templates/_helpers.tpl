@@ -20,3 +20,31 @@ app.kubernetes.io/name: {{ include "kspark-operator.name" . }}
 {{- define "kspark-operator.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end }}
+
+{{- /* What the operator may do in the namespaces it watches (rules.rs says why). */ -}}
+{{- define "kspark-operator.operatorRules" -}}
+- apiGroups: [sparkoperator.k8s.io]
+  resources: [sparkapplications, scheduledsparkapplications]
+  verbs: [get, list, watch, delete]
+- apiGroups: [sparkoperator.k8s.io]
+  resources: [sparkapplications/status, scheduledsparkapplications/status]
+  verbs: [get, update, patch]
+- apiGroups: [sparkoperator.k8s.io]
+  resources: [sparkapplications/finalizers]
+  verbs: [update]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch, create, delete]
+- apiGroups: [""]
+  resources: [services, configmaps, persistentvolumeclaims]
+  verbs: [get, create, patch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, create, patch]
+- apiGroups: [""]
+  resources: [resourcequotas, limitranges, serviceaccounts]
+  verbs: [list, watch]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+{{- end }}

@@ -196,6 +196,18 @@ fn custom_values_render_what_install_does_with_the_same_flags() {
         assert!(args.contains(expected), "{expected} in {args}");
     }
     assert_eq!(deployment["spec"]["replicas"], 2);
+    assert!(rendered.contains_key("ClusterRole -/kspark-operator"), "{:?}", rendered.keys());
+}
+
+#[test]
+fn one_watched_namespace_gets_a_role_there_instead_of_a_cluster_role() {
+    for watched in ["team-a", "ops"] {
+        let rendered = rendered_objects("ops", Some(&format!("watchNamespaces: [{watched}]\n")));
+        assert_same_objects(&rendered, &installed_objects(&["--namespace", "ops", "--watch-namespace", watched]));
+        assert!(!rendered.keys().any(|k| k.starts_with("Cluster")), "{:?}", rendered.keys());
+        let role = rendered[&format!("Role {watched}/kspark-operator")]["rules"].to_string();
+        assert!(role.contains("sparkapplications") && role.contains("pods"), "{role}");
+    }
 }
 
 #[test]
@@ -275,7 +287,7 @@ fn helm_install_creates_the_objects_on_the_test_control_plane() {
         .arg(chart_dir())
         .args(["--namespace", &namespace, "--create-namespace", "--kubeconfig"])
         .arg(&kubeconfig)
-        .args(["--set", "watchNamespaces={team-a}"]);
+        .args(["--set", "watchNamespaces={team-a,team-b}"]);
     let installed = stdout_of(command);
     assert!(installed.contains("STATUS: deployed"), "{installed}");
     let client = block_on(cluster.admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"));

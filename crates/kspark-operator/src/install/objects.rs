@@ -93,26 +93,49 @@ pub fn objects(spec: &InstallSpec) -> Vec<InstallObject> {
     out.extend([
         InstallObject::Namespace(Namespace { metadata: meta(ns, None), ..Default::default() }),
         InstallObject::ServiceAccount(ServiceAccount { metadata: meta(NAME, Some(ns)), ..Default::default() }),
-        InstallObject::ClusterRole(ClusterRole {
-            metadata: meta(NAME, None),
-            rules: Some(operator_rules()),
-            ..Default::default()
-        }),
-        InstallObject::ClusterRoleBinding(ClusterRoleBinding {
-            metadata: meta(NAME, None),
-            role_ref: role_ref("ClusterRole"),
-            subjects: Some(vec![subject(ns)]),
-        }),
-        InstallObject::Role(Role { metadata: meta(NAME, Some(ns)), rules: Some(lease_rules()) }),
-        InstallObject::RoleBinding(RoleBinding {
-            metadata: meta(NAME, Some(ns)),
-            role_ref: role_ref("Role"),
-            subjects: Some(vec![subject(ns)]),
-        }),
+    ]);
+    out.extend(rbac(spec));
+    out.extend([
         InstallObject::Deployment(Box::new(deployment(spec))),
         InstallObject::Service(Box::new(metrics_service(ns))),
     ]);
     out
+}
+
+/// The operator's rights. Watching one namespace, it uses namespaced
+/// watches only, so a Role there is enough; watching several or all, its
+/// watches are cluster watches and need a ClusterRole. Its Lease is in its
+/// own namespace (one Role with both when that is the watched namespace).
+fn rbac(spec: &InstallSpec) -> Vec<InstallObject> {
+    let ns = spec.namespace.as_str();
+    let role = |namespace: &str, rules| {
+        InstallObject::Role(Role { metadata: meta(NAME, Some(namespace)), rules: Some(rules) })
+    };
+    let binding = |namespace: &str| {
+        InstallObject::RoleBinding(RoleBinding {
+            metadata: meta(NAME, Some(namespace)),
+            role_ref: role_ref("Role"),
+            subjects: Some(vec![subject(ns)]),
+        })
+    };
+    match spec.watch_namespaces.as_slice() {
+        [watched] if watched == ns => vec![role(ns, [operator_rules(), lease_rules()].concat()), binding(ns)],
+        [watched] => vec![role(watched, operator_rules()), binding(watched), role(ns, lease_rules()), binding(ns)],
+        _ => vec![
+            InstallObject::ClusterRole(ClusterRole {
+                metadata: meta(NAME, None),
+                rules: Some(operator_rules()),
+                ..Default::default()
+            }),
+            InstallObject::ClusterRoleBinding(ClusterRoleBinding {
+                metadata: meta(NAME, None),
+                role_ref: role_ref("ClusterRole"),
+                subjects: Some(vec![subject(ns)]),
+            }),
+            role(ns, lease_rules()),
+            binding(ns),
+        ],
+    }
 }
 
 fn labels() -> BTreeMap<String, String> {
@@ -268,7 +291,7 @@ mod tests {
             namespace: "kspark-system".into(),
             image: "kspark:test".into(),
             replicas: 2,
-            watch_namespaces: vec!["team-a".into()],
+            watch_namespaces: vec!["team-a".into(), "team-b".into()],
             label_selector: None,
             concurrency: 64,
             events: "all".into(),
@@ -303,6 +326,7 @@ mod tests {
         let args = pod["containers"][0]["args"].as_array().cloned().unwrap_or_default();
         assert!(args.iter().any(|a| a == "--leader-elect"));
         assert!(args.windows(2).any(|w| w[0] == "--namespace" && w[1] == "team-a"));
+        assert!(args.windows(2).any(|w| w[0] == "--namespace" && w[1] == "team-b"));
     }
 
     #[test]
@@ -332,6 +356,28 @@ mod tests {
         for expected in ["--concurrency 8", "--events warnings", "--log-json", "--label-selector team=a"] {
             assert!(text.contains(expected), "{expected} in {text}");
         }
+    }
+
+    #[test]
+    fn one_watched_namespace_needs_no_cluster_role() {
+        let one = InstallSpec { watch_namespaces: vec!["team-a".into()], ..spec() };
+        let kinds: Vec<String> = rbac(&one)
+            .iter()
+            .map(|o| {
+                let value = o.to_json();
+                format!("{} {}", value["kind"].as_str().unwrap_or_default(), key_namespace(&value))
+            })
+            .collect();
+        assert_eq!(kinds, ["Role team-a", "RoleBinding team-a", "Role kspark-system", "RoleBinding kspark-system"]);
+        let own = InstallSpec { watch_namespaces: vec!["kspark-system".into()], ..spec() };
+        let merged: Vec<serde_json::Value> = rbac(&own).iter().map(InstallObject::to_json).collect();
+        assert_eq!(merged.len(), 2, "{merged:?}");
+        let rules = merged[0]["rules"].to_string();
+        assert!(rules.contains("leases") && rules.contains("sparkapplications"), "{rules}");
+    }
+
+    fn key_namespace(value: &serde_json::Value) -> &str {
+        value["metadata"]["namespace"].as_str().unwrap_or("-")
     }
 
     #[test]
