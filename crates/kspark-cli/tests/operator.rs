@@ -510,9 +510,11 @@ fn the_installed_rbac_is_enough_for_the_operator() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
     let stderr = String::from_utf8_lossy(&install.stderr);
-    for kind in ["ClusterRole kspark-operator", "Deployment kspark-operator", "RoleBinding kspark-operator"] {
+    for kind in ["Role kspark-operator", "Deployment kspark-operator", "RoleBinding kspark-operator"] {
         assert!(stderr.contains(kind), "{stderr}");
     }
+    // One watched namespace: a Role there, no cluster-wide rights.
+    assert!(!stderr.contains("ClusterRole"), "{stderr}");
     let kubeconfig = operator_account_kubeconfig(&operator_ns);
     let child = kspark()
         .args(["operator", "run", "--namespace", &ns, "--leader-elect", "--lease-namespace", &operator_ns])

@@ -105,11 +105,23 @@ struct InstallArgs {
     #[arg(long, default_value = concat!("ghcr.io/kspark/kspark:", env!("CARGO_PKG_VERSION")))]
     image: String,
     /// Replicas (they elect a leader).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(0..))]
     replicas: i32,
     /// Namespace the operator watches; repeat for several (default: all).
     #[arg(long = "watch-namespace")]
     watch_namespaces: Vec<String>,
+    /// The operator's --label-selector: only SparkApplications matching it.
+    #[arg(long)]
+    label_selector: Option<String>,
+    /// The operator's --concurrency: applications reconciled at the same time.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// The operator's --events: all or warnings.
+    #[arg(long, default_value = "all", value_parser = ["all", "warnings"])]
+    events: String,
+    /// The operator's log format: text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     /// Only the CRDs.
     #[arg(long)]
     crds_only: bool,
@@ -236,6 +248,10 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
         image: args.image.clone(),
         replicas: args.replicas,
         watch_namespaces: args.watch_namespaces.clone(),
+        label_selector: args.label_selector.clone(),
+        concurrency: args.concurrency,
+        events: args.events.clone(),
+        log_json: args.log_format == "json",
         crds_only: args.crds_only,
     };
     let objects = install::objects(&spec);

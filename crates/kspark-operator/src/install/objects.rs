@@ -6,7 +6,7 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, Namespace, ObjectFieldSelector,
     PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext,
-    ServiceAccount,
+    Service, ServiceAccount, ServicePort, ServiceSpec,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -25,12 +25,22 @@ pub struct InstallSpec {
     pub replicas: i32,
     /// Namespaces the operator watches; empty = all.
     pub watch_namespaces: Vec<String>,
+    /// Only SparkApplications matching this label selector.
+    pub label_selector: Option<String>,
+    /// Applications reconciled at the same time.
+    pub concurrency: u16,
+    /// Which Kubernetes Events the operator publishes: `all` or `warnings`.
+    pub events: String,
+    /// Log as JSON lines.
+    pub log_json: bool,
     /// Only the CRDs.
     pub crds_only: bool,
 }
 
 pub const NAME: &str = "kspark-operator";
 pub const METRICS_PORT: i32 = 8080;
+/// The container port's (and the Service's target) name.
+const METRICS_PORT_NAME: &str = "http";
 
 #[derive(Debug, Clone)]
 pub enum InstallObject {
@@ -42,6 +52,7 @@ pub enum InstallObject {
     Role(Role),
     RoleBinding(RoleBinding),
     Deployment(Box<Deployment>),
+    Service(Box<Service>),
 }
 
 impl InstallObject {
@@ -55,6 +66,7 @@ impl InstallObject {
             InstallObject::Role(o) => serde_json::to_value(o),
             InstallObject::RoleBinding(o) => serde_json::to_value(o),
             InstallObject::Deployment(o) => serde_json::to_value(o),
+            InstallObject::Service(o) => serde_json::to_value(o),
         };
         value.unwrap_or_default()
     }
@@ -81,25 +93,49 @@ pub fn objects(spec: &InstallSpec) -> Vec<InstallObject> {
     out.extend([
         InstallObject::Namespace(Namespace { metadata: meta(ns, None), ..Default::default() }),
         InstallObject::ServiceAccount(ServiceAccount { metadata: meta(NAME, Some(ns)), ..Default::default() }),
-        InstallObject::ClusterRole(ClusterRole {
-            metadata: meta(NAME, None),
-            rules: Some(operator_rules()),
-            ..Default::default()
-        }),
-        InstallObject::ClusterRoleBinding(ClusterRoleBinding {
-            metadata: meta(NAME, None),
-            role_ref: role_ref("ClusterRole"),
-            subjects: Some(vec![subject(ns)]),
-        }),
-        InstallObject::Role(Role { metadata: meta(NAME, Some(ns)), rules: Some(lease_rules()) }),
-        InstallObject::RoleBinding(RoleBinding {
-            metadata: meta(NAME, Some(ns)),
-            role_ref: role_ref("Role"),
-            subjects: Some(vec![subject(ns)]),
-        }),
+    ]);
+    out.extend(rbac(spec));
+    out.extend([
         InstallObject::Deployment(Box::new(deployment(spec))),
+        InstallObject::Service(Box::new(metrics_service(ns))),
     ]);
     out
+}
+
+/// The operator's rights. Watching one namespace, it uses namespaced
+/// watches only, so a Role there is enough; watching several or all, its
+/// watches are cluster watches and need a ClusterRole. Its Lease is in its
+/// own namespace (one Role with both when that is the watched namespace).
+fn rbac(spec: &InstallSpec) -> Vec<InstallObject> {
+    let ns = spec.namespace.as_str();
+    let role = |namespace: &str, rules| {
+        InstallObject::Role(Role { metadata: meta(NAME, Some(namespace)), rules: Some(rules) })
+    };
+    let binding = |namespace: &str| {
+        InstallObject::RoleBinding(RoleBinding {
+            metadata: meta(NAME, Some(namespace)),
+            role_ref: role_ref("Role"),
+            subjects: Some(vec![subject(ns)]),
+        })
+    };
+    match spec.watch_namespaces.as_slice() {
+        [watched] if watched == ns => vec![role(ns, [operator_rules(), lease_rules()].concat()), binding(ns)],
+        [watched] => vec![role(watched, operator_rules()), binding(watched), role(ns, lease_rules()), binding(ns)],
+        _ => vec![
+            InstallObject::ClusterRole(ClusterRole {
+                metadata: meta(NAME, None),
+                rules: Some(operator_rules()),
+                ..Default::default()
+            }),
+            InstallObject::ClusterRoleBinding(ClusterRoleBinding {
+                metadata: meta(NAME, None),
+                role_ref: role_ref("ClusterRole"),
+                subjects: Some(vec![subject(ns)]),
+            }),
+            role(ns, lease_rules()),
+            binding(ns),
+        ],
+    }
 }
 
 fn labels() -> BTreeMap<String, String> {
@@ -131,13 +167,34 @@ fn subject(namespace: &str) -> Subject {
     }
 }
 
+fn selector() -> BTreeMap<String, String> {
+    BTreeMap::from([("app.kubernetes.io/name".to_string(), NAME.to_string())])
+}
+
+/// /metrics for Prometheus (a ServiceMonitor selects it by its labels).
+fn metrics_service(namespace: &str) -> Service {
+    Service {
+        metadata: meta(NAME, Some(namespace)),
+        spec: Some(ServiceSpec {
+            selector: Some(selector()),
+            ports: Some(vec![ServicePort {
+                name: Some("metrics".into()),
+                port: METRICS_PORT,
+                target_port: Some(IntOrString::String(METRICS_PORT_NAME.into())),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 fn deployment(spec: &InstallSpec) -> Deployment {
-    let selector = BTreeMap::from([("app.kubernetes.io/name".to_string(), NAME.to_string())]);
     Deployment {
         metadata: meta(NAME, Some(&spec.namespace)),
         spec: Some(DeploymentSpec {
             replicas: Some(spec.replicas),
-            selector: LabelSelector { match_labels: Some(selector), ..Default::default() },
+            selector: LabelSelector { match_labels: Some(selector()), ..Default::default() },
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta { labels: Some(labels()), ..Default::default() }),
                 spec: Some(PodSpec {
@@ -164,13 +221,21 @@ fn container(spec: &InstallSpec) -> Container {
         .map(|s| s.to_string())
         .collect();
     args.extend(["--metrics-addr".to_string(), format!("0.0.0.0:{METRICS_PORT}")]);
+    args.extend(["--concurrency".to_string(), spec.concurrency.to_string()]);
+    args.extend(["--events".to_string(), spec.events.clone()]);
+    if spec.log_json {
+        args.push("--log-json".to_string());
+    }
+    if let Some(selector) = &spec.label_selector {
+        args.extend(["--label-selector".to_string(), selector.clone()]);
+    }
     for ns in &spec.watch_namespaces {
         args.extend(["--namespace".to_string(), ns.clone()]);
     }
     let probe = |path: &str| Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.into()),
-            port: IntOrString::String("http".into()),
+            port: IntOrString::String(METRICS_PORT_NAME.into()),
             ..Default::default()
         }),
         period_seconds: Some(10),
@@ -185,7 +250,7 @@ fn container(spec: &InstallSpec) -> Container {
         args: Some(args),
         env: Some(vec![field_env("POD_NAME", "metadata.name"), field_env("POD_NAMESPACE", "metadata.namespace")]),
         ports: Some(vec![ContainerPort {
-            name: Some("http".into()),
+            name: Some(METRICS_PORT_NAME.into()),
             container_port: METRICS_PORT,
             ..Default::default()
         }]),
@@ -226,7 +291,11 @@ mod tests {
             namespace: "kspark-system".into(),
             image: "kspark:test".into(),
             replicas: 2,
-            watch_namespaces: vec!["team-a".into()],
+            watch_namespaces: vec!["team-a".into(), "team-b".into()],
+            label_selector: None,
+            concurrency: 64,
+            events: "all".into(),
+            log_json: false,
             crds_only: false,
         }
     }
@@ -246,15 +315,69 @@ mod tests {
                 "Role kspark-operator",
                 "RoleBinding kspark-operator",
                 "Deployment kspark-operator",
+                "Service kspark-operator",
             ]
         );
-        let deployment = objects(&spec()).pop().map(|o| o.to_json()).unwrap_or_default();
+        let deployment = objects(&spec()).iter().map(InstallObject::to_json).find(|o| o["kind"] == "Deployment");
+        let deployment = deployment.unwrap_or_default();
         let pod = &deployment["spec"]["template"]["spec"];
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
         assert_eq!(pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"], true);
         let args = pod["containers"][0]["args"].as_array().cloned().unwrap_or_default();
         assert!(args.iter().any(|a| a == "--leader-elect"));
         assert!(args.windows(2).any(|w| w[0] == "--namespace" && w[1] == "team-a"));
+        assert!(args.windows(2).any(|w| w[0] == "--namespace" && w[1] == "team-b"));
+    }
+
+    #[test]
+    fn the_metrics_service_targets_the_probed_port() {
+        let all: Vec<_> = objects(&spec()).iter().map(InstallObject::to_json).collect();
+        let service = all.iter().find(|o| o["kind"] == "Service").cloned().unwrap_or_default();
+        let deployment = all.iter().find(|o| o["kind"] == "Deployment").cloned().unwrap_or_default();
+        let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(service["spec"]["ports"][0]["targetPort"], container["ports"][0]["name"]);
+        assert_eq!(service["spec"]["ports"][0]["port"], container["ports"][0]["containerPort"]);
+        assert_eq!(service["spec"]["selector"], deployment["spec"]["selector"]["matchLabels"]);
+    }
+
+    #[test]
+    fn operator_options_become_arguments() {
+        let custom = InstallSpec {
+            label_selector: Some("team=a".into()),
+            concurrency: 8,
+            events: "warnings".into(),
+            log_json: true,
+            ..spec()
+        };
+        let deployment = objects(&custom).iter().map(InstallObject::to_json).find(|o| o["kind"] == "Deployment");
+        let args = deployment.unwrap_or_default()["spec"]["template"]["spec"]["containers"][0]["args"].clone();
+        let args: Vec<String> = serde_json::from_value(args).unwrap_or_default();
+        let text = args.join(" ");
+        for expected in ["--concurrency 8", "--events warnings", "--log-json", "--label-selector team=a"] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+    }
+
+    #[test]
+    fn one_watched_namespace_needs_no_cluster_role() {
+        let one = InstallSpec { watch_namespaces: vec!["team-a".into()], ..spec() };
+        let kinds: Vec<String> = rbac(&one)
+            .iter()
+            .map(|o| {
+                let value = o.to_json();
+                format!("{} {}", value["kind"].as_str().unwrap_or_default(), key_namespace(&value))
+            })
+            .collect();
+        assert_eq!(kinds, ["Role team-a", "RoleBinding team-a", "Role kspark-system", "RoleBinding kspark-system"]);
+        let own = InstallSpec { watch_namespaces: vec!["kspark-system".into()], ..spec() };
+        let merged: Vec<serde_json::Value> = rbac(&own).iter().map(InstallObject::to_json).collect();
+        assert_eq!(merged.len(), 2, "{merged:?}");
+        let rules = merged[0]["rules"].to_string();
+        assert!(rules.contains("leases") && rules.contains("sparkapplications"), "{rules}");
+    }
+
+    fn key_namespace(value: &serde_json::Value) -> &str {
+        value["metadata"]["namespace"].as_str().unwrap_or("-")
     }
 
     #[test]

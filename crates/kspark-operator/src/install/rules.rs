@@ -12,8 +12,9 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
     }
 }
 
-/// Cluster-wide (or, with `--namespace` scoping, still granted cluster-wide
-/// because the watches of several namespaces are one cluster watch).
+/// In a ClusterRole when the operator watches all or several namespaces
+/// (the watches of several namespaces are one cluster watch, filtered by the
+/// operator); in a Role of the watched namespace when it watches one.
 pub fn operator_rules() -> Vec<PolicyRule> {
     vec![
         // Follow applications, delete expired ones (TTL), write their status.

@@ -1,0 +1,333 @@
+//! The Helm chart charts/kspark-operator, checked with a real Helm (built
+//! from the Go module proxy by testcluster/build-helm.sh, or $KSPARK_HELM):
+//! it lints, renders the same objects as `kspark operator install`, refuses
+//! invalid values by name, keeps its CRDs identical to the generated ones,
+//! and installs on the real test control plane.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Service, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kube::Api;
+use serde_json::Value;
+
+const NAMESPACE: &str = "kspark-system";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn chart_dir() -> PathBuf {
+    repo_root().join("charts/kspark-operator")
+}
+
+/// Helm, built once (cached in ~/.cache/kspark/helm) unless $KSPARK_HELM names one.
+fn helm_bin() -> &'static Path {
+    static HELM: OnceLock<PathBuf> = OnceLock::new();
+    HELM.get_or_init(|| {
+        if let Some(path) = std::env::var_os("KSPARK_HELM") {
+            return PathBuf::from(path);
+        }
+        let script = repo_root().join("testcluster/build-helm.sh");
+        let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+        assert!(out.status.success(), "build-helm.sh failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+}
+
+/// Helm with its caches and configuration in a directory of this test run, never in ~.
+fn helm() -> Command {
+    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let home = HOME.get_or_init(|| tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")));
+    let mut command = Command::new(helm_bin());
+    for (key, dir) in [("HELM_CACHE_HOME", "cache"), ("HELM_CONFIG_HOME", "config"), ("HELM_DATA_HOME", "data")] {
+        command.env(key, home.path().join(dir));
+    }
+    command.env_remove("KUBECONFIG");
+    command
+}
+
+fn run(mut command: Command) -> Output {
+    command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
+}
+
+fn stdout_of(command: Command) -> String {
+    let description = format!("{command:?}");
+    let out = run(command);
+    assert!(out.status.success(), "{description} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn kspark() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kspark"))
+}
+
+/// `helm template` in the release namespace, CRDs included, with `values` (YAML) if any.
+fn template(namespace: &str, values: Option<&str>) -> Command {
+    let mut command = helm();
+    command.args(["template", "kspark-operator"]).arg(chart_dir()).args(["--namespace", namespace, "--include-crds"]);
+    if let Some(values) = values {
+        let file =
+            std::env::temp_dir().join(format!("kspark-helm-values-{}.yaml", kspark_testcluster::unique_name("v")));
+        std::fs::write(&file, values).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        command.arg("--values").arg(file);
+    }
+    command
+}
+
+fn parse_documents(yaml: &str) -> Vec<Value> {
+    let documents: Vec<Value> = serde_saphyr::from_multiple(yaml).unwrap_or_else(|e| panic!("rendered YAML: {e}"));
+    documents.into_iter().filter(|d| !d.is_null()).collect()
+}
+
+fn key(object: &Value) -> String {
+    let namespace = object["metadata"]["namespace"].as_str().unwrap_or("-");
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    format!("{} {namespace}/{name}", object["kind"].as_str().unwrap_or_default())
+}
+
+fn by_key(objects: Vec<Value>) -> BTreeMap<String, Value> {
+    objects.into_iter().map(|o| (key(&o), o)).collect()
+}
+
+/// `kspark operator install --dry-run -o yaml` with `flags`, without the
+/// Namespace: with Helm the release namespace is Helm's (`--create-namespace`),
+/// a chart that also created it would fail to install.
+fn installed_objects(flags: &[&str]) -> BTreeMap<String, Value> {
+    let mut command = kspark();
+    command.args(["operator", "install", "--dry-run", "-o", "yaml"]).args(flags);
+    let objects = parse_documents(&stdout_of(command));
+    by_key(objects.into_iter().filter(|o| o["kind"] != "Namespace").collect())
+}
+
+fn rendered_objects(namespace: &str, values: Option<&str>) -> BTreeMap<String, Value> {
+    by_key(parse_documents(&stdout_of(template(namespace, values))))
+}
+
+fn assert_same_objects(rendered: &BTreeMap<String, Value>, installed: &BTreeMap<String, Value>) {
+    let rendered_keys: Vec<&String> = rendered.keys().collect();
+    let installed_keys: Vec<&String> = installed.keys().collect();
+    assert_eq!(rendered_keys, installed_keys, "the chart renders other objects than `kspark operator install`");
+    for (key, object) in rendered {
+        let mut differences = Vec::new();
+        differences_between(object, &installed[key], String::new(), &mut differences);
+        assert!(differences.is_empty(), "{key} differs (chart != install):\n{}", differences.join("\n"));
+    }
+}
+
+/// Each path where `chart` and `install` differ, with both values.
+fn differences_between(chart: &Value, install: &Value, path: String, out: &mut Vec<String>) {
+    match (chart, install) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let (x, y) = (a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null));
+                differences_between(x, y, format!("{path}.{k}"), out);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                differences_between(x, y, format!("{path}[{i}]"), out);
+            }
+        }
+        (a, b) if a != b => out.push(format!("  {path}: {a} != {b}")),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_chart_lints_cleanly() {
+    let mut command = helm();
+    command.args(["lint", "--strict"]).arg(chart_dir());
+    let lint = stdout_of(command);
+    assert!(lint.contains("1 chart(s) linted, 0 chart(s) failed"), "{lint}");
+    let mut command = helm();
+    command.args(["lint", "--strict", "--set", "serviceMonitor.enabled=true"]).arg(chart_dir());
+    stdout_of(command);
+}
+
+#[test]
+fn defaults_render_the_objects_of_kspark_operator_install() {
+    let rendered = rendered_objects(NAMESPACE, None);
+    assert!(rendered.contains_key("Service kspark-system/kspark-operator"), "{:?}", rendered.keys());
+    assert_same_objects(&rendered, &installed_objects(&[]));
+}
+
+#[test]
+fn custom_values_render_what_install_does_with_the_same_flags() {
+    let values = "replicas: 2\nimage:\n  tag: dev\nwatchNamespaces: [team-a, team-b]\nconcurrency: 8\n\
+                  labelSelector: team=a\nevents: warnings\nlogFormat: json\n";
+    let rendered = rendered_objects("ops", Some(values));
+    let installed = installed_objects(&[
+        "--namespace",
+        "ops",
+        "--replicas",
+        "2",
+        "--image",
+        "ghcr.io/kspark/kspark:dev",
+        "--watch-namespace",
+        "team-a",
+        "--watch-namespace",
+        "team-b",
+        "--concurrency",
+        "8",
+        "--label-selector",
+        "team=a",
+        "--events",
+        "warnings",
+        "--log-format",
+        "json",
+    ]);
+    assert_same_objects(&rendered, &installed);
+    let deployment = &rendered["Deployment ops/kspark-operator"];
+    let args: Vec<String> =
+        serde_json::from_value(deployment["spec"]["template"]["spec"]["containers"][0]["args"].clone())
+            .unwrap_or_default();
+    let args = args.join(" ");
+    for expected in ["--namespace team-a --namespace team-b", "--concurrency 8", "--log-json", "--lease-namespace ops"]
+    {
+        assert!(args.contains(expected), "{expected} in {args}");
+    }
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    assert!(rendered.contains_key("ClusterRole -/kspark-operator"), "{:?}", rendered.keys());
+}
+
+#[test]
+fn one_watched_namespace_gets_a_role_there_instead_of_a_cluster_role() {
+    for watched in ["team-a", "ops"] {
+        let rendered = rendered_objects("ops", Some(&format!("watchNamespaces: [{watched}]\n")));
+        assert_same_objects(&rendered, &installed_objects(&["--namespace", "ops", "--watch-namespace", watched]));
+        assert!(!rendered.keys().any(|k| k.starts_with("Cluster")), "{:?}", rendered.keys());
+        let role = rendered[&format!("Role {watched}/kspark-operator")]["rules"].to_string();
+        assert!(role.contains("sparkapplications") && role.contains("pods"), "{role}");
+    }
+}
+
+#[test]
+fn the_service_monitor_is_rendered_only_when_enabled() {
+    let defaults = rendered_objects(NAMESPACE, None);
+    assert!(!defaults.keys().any(|k| k.starts_with("ServiceMonitor")), "{:?}", defaults.keys());
+    let values = "serviceMonitor:\n  enabled: true\n  interval: 15s\n  labels:\n    release: prometheus\n";
+    let rendered = rendered_objects(NAMESPACE, Some(values));
+    let monitor = &rendered["ServiceMonitor kspark-system/kspark-operator"];
+    let service = &rendered["Service kspark-system/kspark-operator"];
+    assert_eq!(monitor["apiVersion"], "monitoring.coreos.com/v1");
+    assert_eq!(monitor["metadata"]["labels"]["release"], "prometheus");
+    assert_eq!(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"]);
+    assert_eq!(monitor["spec"]["endpoints"][0]["port"], service["spec"]["ports"][0]["name"]);
+    assert_eq!(monitor["spec"]["endpoints"][0]["path"], "/metrics");
+    assert_eq!(monitor["spec"]["endpoints"][0]["interval"], "15s");
+}
+
+#[test]
+fn invalid_values_are_refused_naming_the_value() {
+    let cases = [
+        ("concurrency: x\n", "'/concurrency'"),
+        ("concurrency: 0\n", "'/concurrency'"),
+        ("replicas: -1\n", "'/replicas'"),
+        ("events: some\n", "'/events'"),
+        ("logFormat: xml\n", "'/logFormat'"),
+        ("watchNamespaces: [Team_A]\n", "'/watchNamespaces/0'"),
+        ("serviceMonitor:\n  enabled: \"yes\"\n", "'/serviceMonitor/enabled'"),
+        // A misspelt key is refused too, instead of silently ignored.
+        ("watchNamespace: [a]\n", "'watchNamespace'"),
+    ];
+    for (values, name) in cases {
+        let out = run(template(NAMESPACE, Some(values)));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{values:?} was accepted");
+        assert!(out.stdout.is_empty(), "{values:?}: something was rendered");
+        assert!(stderr.contains("values don't meet the specifications of the schema"), "{values:?}: {stderr}");
+        assert!(stderr.contains(name), "{values:?}: the error does not name {name}: {stderr}");
+    }
+}
+
+#[test]
+fn the_chart_crds_are_the_generated_ones() {
+    let file = chart_dir().join("crds/kspark-crds.yaml");
+    let committed = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let mut command = kspark();
+    command.args(["operator", "install", "--crds-only", "--dry-run", "-o", "yaml"]);
+    let generated = stdout_of(command);
+    assert!(
+        committed == generated,
+        "{} differs from `kspark operator install --crds-only --dry-run -o yaml`; regenerate it with scripts/gen-chart-crds.sh",
+        file.display()
+    );
+}
+
+#[test]
+fn the_chart_app_version_is_the_image_kspark_installs() {
+    let chart = std::fs::read_to_string(chart_dir().join("Chart.yaml")).unwrap_or_else(|e| panic!("Chart.yaml: {e}"));
+    let chart: Value = serde_saphyr::from_str(&chart).unwrap_or_else(|e| panic!("Chart.yaml: {e}"));
+    assert_eq!(chart["appVersion"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(chart["version"], env!("CARGO_PKG_VERSION"));
+}
+
+/// The release's objects exist on the real control plane, the CRDs are
+/// Established and the API server accepted the Deployment. The simulated
+/// node does not run the operator's image, so no operator pod starts here;
+/// that the installed RBAC is enough for the operator is checked in
+/// operator.rs on the same objects (`kspark operator install` makes them).
+#[test]
+fn helm_install_creates_the_objects_on_the_test_control_plane() {
+    let cluster = TestCluster::shared();
+    let namespace = kspark_testcluster::unique_name("helm-op");
+    let kubeconfig = cluster.kubeconfig(TestUser::Admin);
+    let mut command = helm();
+    command
+        .args(["install", "kspark-operator"])
+        .arg(chart_dir())
+        .args(["--namespace", &namespace, "--create-namespace", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(["--set", "watchNamespaces={team-a,team-b}"]);
+    let installed = stdout_of(command);
+    assert!(installed.contains("STATUS: deployed"), "{installed}");
+    let client = block_on(cluster.admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"));
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in ["sparkapplications.sparkoperator.k8s.io", "scheduledsparkapplications.sparkoperator.k8s.io"] {
+        wait_established(&crds, crd);
+    }
+    let name = "kspark-operator";
+    let deployment = block_on(Api::<Deployment>::namespaced(client.clone(), &namespace).get(name))
+        .unwrap_or_else(|e| panic!("Deployment {name}: {e}"));
+    let args = deployment.spec.and_then(|s| s.template.spec).map(|p| p.containers[0].args.clone().unwrap_or_default());
+    let args = args.unwrap_or_default().join(" ");
+    assert!(args.contains("--leader-elect") && args.contains("--namespace team-a"), "{args}");
+    block_on(Api::<ServiceAccount>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(Api::<Service>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(Api::<Role>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(Api::<RoleBinding>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(Api::<ClusterRole>::all(client.clone()).get(name)).unwrap_or_else(|e| panic!("{e}"));
+    let binding = block_on(Api::<ClusterRoleBinding>::all(client.clone()).get(name)).unwrap_or_else(|e| panic!("{e}"));
+    let subject = binding.subjects.unwrap_or_default().into_iter().next().and_then(|s| s.namespace);
+    assert_eq!(subject.as_deref(), Some(namespace.as_str()));
+
+    let mut command = helm();
+    command.args(["uninstall", "kspark-operator", "--namespace", &namespace, "--kubeconfig"]).arg(&kubeconfig);
+    stdout_of(command);
+    let gone = block_on(Api::<Deployment>::namespaced(client.clone(), &namespace).get_opt(name));
+    assert!(gone.ok().flatten().is_none(), "the Deployment outlived helm uninstall");
+    let kept = block_on(crds.get_opt("sparkapplications.sparkoperator.k8s.io"));
+    assert!(kept.ok().flatten().is_some(), "helm uninstall must keep the CRDs (and every SparkApplication)");
+}
+
+fn wait_established(crds: &Api<CustomResourceDefinition>, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let crd = block_on(crds.get(name)).unwrap_or_else(|e| panic!("CRD {name}: {e}"));
+        let conditions = crd.status.and_then(|s| s.conditions).unwrap_or_default();
+        if conditions.iter().any(|c| c.type_ == "Established" && c.status == "True") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "CRD {name} not Established after 30 s: {conditions:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
