@@ -20,6 +20,8 @@ pub enum Fit {
     Applied(String),
     /// This Spark line cannot use it; nothing added.
     Refused(Refusal),
+    /// The account could not be read (e.g. no right to): nothing added.
+    Unknown(String),
 }
 
 /// How long a dry run waits for the cluster before showing the objects
@@ -34,10 +36,11 @@ pub async fn fit(
     objects: &mut DriverObjects,
 ) -> anyhow::Result<Fit> {
     let account = super::doctor::plan(objects, submission)?.1.driver_account();
-    let identity = kspark_kube::workload_identity::driver_identity(client, &objects.namespace, &account)
-        .await
-        .map_err(crate::failure::cluster)?;
-    let Some(identity) = identity else { return Ok(Fit::NotUsed) };
+    let identity = match kspark_kube::workload_identity::driver_identity(client, &objects.namespace, &account).await {
+        Ok(Some(identity)) => identity,
+        Ok(None) => return Ok(Fit::NotUsed),
+        Err(e) => return Ok(Fit::Unknown(e.to_string())),
+    };
     let features = super::doctor::plan(objects, submission)?.1.features;
     if let Some(refusal) = identity.refusal(&features, &submission.conf) {
         return Ok(Fit::Refused(refusal));
@@ -82,6 +85,10 @@ pub async fn fit_or_refuse(
 fn report(fit: Fit, quiet: bool) -> anyhow::Result<()> {
     match fit {
         Fit::NotUsed => Ok(()),
+        Fit::Unknown(why) => {
+            cannot_read(&why, quiet);
+            Ok(())
+        }
         Fit::Applied(line) => {
             if !quiet {
                 eprintln!("kspark: {line}");
@@ -111,11 +118,15 @@ pub async fn fit_for_dry_run(
         Ok(Err(e)) => e.to_string().lines().next().unwrap_or_default().to_string(),
         Err(_) => format!("no answer within {}s", DRY_RUN_LOOKUP.as_secs()),
     };
-    if !args.kspark.quiet {
+    cannot_read(&why, args.kspark.quiet);
+    Ok(())
+}
+
+fn cannot_read(why: &str, quiet: bool) {
+    if !quiet {
         eprintln!(
-            "kspark: note: cannot read the driver's service account ({why}): the objects are shown without \
-             what its annotations (Azure workload identity) would add"
+            "kspark: note: cannot read the driver's service account ({why}): nothing its annotations \
+             (Azure workload identity) would add is added"
         );
     }
-    Ok(())
 }
