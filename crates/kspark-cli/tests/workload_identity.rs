@@ -205,10 +205,13 @@ fn doctor_prints_the_federated_credential_command_with_the_clusters_issuer() {
     );
     assert!(log.contains(&command), "{command} missing from:\n{log}");
     // alice may not read the issuer (only service accounts may, by default):
-    // a warning, the command with a placeholder and how to find it on AKS.
+    // the command with a placeholder and how to find the issuer on AKS; not
+    // a warning, which `submit` would repeat on every submission.
     let out = kspark_as(TestUser::Alice, &app("doctor", &ns, "apache/spark:4.0.5", &[]));
     let log = text(&out);
-    assert!(log.contains("warn azure federation") && log.contains("--issuer ISSUER"), "{log}");
+    assert!(out.status.success() && !log.contains("warn"), "{log}");
+    assert!(log.contains("ok   azure federation") && log.contains("--issuer ISSUER"), "{log}");
+    assert!(log.contains("oidcIssuerProfile.issuerUrl"), "{log}");
 }
 
 /// An operator process scoped to `ns`; killed when dropped.

@@ -35,13 +35,15 @@ pub async fn fit(
     env: &SubmitEnv,
     objects: &mut DriverObjects,
 ) -> anyhow::Result<Fit> {
-    let account = super::doctor::plan(objects, submission)?.1.driver_account();
+    let (account, features) = {
+        let plan = super::doctor::plan(objects, submission)?.1;
+        (plan.driver_account(), plan.features)
+    };
     let identity = match kspark_kube::workload_identity::driver_identity(client, &objects.namespace, &account).await {
         Ok(Some(identity)) => identity,
         Ok(None) => return Ok(Fit::NotUsed),
         Err(e) => return Ok(Fit::Unknown(e.to_string())),
     };
-    let features = super::doctor::plan(objects, submission)?.1.features;
     if let Some(refusal) = identity.refusal(&features, &submission.conf) {
         return Ok(Fit::Refused(refusal));
     }

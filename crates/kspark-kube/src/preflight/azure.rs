@@ -80,7 +80,18 @@ fn federation(identity: &WorkloadIdentity, issuer: Result<String, String>) -> Ch
             ),
         )
         .with_hint(format!("once per identity: {}", identity.federated_credential_command(&issuer))),
-        Err(e) => Check::warn(FEDERATION, format!("cannot read the cluster's token issuer: {e}")).with_hint(format!(
+        // Advice, not a prediction (Azure's side cannot be checked from
+        // here), and most users may not read the issuer: not a warning,
+        // which every `kspark submit` would repeat.
+        Err(e) => Check::ok(
+            FEDERATION,
+            format!(
+                "the managed identity must trust this cluster's tokens for system:serviceaccount:{}:{} \
+                 (the issuer is not readable here: {e})",
+                identity.namespace, identity.service_account
+            ),
+        )
+        .with_hint(format!(
             "on AKS: `az aks show -n CLUSTER -g RESOURCE_GROUP --query oidcIssuerProfile.issuerUrl -o tsv` is \
              the ISSUER of: {}",
             identity.federated_credential_command("ISSUER")
