@@ -34,6 +34,10 @@ say "Spark's own client, for running real spark-submit against the control plane
 KSPARK_SPARK_HOME=$(scripts/fetch-spark.sh 4.0.5) || die "fetching Spark 4.0.5 failed (see above)"
 export KSPARK_SPARK_HOME
 
+say "hadoop-azure 3.3.4 and 3.4.1 from Maven Central (cached; the Azure workload identity tests)"
+scripts/fetch-hadoop-azure.sh 3.3.4 >/dev/null && scripts/fetch-hadoop-azure.sh 3.4.1 >/dev/null \
+  || die "fetching hadoop-azure failed (see above)"
+
 if ! command -v npm >/dev/null; then
   say "installing Node.js and npm (the test harness installs Azurite, the Azure Storage emulator, with npm)"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null

@@ -1,4 +1,4 @@
-//! `kspark submit --dry-run`: contacts no cluster, prints every object with
+//! `kspark submit --dry-run`: creates nothing, prints every object with
 //! the namespace it would be created in, and says on stderr which namespace
 //! that is and why.
 
@@ -29,7 +29,8 @@ fn dry_run(kubeconfig: Option<&Path>, extra: &[&str]) -> Output {
         "-o",
         "json",
         "--master",
-        // Nothing listens here: a dry run must not try.
+        // Nothing listens here: a dry run reads only the driver's service
+        // account, and shows the objects without it when it cannot.
         "k8s://https://127.0.0.1:9",
         "--deploy-mode",
         "cluster",

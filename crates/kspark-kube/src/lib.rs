@@ -19,6 +19,7 @@ pub mod sparkapps;
 pub mod submit;
 pub mod tenant;
 pub mod wait;
+pub mod workload_identity;
 
 pub use connect::{AuthMethod, ConnectOptions, Connection, connect, connect_unchecked};
 pub use error::{ClusterError, ConnectError};

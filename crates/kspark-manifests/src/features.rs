@@ -30,6 +30,9 @@ pub struct LineFeatures {
     pub host_path_type: bool,
     /// 4.1+: `spark.kubernetes.driver.pod.excludedFeatureSteps` is honoured.
     pub excluded_feature_steps: bool,
+    /// 4.0+: built on Hadoop 3.4.1 or later, whose hadoop-azure has
+    /// `WorkloadIdentityTokenProvider` (3.5 is built on Hadoop 3.3.4).
+    pub workload_identity_provider: bool,
     /// The Scala the line is built with (3.5: 2.12, 4.x: 2.13): it decides
     /// the order of lists Spark fills from hash maps.
     pub scala: Scala,
@@ -58,6 +61,7 @@ impl LineFeatures {
             pvc_4x: line >= SparkLine::V4_0,
             host_path_type: line >= SparkLine::V4_0,
             excluded_feature_steps: line >= SparkLine::V4_1,
+            workload_identity_provider: line >= SparkLine::V4_0,
             scala: if line >= SparkLine::V4_0 { Scala::V2_13 } else { Scala::V2_12 },
             fabric8_model: if line >= SparkLine::V4_0 { Fabric8Model::V7 } else { Fabric8Model::V6 },
         }

@@ -16,6 +16,7 @@ mod properties_file;
 pub mod quantity;
 pub mod resources;
 pub mod tenant;
+pub mod workload_identity;
 
 pub use context::{BuildContext, SubmissionIds, SubmitterInputs};
 pub use driver::build_driver;
@@ -23,3 +24,4 @@ pub use error::ManifestError;
 pub use features::LineFeatures;
 pub use objects::{Applied, DriverObjects, driver_owner};
 pub use properties_file::REDACTED;
+pub use workload_identity::WorkloadIdentity;

@@ -1,8 +1,10 @@
 //! What the preflight needs to know about a namespace (ResourceQuotas,
-//! LimitRanges, which service accounts exist), kept current by watches so
+//! LimitRanges, which service accounts exist and their Azure workload
+//! identity annotations), kept current by watches so
 //! that checking an application costs no request.
 
 use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
+use kspark_manifests::WorkloadIdentity;
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::Store;
 
@@ -30,6 +32,15 @@ impl NamespaceFacts {
                 a.metadata.namespace.as_deref() == Some(namespace) && a.metadata.name.as_deref() == Some(name)
             });
         (listed || found).then_some(found)
+    }
+
+    /// The Azure workload identity `namespace/name` is annotated with.
+    pub fn workload_identity(&self, namespace: &str, name: &str) -> Option<WorkloadIdentity> {
+        let state = self.accounts.state();
+        let account = state
+            .iter()
+            .find(|a| a.metadata.namespace.as_deref() == Some(namespace) && a.metadata.name.as_deref() == Some(name))?;
+        WorkloadIdentity::from_annotations(namespace, name, account.metadata.annotations.as_ref())
     }
 }
 

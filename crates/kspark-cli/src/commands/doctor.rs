@@ -33,6 +33,9 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     options.api_url = Some(api_url);
     let checks = match kspark_kube::connect_unchecked(&options).await {
         Ok(conn) => {
+            // Azure workload identity, as `submit` adds it. A refusal, or an
+            // account that cannot be read, is reported by the checks below.
+            let _ = super::workload_identity::fit(&conn.client, &args, &mut submission, &env, &mut objects).await?;
             let set = fit_to_namespace(&conn, &args, &mut submission, &env, &mut objects).await?;
             let mut checks = checks(&conn, &objects, &submission).await?;
             checks.extend(set.into_iter().map(|s| Check::ok("cpu limits", s)));
@@ -45,7 +48,10 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
 }
 
 /// What the checks look at, for a built submission.
-fn plan<'a>(objects: &'a DriverObjects, submission: &'a Submission) -> anyhow::Result<(SparkVersion, Plan<'a>)> {
+pub(super) fn plan<'a>(
+    objects: &'a DriverObjects,
+    submission: &'a Submission,
+) -> anyhow::Result<(SparkVersion, Plan<'a>)> {
     let version = objects
         .pod
         .metadata

@@ -10,3 +10,4 @@ pub mod sparkapp_status;
 pub mod submit;
 pub mod tenant;
 pub mod uploads;
+mod workload_identity;

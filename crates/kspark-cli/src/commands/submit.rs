@@ -10,7 +10,7 @@ use kspark_kube::submit;
 use kspark_kube::{ConnectOptions, Connection};
 use kspark_manifests::{BuildContext, DriverObjects, SubmissionIds};
 
-use super::{local, uploads};
+use super::{local, uploads, workload_identity};
 use crate::failure::hinted;
 use crate::output::{self, Format};
 
@@ -105,15 +105,18 @@ async fn kubernetes(
         eprintln!("{}", namespace_line(submission, local.ok().flatten(), &objects.namespace));
     }
     super::packages::report(args, submission, env, quiet).await?;
+    let mut fitted = submission.clone();
     if args.kspark.dry_run {
         let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
+        let options = connect_options(args, submission, env, api_url);
+        workload_identity::fit_for_dry_run(&options, args, &mut fitted, env, &mut objects).await?;
         uploads::print_plan(plan);
         output::print_objects(&objects, format)?;
         return Ok(ExitCode::SUCCESS);
     }
     let upload_target = uploads::open(plan, submission, env)?;
     let connection = connect(args, submission, env, api_url).await?;
-    let mut fitted = submission.clone();
+    workload_identity::fit_or_refuse(&connection.client, args, &mut fitted, env, &mut objects).await?;
     for line in super::doctor::fit_to_namespace(&connection, args, &mut fitted, env, &mut objects).await? {
         eprintln!("kspark: note: {line}");
     }

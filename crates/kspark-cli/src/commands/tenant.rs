@@ -64,6 +64,15 @@ pub struct CreateArgs {
     /// default CPU limit refuses every driver or executor asking for more.
     #[arg(long, value_name = "K=V,...", default_value = tenant::DEFAULT_LIMITS)]
     pub default_limits: String,
+    /// Azure workload identity: annotate the driver's service account with
+    /// this managed identity's client ID (azure.workload.identity/client-id),
+    /// so that Spark reaches ADLS Gen2 (abfss://) as that identity.
+    #[arg(long, value_name = "CLIENT_ID")]
+    pub workload_identity: Option<String>,
+    /// With --workload-identity: the identity's Entra tenant
+    /// (azure.workload.identity/tenant-id); else the webhook's default.
+    #[arg(long, value_name = "TENANT_ID", requires = "workload_identity")]
+    pub tenant_id: Option<String>,
     /// Print the objects instead of applying them; contacts no cluster.
     #[arg(long)]
     pub dry_run: bool,
@@ -135,6 +144,8 @@ impl CreateArgs {
             quota: self.quota.clone(),
             default_requests: self.default_requests.clone(),
             default_limits: self.default_limits.clone(),
+            workload_identity: self.workload_identity.clone(),
+            tenant_id: self.tenant_id.clone(),
         }
     }
 }
@@ -271,6 +282,10 @@ fn repair_command(spec: &TenantSpec) -> String {
             words.push(format!("{flag} {}", quote(&pairs(map))));
         }
     }
+    if let Some(identity) = &spec.workload_identity {
+        words.push(format!("--workload-identity {}", identity.client_id));
+        words.extend(identity.tenant_id.iter().map(|t| format!("--tenant-id {t}")));
+    }
     words.join(" ")
 }
 
@@ -351,12 +366,15 @@ mod tests {
             quota: Some("pods=5,limits.cpu=8".into()),
             default_requests: tenant::DEFAULT_REQUESTS.into(),
             default_limits: "cpu=2,memory=2Gi".into(),
+            workload_identity: Some("0d6c1f2e-aaaa-bbbb-cccc-123456789abc".into()),
+            tenant_id: None,
         };
         let spec = request.resolve().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             repair_command(&spec),
             "kspark tenant create team-a --user alice --user 'o'\\''brien' --group 'Spark Users' \
-             --quota limits.cpu=8,pods=5 --default-limits cpu=2,memory=2Gi"
+             --quota limits.cpu=8,pods=5 --default-limits cpu=2,memory=2Gi \
+             --workload-identity 0d6c1f2e-aaaa-bbbb-cccc-123456789abc"
         );
     }
 }

@@ -1,4 +1,5 @@
 //! Does the driver's service account exist, and may it manage executors?
+//! When it carries Azure workload identity, the Azure checks follow.
 //! Asked with LocalSubjectAccessReviews where the caller may; otherwise the
 //! answer is "cannot tell" (a warning), never a guess.
 
@@ -39,8 +40,14 @@ pub async fn check(client: &Client, plan: &Plan<'_>) -> Vec<Check> {
     let ns = plan.namespace().to_string();
     let account = plan.driver_account();
     let api: Api<ServiceAccount> = Api::namespaced(client.clone(), &ns);
+    let mut azure = Vec::new();
     let exists = match api.get_opt(&account).await {
-        Ok(Some(_)) => Check::ok(EXISTS, format!("{ns}/{account} exists")),
+        Ok(Some(found)) => {
+            if let Some(identity) = crate::workload_identity::of_account(&ns, &found) {
+                azure = super::azure::checks(client, plan, &identity).await;
+            }
+            Check::ok(EXISTS, format!("{ns}/{account} exists"))
+        }
         Ok(None) => {
             return vec![Check::fail(EXISTS, format!("service account {account} does not exist in namespace {ns}: the driver pod would be rejected")).with_hint(
                 "create it (`kspark tenant create NS` does), or set spark.kubernetes.authenticate.driver.serviceAccountName to one that exists",
@@ -48,7 +55,9 @@ pub async fn check(client: &Client, plan: &Plan<'_>) -> Vec<Check> {
         }
         Err(e) => Check::warn(EXISTS, format!("cannot tell whether {ns}/{account} exists: {}", short(&e))),
     };
-    vec![exists, rights(client, &ns, &account).await]
+    let mut checks = vec![exists, rights(client, &ns, &account).await];
+    checks.extend(azure);
+    checks
 }
 
 async fn rights(client: &Client, ns: &str, account: &str) -> Check {

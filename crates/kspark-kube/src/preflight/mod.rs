@@ -3,6 +3,7 @@
 //! fail with one line of why; the cluster reviews run concurrently.
 
 mod access;
+mod azure;
 mod credentials;
 mod driver_account;
 mod limit_ranges;

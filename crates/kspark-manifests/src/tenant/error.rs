@@ -26,6 +26,10 @@ pub enum TenantError {
     EmptySubject(&'static str),
     #[error("nobody would be allowed to submit")]
     NoSubjects,
+    #[error("{flag}: `{value}` is not an Entra ID (a GUID)")]
+    NotGuid { flag: &'static str, value: String },
+    #[error("--tenant-id is given without --workload-identity")]
+    TenantWithoutIdentity,
 }
 
 impl TenantError {
@@ -44,6 +48,15 @@ impl TenantError {
             TenantError::NoSubjects | TenantError::EmptySubject(_) => Some(
                 "give --user ID and/or --group ID (repeatable; on AKS the Entra object IDs of users and groups)".into(),
             ),
+            TenantError::NotGuid { flag: "--tenant-id", .. } => Some(
+                "give the directory's tenant ID, e.g. from `az account show --query tenantId -o tsv`".into(),
+            ),
+            TenantError::NotGuid { .. } => Some(
+                "give the managed identity's client ID, e.g. from `az identity show -n NAME -g RESOURCE_GROUP --query clientId -o tsv`".into(),
+            ),
+            TenantError::TenantWithoutIdentity => {
+                Some("add --workload-identity CLIENT_ID, or drop --tenant-id".into())
+            }
             TenantError::NotPair { .. } | TenantError::Duplicate { .. } => {
                 Some("write KEY=VALUE pairs separated by commas, e.g. pods=5,requests.cpu=4".into())
             }

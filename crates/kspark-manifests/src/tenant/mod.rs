@@ -17,7 +17,7 @@ pub use error::TenantError;
 pub use objects::{Adopted, CONTAINER_DEFAULTS, DRIVER_ROLE, QUOTA, SUBMITTER_ROLE, TenantObject, objects};
 pub use resource_list::{parse_defaults, parse_quota};
 pub use rules::{driver_rules, submitter_rules};
-pub use spec::{DEFAULT_LIMITS, DEFAULT_REQUESTS, DEFAULT_SERVICE_ACCOUNT, TenantRequest, TenantSpec};
+pub use spec::{AzureIdentity, DEFAULT_LIMITS, DEFAULT_REQUESTS, DEFAULT_SERVICE_ACCOUNT, TenantRequest, TenantSpec};
 
 /// kspark's own field manager: a tenant's fields are visibly kspark's in
 /// managedFields, apart from what Spark's client (`fabric8`) applies.

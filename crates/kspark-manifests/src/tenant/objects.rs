@@ -14,7 +14,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use super::rules::{driver_rules, submitter_rules};
+use super::spec::AzureIdentity;
 use super::{MANAGED_BY_LABEL, MANAGED_BY_VALUE, SPEC_ANNOTATION, TENANT_LABEL, TenantSpec};
+use crate::workload_identity::{CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION};
 
 /// Each Role and the RoleBinding that grants it share one name, so that
 /// `kubectl get role,rolebinding NAME` shows both. (Before, the submitters'
@@ -95,8 +97,9 @@ pub fn objects(spec: &TenantSpec, adopted: Adopted) -> Vec<TenantObject> {
     if !spec.quota.is_empty() {
         out.push(TenantObject::ResourceQuota(quota(spec)));
     }
-    let account =
+    let mut account =
         ServiceAccount { metadata: meta(spec, &spec.service_account, adopted.service_account), ..Default::default() };
+    account.metadata.annotations = spec.workload_identity.as_ref().map(identity_annotations);
     out.extend([
         TenantObject::ServiceAccount(account),
         TenantObject::Role(Role { metadata: meta(spec, DRIVER_ROLE, false), rules: Some(driver_rules()) }),
@@ -105,6 +108,15 @@ pub fn objects(spec: &TenantSpec, adopted: Adopted) -> Vec<TenantObject> {
         TenantObject::RoleBinding(binding(spec, SUBMITTER_ROLE, submitter_subjects(spec))),
     ]);
     out
+}
+
+/// What Azure's webhook reads to give the driver's pods a token.
+fn identity_annotations(identity: &AzureIdentity) -> BTreeMap<String, String> {
+    let mut annotations = BTreeMap::from([(CLIENT_ID_ANNOTATION.to_string(), identity.client_id.clone())]);
+    if let Some(tenant) = &identity.tenant_id {
+        annotations.insert(TENANT_ID_ANNOTATION.to_string(), tenant.clone());
+    }
+    annotations
 }
 
 fn labels(spec: &TenantSpec, adopted: bool) -> BTreeMap<String, String> {
@@ -202,6 +214,8 @@ mod tests {
             quota: quota.map(Into::into),
             default_requests: DEFAULT_REQUESTS.into(),
             default_limits: DEFAULT_LIMITS.into(),
+            workload_identity: None,
+            tenant_id: None,
         };
         request.resolve().unwrap_or_else(|e| panic!("{e}"))
     }
@@ -274,6 +288,26 @@ mod tests {
         for binding in &json {
             assert_eq!(binding["metadata"]["name"], binding["roleRef"]["name"], "a binding is named like its Role");
         }
+    }
+
+    #[test]
+    fn workload_identity_annotates_only_the_drivers_account() {
+        let account = |spec: &TenantSpec| {
+            objects(spec, Adopted::default()).iter().find(|o| o.kind() == "ServiceAccount").map(|o| o.to_json())
+        };
+        assert_eq!(account(&spec(None)).map(|a| a["metadata"]["annotations"].is_null()), Some(true));
+        let mut with = spec(None);
+        with.workload_identity = Some(AzureIdentity { client_id: "c".into(), tenant_id: None });
+        let annotations = account(&with).map(|a| a["metadata"]["annotations"].clone());
+        assert_eq!(annotations, Some(serde_json::json!({CLIENT_ID_ANNOTATION: "c"})));
+        with.workload_identity = Some(AzureIdentity { client_id: "c".into(), tenant_id: Some("t".into()) });
+        let annotations = account(&with).map(|a| a["metadata"]["annotations"].clone());
+        assert_eq!(annotations, Some(serde_json::json!({CLIENT_ID_ANNOTATION: "c", TENANT_ID_ANNOTATION: "t"})));
+        let others = objects(&with, Adopted::default());
+        let annotated = others
+            .iter()
+            .filter(|o| o.metadata().annotations.as_ref().is_some_and(|a| a.contains_key(CLIENT_ID_ANNOTATION)));
+        assert_eq!(annotated.count(), 1);
     }
 
     #[test]

@@ -31,6 +31,20 @@ pub struct TenantRequest {
     pub quota: Option<String>,
     pub default_requests: String,
     pub default_limits: String,
+    /// `--workload-identity CLIENT_ID`: annotate the driver's service account.
+    pub workload_identity: Option<String>,
+    /// `--tenant-id TENANT_ID` (with `--workload-identity`).
+    pub tenant_id: Option<String>,
+}
+
+/// Azure workload identity for the driver's service account: the webhook
+/// reads these annotations (see [`crate::workload_identity`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzureIdentity {
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
 }
 
 /// A checked request.
@@ -48,6 +62,8 @@ pub struct TenantSpec {
     pub default_requests: BTreeMap<String, String>,
     #[serde(default)]
     pub default_limits: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_identity: Option<AzureIdentity>,
 }
 
 impl TenantRequest {
@@ -72,8 +88,36 @@ impl TenantRequest {
             quota: self.quota.as_deref().map(parse_quota).transpose()?.unwrap_or_default(),
             default_requests,
             default_limits,
+            workload_identity: self.azure_identity()?,
         })
     }
+
+    fn azure_identity(&self) -> Result<Option<AzureIdentity>, TenantError> {
+        let Some(client_id) = self.workload_identity.as_deref().map(str::trim) else {
+            return match &self.tenant_id {
+                Some(_) => Err(TenantError::TenantWithoutIdentity),
+                None => Ok(None),
+            };
+        };
+        let checked = |flag: &'static str, value: &str| {
+            if is_guid(value) {
+                Ok(value.to_ascii_lowercase())
+            } else {
+                Err(TenantError::NotGuid { flag, value: value.to_string() })
+            }
+        };
+        Ok(Some(AzureIdentity {
+            client_id: checked("--workload-identity", client_id)?,
+            tenant_id: self.tenant_id.as_deref().map(|t| checked("--tenant-id", t.trim())).transpose()?,
+        }))
+    }
+}
+
+/// Entra IDs (client and tenant) are GUIDs: 8-4-4-4-12 hex digits.
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 impl TenantSpec {
@@ -94,6 +138,16 @@ impl TenantSpec {
                  spark-submit users must set them"
                     .into(),
             );
+        }
+        if let Some(identity) = &self.workload_identity {
+            notes.push(format!(
+                "service account {sa} is annotated for Azure workload identity (client id {id}): kspark submit \
+                 labels its pods for Azure's webhook and sets hadoop-azure's WorkloadIdentityTokenProvider \
+                 (Spark 4.0+); `kspark doctor` prints the `az identity federated-credential create` command \
+                 Azure needs",
+                sa = self.service_account,
+                id = identity.client_id
+            ));
         }
         notes
     }
@@ -169,7 +223,26 @@ mod tests {
             quota: None,
             default_requests: DEFAULT_REQUESTS.into(),
             default_limits: DEFAULT_LIMITS.into(),
+            workload_identity: None,
+            tenant_id: None,
         }
+    }
+
+    #[test]
+    fn workload_identity_takes_guids() {
+        let client = "0D6C1F2E-AAAA-BBBB-CCCC-123456789ABC";
+        let mut r = request();
+        r.tenant_id = Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into());
+        assert_eq!(r.resolve(), Err(TenantError::TenantWithoutIdentity));
+        r.workload_identity = Some(format!(" {client} "));
+        let identity = r.resolve().ok().and_then(|s| s.workload_identity);
+        assert_eq!(identity.as_ref().map(|i| i.client_id.as_str()), Some("0d6c1f2e-aaaa-bbbb-cccc-123456789abc"));
+        assert_eq!(identity.and_then(|i| i.tenant_id).as_deref(), Some("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        r.workload_identity = Some("my-identity".into());
+        assert!(matches!(r.resolve(), Err(TenantError::NotGuid { flag: "--workload-identity", .. })));
+        r.workload_identity = Some(client.into());
+        r.tenant_id = Some("contoso.onmicrosoft.com".into());
+        assert!(matches!(r.resolve(), Err(TenantError::NotGuid { flag: "--tenant-id", .. })));
     }
 
     #[test]

@@ -100,15 +100,24 @@ async fn apply_monitoring_config(work: &Work, ctx: &Context) -> Result<(), Strin
         .map_err(|e| ClusterError::from_kube(format!("apply ConfigMap {name}"), e).to_string())
 }
 
-/// Builds, and when the namespace's quota caps limits.cpu while Spark would
-/// set none, builds again with CPU limits (as `kspark submit` does).
+/// Builds, and builds again with what the namespace calls for, as `kspark
+/// submit` does: Azure workload identity when the driver's service account
+/// carries it (refused on a Spark line without its token provider), and
+/// CPU limits when the quota caps limits.cpu while Spark would set none.
 fn build_for_namespace(work: &Work, ctx: &Context, identity: &AttemptIdentity, digest: &str) -> Result<Built, String> {
     let now = Timestamp::now().as_millisecond();
     let mut built = build(&work.app, identity, &ctx.settings, &[], now).map_err(|e| e.to_string())?;
     let ns = work.namespace();
-    let limits = preflight::cpu_limits_from(ctx.facts.quotas_in(ns), ctx.facts.ranges_in(ns), &plan(&built));
-    if !limits.is_empty() {
-        built = build(&work.app, identity, &ctx.settings, &limits, now).map_err(|e| e.to_string())?;
+    let mut extra = Vec::new();
+    if let Some(azure) = ctx.facts.workload_identity(ns, &plan(&built).driver_account()) {
+        if let Some(refusal) = azure.refusal(&built.features, &built.submission.conf) {
+            return Err(refusal.to_string());
+        }
+        extra = azure.settings_to_add(&built.submission.conf);
+    }
+    extra.extend(preflight::cpu_limits_from(ctx.facts.quotas_in(ns), ctx.facts.ranges_in(ns), &plan(&built)));
+    if !extra.is_empty() {
+        built = build(&work.app, identity, &ctx.settings, &extra, now).map_err(|e| e.to_string())?;
     }
     built.objects.pod.metadata.annotations.get_or_insert_default().insert(SPEC_DIGEST_ANNOTATION.into(), digest.into());
     Ok(built)
