@@ -9,6 +9,7 @@
 //! [`run`] (watches, controller, leader election, HTTP), [`install`] (what
 //! `kspark operator install` applies).
 
+pub mod archive;
 pub mod build;
 pub mod context;
 pub mod driver_state;

@@ -105,6 +105,7 @@ async fn kubernetes(
         eprintln!("{}", namespace_line(submission, local.ok().flatten(), &objects.namespace));
     }
     super::packages::report(args, submission, env, quiet).await?;
+    let log_archive = super::archived_logs::open(args.kspark.archive_logs.as_deref(), submission, env)?;
     if args.kspark.dry_run {
         let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
         uploads::print_plan(plan);
@@ -147,6 +148,9 @@ async fn kubernetes(
         .map_err(|e| hinted(e, None, 2))?
         .unwrap_or(true);
     if args.kspark.no_wait || !wait_conf {
+        if log_archive.is_some() {
+            eprintln!("kspark: warning: not waiting, so the logs will not be archived (--archive-logs needs the wait)");
+        }
         eprintln!("kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`");
         return Ok(ExitCode::SUCCESS);
     }
@@ -162,7 +166,13 @@ async fn kubernetes(
             .map_err(|e| hinted(e, None, 2))?
             .map(std::time::Duration::from_millis),
     };
-    super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await
+    let outcome = super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await;
+    if let Some(archive) = &log_archive {
+        let executors = args.kspark.archive_executor_logs;
+        super::archived_logs::archive_ended(&connection, archive, &submitted.namespace, &submitted.pod_name, executors)
+            .await;
+    }
+    outcome
 }
 
 /// Which namespace the objects go to and why. kspark follows Spark:

@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_sparkapp::ApplicationStateType as S;
 use kspark_sparkapp::status::DriverInfo;
 
-use super::{Flow, ReconcileError, Work, changes, cleanup, observe, submit};
+use super::{Flow, ReconcileError, Work, archive, changes, cleanup, observe, submit};
 use crate::context::Context;
 use crate::events::Note;
 use crate::retry;
@@ -37,7 +37,7 @@ pub async fn step(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError
         S::Invalidating => invalidating(work, ctx).await,
         S::Suspending => suspending(work, ctx).await,
         S::Suspended => suspended(work, ctx).await,
-        S::Completed | S::Failed => Ok(terminated(work, ctx)),
+        S::Completed | S::Failed => Ok(terminated(work, ctx).await),
     }
 }
 
@@ -149,8 +149,13 @@ async fn suspended(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErro
     Ok(Flow::Next)
 }
 
-/// COMPLETED / FAILED: delete the application once its TTL has passed.
-fn terminated(work: &mut Work, ctx: &Context) -> Flow {
+/// COMPLETED / FAILED: archive the logs (when asked), then delete the
+/// application once its TTL has passed — never before its logs are archived
+/// or archiving has given up.
+async fn terminated(work: &mut Work, ctx: &Context) -> Flow {
+    if let Some(retry_after) = archive::archive_logs(work, ctx).await {
+        return Flow::Wait(Some(retry_after));
+    }
     let ttl = work
         .app
         .spec
