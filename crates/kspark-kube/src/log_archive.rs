@@ -14,8 +14,6 @@ use crate::error::ClusterError;
 
 /// The driver's log in an archive directory.
 pub const DRIVER_LOG: &str = "driver.log";
-/// Annotation on a driver pod (`kspark submit`) naming its archive directory.
-pub const ARCHIVE_ANNOTATION: &str = "kspark.io/log-archive";
 /// Spark's container names; other containers are sidecars.
 const SPARK_CONTAINERS: [&str; 3] = ["spark-kubernetes-driver", "spark-kubernetes-executor", "executor"];
 

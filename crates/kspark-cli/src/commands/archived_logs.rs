@@ -2,13 +2,13 @@
 //! --archive-logs URI` archives the driver's log once the application has
 //! ended, and `kspark logs` reads archives when the pods are gone.
 //!
-//! Where a `kspark submit` archive is recorded: on the driver pod
-//! (annotation `kspark.io/log-archive`, while the pod lives) and in a
-//! record on this machine, `$XDG_STATE_HOME/kspark/log-archives.jsonl`
-//! (default `~/.local/state/kspark/…`), one JSON object per archive. From
-//! elsewhere, `kspark logs --archive PREFIX NS:NAME` finds the newest
-//! archive of NAME below PREFIX. Operator applications record theirs in
-//! `status.logArchive`.
+//! Where a `kspark submit` archive is recorded: in a record on this
+//! machine, `$XDG_STATE_HOME/kspark/log-archives.jsonl` (default
+//! `~/.local/state/kspark/…`), one JSON object per archive. Not on the
+//! driver pod: submitters' roles rarely allow patching pods, and the pod is
+//! what goes away. From elsewhere, `kspark logs --archive PREFIX NS:NAME`
+//! finds the newest archive of NAME below PREFIX (the layout is fixed).
+//! Operator applications record theirs in `status.logArchive`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,10 +16,9 @@ use std::path::PathBuf;
 use k8s_openapi::api::core::v1::Pod;
 use kspark_config::{Submission, SubmitEnv};
 use kspark_kube::Connection;
-use kspark_kube::log_archive::{self, ARCHIVE_ANNOTATION, ArchiveRequest, DRIVER_LOG};
+use kspark_kube::log_archive::{self, ArchiveRequest, DRIVER_LOG};
 use kspark_storage::{Archive, EnvVars, HadoopConf};
 use kube::Api;
-use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 
 use crate::failure::hinted;
@@ -69,10 +68,6 @@ pub async fn archive_ended(conn: &Connection, prefix: &Archive, namespace: &str,
         archived.location,
         archived.files.join(", ")
     );
-    let patch = json!({"metadata": {"annotations": {ARCHIVE_ANNOTATION: archived.location}}});
-    if let Err(e) = pods.patch(driver_pod, &PatchParams::default(), &Patch::Merge(&patch)).await {
-        tracing::debug!(error = %e, "annotating the driver pod with its log archive");
-    }
     let record = json!({
         "namespace": namespace, "app": app, "driverPod": driver_pod, "submission": submission,
         "location": archived.location, "files": archived.files, "archivedAt": jiff::Timestamp::now().to_string(),
