@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn the_next_try_waits_for_its_pause() {
         let now = Timestamp::from_second(1_000_000).unwrap_or_default();
-        let record = |attempts, ago| LogArchiveStatus {
+        let record = |attempts, ago: i64| LogArchiveStatus {
             attempts,
             last_attempt_time: Some(Time(Timestamp::from_second(1_000_000 - ago).unwrap_or_default())),
             ..Default::default()

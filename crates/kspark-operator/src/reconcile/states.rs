@@ -186,4 +186,6 @@ fn clear_run(work: &mut Work) {
     status.app_state.error_message.clear();
     status.driver_info = DriverInfo::default();
     status.executor_state.clear();
+    // kspark's: the next run's logs go to an archive of their own.
+    status.log_archive = None;
 }
