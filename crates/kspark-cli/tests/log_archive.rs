@@ -353,3 +353,27 @@ fn submit_archives_to_a_directory_and_logs_finds_it_by_record_or_prefix() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout), log);
 }
+
+#[test]
+fn a_store_that_does_not_answer_times_out_each_attempt_and_the_application_still_completes() {
+    // Nothing listens there: object_store would retry for minutes; --archive-timeout cuts each attempt.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let dead = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+    drop(listener);
+    let env = vec![
+        ("AZURE_STORAGE_USE_EMULATOR".to_string(), "true".to_string()),
+        ("AZURITE_BLOB_STORAGE_URL".to_string(), dead),
+        ("AZURE_STORAGE_ACCOUNT_KEY".to_string(), ACCOUNT_KEY.to_string()),
+    ];
+    let ns = namespace("archive-dead");
+    let prefix = "abfss://logs@devstoreaccount1.dfs.core.windows.net/spark";
+    let _operator = Operator::start(&ns, &["--archive-logs", prefix, "--archive-timeout", "2s"], &env);
+    create(&ns, &application("pi", 300, None));
+    let app = wait_app(&ns, "pi", 60, |a| record(a).attempts >= 1);
+    assert_eq!(app.status.as_ref().map(|s| s.app_state.state), Some(ApplicationStateType::Completed));
+    let failing = record(&app);
+    assert!(failing.archived_time.is_none() && !failing.last_error.is_empty(), "{failing:?}");
+    let warnings = events(&ns, "SparkApplicationLogArchiveFailed");
+    assert!(warnings.iter().any(|w| w.contains("attempt 1/8")), "{warnings:?}");
+    assert!(warnings.iter().all(|w| !w.contains(ACCOUNT_KEY)), "{warnings:?}");
+}
