@@ -234,6 +234,14 @@ fn the_operator_archives_a_finished_application_and_logs_reads_it_once_the_pods_
     assert!(archived(&location, "executor-1.log", &env).contains("executor 1 says hi"));
     assert!(!events(&ns, "SparkApplicationLogsArchived").is_empty(), "a Normal event says where");
 
+    let status = kspark()
+        .args(["status", &format!("{ns}:pi")])
+        .env("KUBECONFIG", cluster().kubeconfig(TestUser::Admin))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shown = String::from_utf8_lossy(&status.stdout);
+    assert!(shown.contains(&format!("logs archived at {location}/ (driver.log, executor-1.log)")), "{}", text(&status));
+
     delete_pods(&ns);
     let out = logs(&format!("{ns}:pi"), &[], &env);
     assert!(out.status.success(), "{}", text(&out));
