@@ -360,6 +360,14 @@ fn submit_archives_to_a_directory_and_logs_finds_it_by_record_or_prefix() {
     let out = as_alice(&args, elsewhere.path());
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout), log);
+
+    // A store that refuses the write: a warning; the exit code stays the application's.
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, b"not a directory").unwrap_or_else(|e| panic!("{e}"));
+    let refusing = format!("file://{}/logs", blocker.display());
+    let out = as_alice(&submit_args(&ns, &["--archive-logs", &refusing]), state.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("warning: the logs were not archived"), "{}", text(&out));
 }
 
 #[test]

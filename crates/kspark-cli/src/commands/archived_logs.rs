@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 
 use crate::failure::hinted;
 
+/// How long `kspark submit` gives the store before it gives up.
+const ARCHIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Records kept on this machine (oldest dropped first).
 const MAX_RECORDS: usize = 1000;
 
@@ -59,10 +61,18 @@ pub async fn archive_ended(conn: &Connection, prefix: &Archive, namespace: &str,
     let (app, submission) = (label("spark-app-name"), label("spark-app-selector"));
     let app = if app.is_empty() { driver_pod.to_string() } else { app };
     let request = ArchiveRequest { namespace, app: &app, submission: &submission, driver_pod, executors };
-    let archived = match log_archive::archive(&conn.client, prefix, &request).await {
-        Ok(archived) => archived,
-        Err(e) => return eprintln!("kspark: warning: the logs were not archived: {e}"),
-    };
+    let archived =
+        match tokio::time::timeout(ARCHIVE_TIMEOUT, log_archive::archive(&conn.client, prefix, &request)).await {
+            Ok(Ok(archived)) => archived,
+            Ok(Err(e)) => return eprintln!("kspark: warning: the logs were not archived: {e}"),
+            Err(_) => {
+                return eprintln!(
+                    "kspark: warning: the logs were not archived: {} did not answer within {}s",
+                    prefix.uri(),
+                    ARCHIVE_TIMEOUT.as_secs()
+                );
+            }
+        };
     eprintln!(
         "kspark: archived the logs of {namespace}:{driver_pod} to {}/ ({})",
         archived.location,

@@ -29,6 +29,13 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
         eprintln!("kspark: note: {note}");
     }
     if args.kspark.as_resource {
+        if args.kspark.archive_logs.is_some() {
+            return Err(hinted(
+                "--archive-logs applies to what kspark submit itself runs and waits for",
+                Some("for SparkApplications the operator archives: `kspark operator run --archive-logs PREFIX`".into()),
+                2,
+            ));
+        }
         return super::as_resource::run(&args, &submission, &env).await;
     }
     match submission.master.clone() {
