@@ -393,3 +393,30 @@ fn a_store_that_does_not_answer_times_out_each_attempt_and_the_application_still
     assert!(warnings.iter().any(|w| w.contains("attempt 1/8")), "{warnings:?}");
     assert!(warnings.iter().all(|w| !w.contains(ACCOUNT_KEY)), "{warnings:?}");
 }
+
+#[test]
+fn each_run_of_a_restarted_application_keeps_its_logs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ns = namespace("archive-rerun");
+    let prefix = format!("file://{}/logs", dir.path().display());
+    let _operator = Operator::start(&ns, &["--archive-logs", &prefix], &[]);
+    let mut app = application("pi", 300, None);
+    let mut value = serde_json::to_value(&app).unwrap_or_else(|e| panic!("{e}"));
+    value["spec"]["driver"]["annotations"]["kspark.test/outcome"] = json!("fail:3");
+    value["spec"]["restartPolicy"] = json!({"type": "OnFailure", "onFailureRetries": 1, "onFailureRetryInterval": 1});
+    app = serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"));
+    create(&ns, &app);
+    let ended = wait_app(&ns, "pi", 90, |a| record(a).archived_time.is_some());
+    assert_eq!(ended.status.as_ref().map(|s| s.app_state.state), Some(ApplicationStateType::Failed));
+    let runs: Vec<String> = std::fs::read_dir(dir.path().join(format!("logs/{ns}/pi")))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert_eq!(runs.len(), 2, "one directory per run: {runs:?}");
+    for run in &runs {
+        let log =
+            std::fs::read_to_string(dir.path().join(format!("logs/{ns}/pi/{run}/driver.log"))).unwrap_or_default();
+        assert!(log.contains("exited 3"), "{run}: {log}");
+    }
+    let last = ended.status.as_ref().map(|s| s.submission_id.clone()).unwrap_or_default();
+    assert_eq!(record(&ended).location, format!("{prefix}/{ns}/pi/{last}"), "the status names the final run's");
+}

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kspark_kube::log_archive::{self, ArchiveError, ArchiveRequest};
+use kspark_kube::log_archive::{self, ArchiveError, ArchiveRequest, Archived};
 use kspark_sparkapp::status::LogArchiveStatus;
 
 use super::Work;
 use super::cleanup::driver_pod_name;
+use crate::archive::LogArchiving;
 use crate::context::Context;
 use crate::events::Note;
 
@@ -39,26 +40,8 @@ pub async fn archive_logs(work: &mut Work, ctx: &Context) -> Option<Duration> {
     if let Some(wait) = until_next_try(&record, Timestamp::now()) {
         return Some(wait);
     }
-    let executors = match annotation(work, ARCHIVE_EXECUTOR_LOGS_ANNOTATION) {
-        Some(value) => value == "true",
-        None => archiving.executors,
-    };
     let pod = driver_pod_name(work);
-    let status = work.status();
-    let submission = [&status.submission_id, &status.spark_application_id]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .cloned()
-        .unwrap_or_else(|| "unknown".into());
-    let request = ArchiveRequest {
-        namespace: work.namespace(),
-        app: work.name(),
-        submission: &submission,
-        driver_pod: &pod,
-        executors,
-    };
-    let result =
-        tokio::time::timeout(archiving.timeout, log_archive::archive(&ctx.client, &archiving.prefix, &request)).await;
+    let result = archive_once(work, archiving, ctx).await;
     let mut record = LogArchiveStatus {
         attempts: record.attempts + 1,
         last_attempt_time: Some(Time(Timestamp::now())),
@@ -86,6 +69,59 @@ pub async fn archive_logs(work: &mut Work, ctx: &Context) -> Option<Duration> {
     };
     work.status_mut().log_archive = Some(record);
     outcome
+}
+
+/// Before a rerun deletes the driver of the run that ended (restartPolicy
+/// OnFailure/Always): one try, its outcome an event; the rerun never waits
+/// for a store. Its directory is its own submission's, so the final run's
+/// archive (in the status) does not overwrite it.
+pub async fn archive_before_rerun(work: &mut Work, ctx: &Context) {
+    let Some(archiving) = ctx.archive.as_ref() else { return };
+    if annotation(work, ARCHIVE_LOGS_ANNOTATION) == Some("false") {
+        return;
+    }
+    let note = match archive_once(work, archiving, ctx).await {
+        Ok(Ok(archived)) => Note::normal(
+            "SparkApplicationLogsArchived",
+            format!("logs of the ended run of SparkApplication {} archived to {}", work.name(), archived.location),
+        ),
+        Ok(Err(e)) => Note::warning(
+            "SparkApplicationLogArchiveFailed",
+            format!("the logs of the ended run of SparkApplication {} were not archived: {e}", work.name()),
+        ),
+        Err(_) => Note::warning(
+            "SparkApplicationLogArchiveFailed",
+            format!("the logs of the ended run of SparkApplication {} were not archived: timed out", work.name()),
+        ),
+    };
+    work.note(note);
+}
+
+/// One archiving of the current run, within the timeout.
+async fn archive_once(
+    work: &Work,
+    archiving: &LogArchiving,
+    ctx: &Context,
+) -> Result<Result<Archived, ArchiveError>, tokio::time::error::Elapsed> {
+    let executors = match annotation(work, ARCHIVE_EXECUTOR_LOGS_ANNOTATION) {
+        Some(value) => value == "true",
+        None => archiving.executors,
+    };
+    let pod = driver_pod_name(work);
+    let status = work.status();
+    let submission = [&status.submission_id, &status.spark_application_id]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "unknown".into());
+    let request = ArchiveRequest {
+        namespace: work.namespace(),
+        app: work.name(),
+        submission: &submission,
+        driver_pod: &pod,
+        executors,
+    };
+    tokio::time::timeout(archiving.timeout, log_archive::archive(&ctx.client, &archiving.prefix, &request)).await
 }
 
 /// Records a failure; the pause before the next try, or `None` after the last.

@@ -53,6 +53,7 @@ fn suspend_requested(work: &mut Work) -> Option<Flow> {
 
 async fn succeeding(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     if retry::should_retry(&work.app) {
+        archive::archive_before_rerun(work, ctx).await;
         cleanup::delete_resources(work, ctx).await?;
         reset_for_rerun(work);
         work.set_state(S::PendingRerun);
@@ -76,6 +77,7 @@ async fn failing(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError>
     match retry::until_next_retry(&work.app, Timestamp::now()) {
         Some(wait) if !wait.is_zero() => Ok(Flow::Wait(Some(wait))),
         _ => {
+            archive::archive_before_rerun(work, ctx).await;
             cleanup::delete_resources(work, ctx).await?;
             reset_for_rerun(work);
             work.set_state(S::PendingRerun);
