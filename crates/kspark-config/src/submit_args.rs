@@ -68,6 +68,10 @@ pub struct KsparkOptions {
     pub check_packages: bool,
     /// Stop waiting when the driver is still Pending after this long.
     pub timeout: Option<String>,
+    /// Archive the driver's log below this URI once the application ended.
+    pub archive_logs: Option<String>,
+    /// With `archive_logs`: the executors' logs too.
+    pub archive_executor_logs: bool,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -324,6 +324,20 @@ pub static OPTIONS: &[OptionSpec] = &[
         "before submitting, ask the Maven repositories whether every --packages coordinate exists (HTTP HEAD on each POM)",
         Handling::Switch(|a| a.kspark.check_packages = true),
     ),
+    kspark(
+        &["--archive-logs"],
+        Some("URI"),
+        "when the application has ended, copy the driver's log to URI/NAMESPACE/APP/SPARK-APP-ID/driver.log \
+         (abfss://, s3a://, gs:// or file://; credentials as for uploads) so that `kspark logs` can read it once \
+         the pods are gone",
+        Handling::Set(|a, v| a.kspark.archive_logs = Some(v)),
+    ),
+    kspark(
+        &["--archive-executor-logs"],
+        None,
+        "with --archive-logs: also the logs of the executors still there (executor-ID.log)",
+        Handling::Switch(|a| a.kspark.archive_executor_logs = true),
+    ),
     refused(&["--principal"], Some("PRINCIPAL"), KERBEROS),
     refused(&["--keytab"], Some("FILE"), KERBEROS),
     ignored(&["--supervise"], None),

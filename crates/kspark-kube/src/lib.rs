@@ -12,6 +12,7 @@ pub mod follow_object;
 pub mod identity;
 pub mod incluster;
 pub mod jwt;
+pub mod log_archive;
 pub mod logs;
 pub mod maven;
 pub mod preflight;

@@ -58,4 +58,6 @@ pub struct Context {
     pub options: LifecycleOptions,
     pub events: Events,
     pub metrics: Metrics,
+    /// Where finished applications' logs go (`--archive-logs`).
+    pub archive: Option<crate::archive::LogArchiving>,
 }

@@ -10,6 +10,7 @@
 //! `kspark operator install` applies).
 
 pub mod application_object;
+pub mod archive;
 pub mod build;
 pub mod context;
 pub mod driver_state;

@@ -24,4 +24,6 @@ pub struct OperatorOptions {
     pub spark_user: String,
     /// Normal events (submitted, running, completed) besides Warnings.
     pub normal_events: bool,
+    /// Archive finished applications' logs (`--archive-logs`).
+    pub archive_logs: Option<crate::archive::ArchiveSettings>,
 }

@@ -14,6 +14,7 @@ use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 
 use crate::application_object::ApplicationObject;
+use crate::archive::LogArchiving;
 use crate::build::SubmitterSettings;
 use crate::context::Context;
 use crate::events::Events;
@@ -37,6 +38,8 @@ pub enum OperatorError {
     Leader(#[from] leader::LeaderError),
     #[error("lost the leader lease; stopping so that only one replica submits")]
     LostLease,
+    #[error("--archive-logs: {0}")]
+    Archive(#[from] kspark_storage::StorageError),
 }
 
 /// Which namespaces are watched.
@@ -99,6 +102,7 @@ pub async fn run(
     options: OperatorOptions,
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) -> Result<(), OperatorError> {
+    let archive = options.archive_logs.as_ref().map(LogArchiving::open).transpose()?;
     let metrics = Metrics::new();
     let ready = Readiness::default();
     if let Some(addr) = options.metrics_addr {
@@ -129,6 +133,7 @@ pub async fn run(
         options: options.lifecycle.clone(),
         events: Events::new(client.clone(), std::env::var("POD_NAME").ok(), options.normal_events),
         metrics,
+        archive,
     });
     let mut app_config = watcher::Config::default();
     if let Some(selector) = &options.label_selector {

@@ -36,6 +36,36 @@ pub struct SparkApplicationStatus {
     pub execution_attempts: i32,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub submission_attempts: i32,
+    /// kspark: where the operator archived the application's logs
+    /// (`kspark operator run --archive-logs`); not in kubeflow's status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_archive: Option<LogArchiveStatus>,
+}
+
+/// kspark's record of archived logs: the directory, the files in it, and
+/// while archiving has not succeeded, how often it was tried and why it failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LogArchiveStatus {
+    /// The directory, e.g. `abfss://logs@acct.dfs.core.windows.net/spark/NS/APP/SUBMISSION-ID`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub location: String,
+    /// File names in `location`: `driver.log`, `executor-ID.log`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// When archiving succeeded; `null` while it has not.
+    #[serde(default)]
+    #[schemars(schema_with = "nullable_time")]
+    pub archived_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: i32,
+    /// When it was last tried (the next try waits longer after each failure).
+    #[serde(default)]
+    #[schemars(schema_with = "nullable_time")]
+    pub last_attempt_time: Option<Time>,
+    /// The last failure (secrets scrubbed), while archiving has not succeeded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_error: String,
 }
 
 fn is_zero(n: &i32) -> bool {

@@ -48,7 +48,19 @@ const K8S_TYPED: &[&str] = &[
 
 /// Facts where the generated CRD knowingly differs from kubeflow's, as
 /// (kubeflow's line or "", generated line or ""), and why.
-const DOCUMENTED_DIFFERENCES: &[(&str, &str, &str)] = &[];
+const DOCUMENTED_DIFFERENCES: &[(&str, &str, &str)] = &[
+    ("", "status.logArchive object", LOG_ARCHIVE),
+    ("", "status.logArchive.archivedTime string nullable format=date-time", LOG_ARCHIVE),
+    ("", "status.logArchive.attempts integer format=int32", LOG_ARCHIVE),
+    ("", "status.logArchive.files array", LOG_ARCHIVE),
+    ("", "status.logArchive.files[] string", LOG_ARCHIVE),
+    ("", "status.logArchive.lastAttemptTime string nullable format=date-time", LOG_ARCHIVE),
+    ("", "status.logArchive.lastError string", LOG_ARCHIVE),
+    ("", "status.logArchive.location string", LOG_ARCHIVE),
+];
+
+/// Why status.logArchive is there.
+const LOG_ARCHIVE: &str = "kspark's own status field: where `kspark operator run --archive-logs` put the logs; kubeflow's fields are unchanged";
 
 fn facts(node: &Value, required: bool, k8s: bool) -> String {
     let mut out = vec![node.get("type").and_then(Value::as_str).unwrap_or("-").to_string()];

@@ -17,6 +17,12 @@ pub enum StorageError {
     Upload { file: PathBuf, target: String, message: String, hint: String },
     #[error("cannot delete uploaded {target}: {message}; hint: delete it by hand")]
     Delete { target: String, message: String },
+    #[error("archiving to {target} failed: {message}; hint: {hint}")]
+    Archive { target: String, message: String, hint: String },
+    #[error("cannot read the archived {target}: {message}; hint: {hint}")]
+    ReadArchive { target: String, message: String, hint: String },
+    #[error("{target} is not in the archive; hint: list what was archived with `kspark logs --archive PREFIX NS:NAME`")]
+    NotArchived { target: String },
 }
 
 /// Object-store error text without secrets: SAS signatures (`sig=…`) can

@@ -28,6 +28,7 @@ const EMULATOR_URL: &str = "http://127.0.0.1:10000";
 const EMULATOR_KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /// An opened store and the prefix below which uploads go.
+#[derive(Clone)]
 pub(crate) struct Opened {
     pub store: Arc<dyn ObjectStore>,
     pub base: Vec<String>,

@@ -178,7 +178,7 @@ async fn send_chunks(source: &mut tokio::fs::File, writer: &mut BufWriter) -> Re
 /// object_store's HTTP client takes TLS from the process-wide rustls
 /// provider: ring, the one kube's client uses too. Installing it twice is
 /// harmless (the first one stays).
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 

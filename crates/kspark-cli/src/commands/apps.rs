@@ -15,6 +15,7 @@ use kspark_sparkapp::SparkApplication;
 use kube::Api;
 use kube::api::ListParams;
 
+use super::archived_logs;
 use super::auth::Target;
 use crate::failure::hinted;
 use crate::output;
@@ -92,6 +93,10 @@ pub struct LogsArgs {
     /// Only lines newer than this (e.g. 10m, 1h).
     #[arg(long)]
     pub since: Option<String>,
+    /// When the pods are gone and no record names an archive: look for the
+    /// newest archive of NAME below this prefix (as given to --archive-logs).
+    #[arg(long, value_name = "URI_PREFIX")]
+    pub archive: Option<String>,
 }
 
 /// Splits `NS:NAME`; without a namespace, the context's (else `default`).
@@ -367,7 +372,16 @@ pub async fn wait(args: WaitArgs) -> anyhow::Result<ExitCode> {
 
 pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
-    let (ns, driver) = one_driver(&conn, &args.id).await?;
+    let (ns, driver) = match driver_or_archive(&conn, &args).await? {
+        LogSource::Live(ns, driver) => (ns, *driver),
+        LogSource::Archived(archived) => {
+            if args.since.is_some() || args.follow {
+                eprintln!("kspark: note: archived logs are printed whole (--since and --follow apply to live pods)");
+            }
+            archived_logs::print(&args.id, &archived, args.executor.as_deref(), args.all_executors).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
     let since_seconds = args
         .since
@@ -403,6 +417,41 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
             .map_err(crate::failure::cluster)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+enum LogSource {
+    Live(String, Box<Pod>),
+    Archived(archived_logs::Archived),
+}
+
+/// The live driver pod, else — the pods being gone — the archive of the
+/// application: the operator's `status.logArchive`, this machine's record of
+/// `kspark submit --archive-logs`, then the newest below `--archive`.
+async fn driver_or_archive(conn: &Connection, args: &LogsArgs) -> anyhow::Result<LogSource> {
+    let not_live = match one_driver(conn, &args.id).await {
+        Ok((ns, pod)) => return Ok(LogSource::Live(ns, Box::new(pod))),
+        Err(e) => e,
+    };
+    let (ns, name) = split_id(&args.id, conn);
+    if name.contains(['*', '?']) {
+        return Err(not_live);
+    }
+    let from_status = sparkapps::find(&conn.client, &ns, name)
+        .await
+        .ok()
+        .and_then(|apps| apps.into_iter().next())
+        .and_then(|app| app.status?.log_archive)
+        .filter(|record| record.archived_time.is_some())
+        .map(|record| archived_logs::Archived { location: record.location, files: record.files });
+    if let Some(archived) = from_status.or_else(|| archived_logs::recorded(&ns, name)) {
+        return Ok(LogSource::Archived(archived));
+    }
+    if let Some(prefix) = &args.archive
+        && let Some(archived) = archived_logs::below_prefix(prefix, &ns, name).await?
+    {
+        return Ok(LogSource::Archived(archived));
+    }
+    Err(not_live)
 }
 
 /// The Spark container is the pod's last one (sidecars come first).

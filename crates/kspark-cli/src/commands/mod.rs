@@ -1,4 +1,5 @@
 pub mod apps;
+mod archived_logs;
 mod as_resource;
 pub mod auth;
 pub mod doctor;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use kspark_operator::OperatorOptions;
+use kspark_operator::archive::ArchiveSettings;
 use kspark_operator::context::LifecycleOptions;
 use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
@@ -92,6 +93,19 @@ struct RunArgs {
     /// Log as JSON lines.
     #[arg(long)]
     log_json: bool,
+    /// Archive each finished application's driver log to
+    /// PREFIX/NAMESPACE/APP/SUBMISSION-ID/driver.log before its TTL may delete
+    /// it (abfss://, s3a://, gs:// or file://; credentials from the
+    /// environment, as uploads); recorded in status.logArchive.
+    #[arg(long, value_name = "URI_PREFIX")]
+    archive_logs: Option<String>,
+    /// With --archive-logs: also the executors' logs (executor-ID.log) whose
+    /// pods are still there.
+    #[arg(long, requires = "archive_logs")]
+    archive_executor_logs: bool,
+    /// With --archive-logs: give one archiving attempt this long (e.g. 2m).
+    #[arg(long, default_value = "60s", requires = "archive_logs")]
+    archive_timeout: String,
 }
 
 #[derive(Args)]
@@ -225,7 +239,22 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),
         normal_events: args.events == "all",
+        archive_logs: archive_settings(args, duration("--archive-timeout", &args.archive_timeout)?)?,
     })
+}
+
+/// `--archive-logs`: refused here when the URI cannot be a store.
+fn archive_settings(args: &RunArgs, timeout: Duration) -> anyhow::Result<Option<ArchiveSettings>> {
+    let Some(prefix) = &args.archive_logs else { return Ok(None) };
+    kspark_storage::Location::parse(prefix).map_err(|e| {
+        hinted(format!("--archive-logs: {e}"), Some("e.g. abfss://logs@ACCOUNT.dfs.core.windows.net/spark".into()), 2)
+    })?;
+    Ok(Some(ArchiveSettings {
+        prefix: prefix.clone(),
+        executors: args.archive_executor_logs,
+        timeout,
+        env: std::env::vars().collect(),
+    }))
 }
 
 /// In a pod: the API server as Spark's driver will see it (kubeflow's GetMasterURL).

@@ -36,6 +36,7 @@ pub fn describe(ns: &str, app: &SparkApplication, driver: Option<&Pod>) -> (serd
             "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
             "reason": s.reason, "message": s.message, "node": s.node,
         })),
+        "logArchive": status.log_archive,
     });
     let mut text = format!(
         "{ns}:{name}  sparkapplication {state} (submission attempts {}, execution attempts {})",
@@ -48,6 +49,12 @@ pub fn describe(ns: &str, app: &SparkApplication, driver: Option<&Pod>) -> (serd
     }
     if !status.app_state.error_message.is_empty() {
         text.push_str(&format!("\n  error: {}", status.app_state.error_message.trim()));
+    }
+    if let Some(archive) = &status.log_archive {
+        text.push_str(&match (&archive.archived_time, archive.last_error.trim()) {
+            (Some(_), _) => format!("\n  logs archived at {}/ ({})", archive.location, archive.files.join(", ")),
+            (None, error) => format!("\n  logs not archived yet (attempt {}): {error}", archive.attempts),
+        });
     }
     (json, text)
 }

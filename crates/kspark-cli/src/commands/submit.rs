@@ -29,6 +29,13 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
         eprintln!("kspark: note: {note}");
     }
     if args.kspark.as_resource {
+        if args.kspark.archive_logs.is_some() {
+            return Err(hinted(
+                "--archive-logs applies to what kspark submit itself runs and waits for",
+                Some("for SparkApplications the operator archives: `kspark operator run --archive-logs PREFIX`".into()),
+                2,
+            ));
+        }
         return super::as_resource::run(&args, &submission, &env).await;
     }
     match submission.master.clone() {
@@ -106,6 +113,7 @@ async fn kubernetes(
     }
     super::packages::report(args, submission, env, quiet).await?;
     let mut fitted = submission.clone();
+    let log_archive = super::archived_logs::open(args.kspark.archive_logs.as_deref(), submission, env)?;
     if args.kspark.dry_run {
         let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
         let options = connect_options(args, submission, env, api_url);
@@ -150,6 +158,9 @@ async fn kubernetes(
         .map_err(|e| hinted(e, None, 2))?
         .unwrap_or(true);
     if args.kspark.no_wait || !wait_conf {
+        if log_archive.is_some() {
+            eprintln!("kspark: warning: not waiting, so the logs will not be archived (--archive-logs needs the wait)");
+        }
         eprintln!("kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`");
         return Ok(ExitCode::SUCCESS);
     }
@@ -165,7 +176,13 @@ async fn kubernetes(
             .map_err(|e| hinted(e, None, 2))?
             .map(std::time::Duration::from_millis),
     };
-    super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await
+    let outcome = super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await;
+    if let Some(archive) = &log_archive {
+        let executors = args.kspark.archive_executor_logs;
+        super::archived_logs::archive_ended(&connection, archive, &submitted.namespace, &submitted.pod_name, executors)
+            .await;
+    }
+    outcome
 }
 
 /// Which namespace the objects go to and why. kspark follows Spark:

@@ -33,6 +33,8 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         rule(&["sparkoperator.k8s.io"], &["sparkapplications/finalizers"], &["update"]),
         // Create drivers, follow drivers and executors, delete drivers on rerun/suspend.
         rule(&[""], &["pods"], &["get", "list", "watch", "create", "delete"]),
+        // --archive-logs: the logs of finished drivers (and executors).
+        rule(&[""], &["pods/log"], &["get"]),
         // Spark's objects beside the driver, server-side applied as Spark
         // does, and the Prometheus ConfigMap of monitored applications.
         rule(&[""], &["services", "configmaps", "persistentvolumeclaims"], &["get", "create", "patch"]),

@@ -9,6 +9,8 @@
 //! written with the resourceVersion read, so a stale cache can never
 //! overwrite a newer state.
 
+mod archive;
+pub use archive::{ARCHIVE_EXECUTOR_LOGS_ANNOTATION, ARCHIVE_LOGS_ANNOTATION};
 mod changes;
 pub use changes::SPEC_DIGEST_ANNOTATION;
 mod cleanup;

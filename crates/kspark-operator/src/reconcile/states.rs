@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_sparkapp::ApplicationStateType as S;
 use kspark_sparkapp::status::DriverInfo;
 
-use super::{Flow, ReconcileError, Work, changes, cleanup, observe, submit};
+use super::{Flow, ReconcileError, Work, archive, changes, cleanup, observe, submit};
 use crate::context::Context;
 use crate::events::Note;
 use crate::retry;
@@ -37,7 +37,7 @@ pub async fn step(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError
         S::Invalidating => invalidating(work, ctx).await,
         S::Suspending => suspending(work, ctx).await,
         S::Suspended => suspended(work, ctx).await,
-        S::Completed | S::Failed => Ok(terminated(work, ctx)),
+        S::Completed | S::Failed => Ok(terminated(work, ctx).await),
     }
 }
 
@@ -53,6 +53,7 @@ fn suspend_requested(work: &mut Work) -> Option<Flow> {
 
 async fn succeeding(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     if retry::should_retry(&work.app) {
+        archive::archive_before_rerun(work, ctx).await;
         cleanup::delete_resources(work, ctx).await?;
         reset_for_rerun(work);
         work.set_state(S::PendingRerun);
@@ -76,6 +77,7 @@ async fn failing(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError>
     match retry::until_next_retry(&work.app, Timestamp::now()) {
         Some(wait) if !wait.is_zero() => Ok(Flow::Wait(Some(wait))),
         _ => {
+            archive::archive_before_rerun(work, ctx).await;
             cleanup::delete_resources(work, ctx).await?;
             reset_for_rerun(work);
             work.set_state(S::PendingRerun);
@@ -149,8 +151,13 @@ async fn suspended(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErro
     Ok(Flow::Next)
 }
 
-/// COMPLETED / FAILED: delete the application once its TTL has passed.
-fn terminated(work: &mut Work, ctx: &Context) -> Flow {
+/// COMPLETED / FAILED: archive the logs (when asked), then delete the
+/// application once its TTL has passed — never before its logs are archived
+/// or archiving has given up.
+async fn terminated(work: &mut Work, ctx: &Context) -> Flow {
+    if let Some(retry_after) = archive::archive_logs(work, ctx).await {
+        return Flow::Wait(Some(retry_after));
+    }
     let ttl = work
         .app
         .spec
@@ -181,4 +188,6 @@ fn clear_run(work: &mut Work) {
     status.app_state.error_message.clear();
     status.driver_info = DriverInfo::default();
     status.executor_state.clear();
+    // kspark's: the next run's logs go to an archive of their own.
+    status.log_archive = None;
 }
