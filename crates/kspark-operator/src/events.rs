@@ -1,4 +1,5 @@
-//! Kubernetes Events on SparkApplications, with kubeflow's reasons.
+//! Kubernetes Events on SparkApplications (kubeflow's reasons) and
+//! ScheduledSparkApplications.
 
 use k8s_openapi::api::core::v1::ObjectReference;
 use kspark_sparkapp::SparkApplication;
@@ -48,6 +49,11 @@ impl Events {
     pub async fn publish_raw(&self, object: &DynamicObject, warning: bool, reason: &'static str, message: &str) {
         let note = Note { warning, reason, message: message.to_string() };
         self.send(object.object_ref(&crate::run::application_resource()), &note).await;
+    }
+
+    /// [`Events::publish`] for any object (a ScheduledSparkApplication).
+    pub async fn publish_for(&self, reference: ObjectReference, note: &Note) {
+        self.send(reference, note).await;
     }
 
     async fn send(&self, reference: ObjectReference, note: &Note) {

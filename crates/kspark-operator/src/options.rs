@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use crate::context::LifecycleOptions;
 use crate::leader::LeaseSettings;
+use crate::scheduled::{Clock, NamePrecision};
 
 #[derive(Debug, Clone)]
 pub struct OperatorOptions {
@@ -24,4 +25,8 @@ pub struct OperatorOptions {
     pub spark_user: String,
     /// Normal events (submitted, running, completed) besides Warnings.
     pub normal_events: bool,
+    /// The time schedules are read against.
+    pub clock: Clock,
+    /// How precisely scheduled runs' names carry their time.
+    pub run_name_precision: NamePrecision,
 }

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt, TryStreamExt, future};
+use futures::{FutureExt, Stream, StreamExt, TryStreamExt, future};
 use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota, ServiceAccount};
 use kspark_sparkapp::SparkApplication;
 use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
@@ -22,6 +22,7 @@ use crate::http::{self, Readiness};
 use crate::metrics::Metrics;
 use crate::options::OperatorOptions;
 use crate::reconcile::{self, on_error};
+use crate::scheduled::{self, ScheduledSettings};
 use crate::{leader, pods};
 
 /// The label kubeflow (and kspark) put on every pod of an application.
@@ -40,7 +41,7 @@ pub enum OperatorError {
 
 /// Which namespaces are watched.
 #[derive(Clone)]
-enum Scope {
+pub(crate) enum Scope {
     All,
     One(String),
     Some(Arc<Vec<String>>),
@@ -65,6 +66,14 @@ impl Scope {
         }
     }
 
+    /// [`Scope::api`] for an untyped resource.
+    pub(crate) fn dynamic_api(&self, client: &Client, resource: &ApiResource) -> Api<DynamicObject> {
+        match self {
+            Scope::One(ns) => Api::namespaced_with(client.clone(), ns, resource),
+            _ => Api::all_with(client.clone(), resource),
+        }
+    }
+
     fn admits(&self, namespace: Option<&str>) -> bool {
         match self {
             Scope::Some(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
@@ -73,7 +82,7 @@ impl Scope {
     }
 
     /// Watches `K` in this scope (several namespaces: all, filtered here).
-    fn watch<K>(
+    pub(crate) fn watch<K>(
         &self,
         api: Api<K>,
         config: watcher::Config,
@@ -127,6 +136,20 @@ pub async fn run(
         events: Events::new(client.clone(), std::env::var("POD_NAME").ok(), options.normal_events),
         metrics,
     });
+    // One stop for both controllers.
+    let shutdown = shutdown.shared();
+    let schedules = scheduled::controller(
+        &client,
+        &scope,
+        ScheduledSettings {
+            clock: options.clock.clone(),
+            precision: options.run_name_precision,
+            concurrency: options.concurrency,
+            events: ctx.events.clone(),
+            metrics: ctx.metrics.clone(),
+        },
+        shutdown.clone(),
+    );
     let mut app_config = watcher::Config::default();
     if let Some(selector) = &options.label_selector {
         app_config = app_config.labels(selector);
@@ -136,10 +159,7 @@ pub async fn run(
     let resource = application_resource();
     let apps_writer = reflector::store::Writer::new(resource.clone());
     let apps = apps_writer.as_reader();
-    let apps_api: Api<DynamicObject> = match &scope {
-        Scope::One(ns) => Api::namespaced_with(client.clone(), ns, &resource),
-        _ => Api::all_with(client.clone(), &resource),
-    };
+    let apps_api = scope.dynamic_api(&client, &resource);
     let app_events =
         scope.watch(apps_api, app_config).modify(pods::keep_application_small).reflect(apps_writer).applied_objects();
     let owner_resource = resource.clone();
@@ -149,6 +169,7 @@ pub async fn run(
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
+    let controller = future::join(controller, schedules);
     let readiness = mark_ready_when_synced(apps, pods, facts, ready);
     tracing::info!(namespaces = ?options.namespaces, concurrency = options.concurrency, "kspark operator started");
     match leading {
