@@ -368,7 +368,9 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
                 expected.push((stem.clone(), doc["spec"]["batchScheduler"].as_str().map(str::to_string)));
                 create(&ns, doc);
             }
-            Some("ScheduledSparkApplication") => {}
+            // Created as it is (the generic arm below); it fires every
+            // 3 minutes, so here it is only seen scheduled (its run:
+            // operator_scheduled.rs).
             Some(kind) => {
                 let (group, version) =
                     doc["apiVersion"].as_str().unwrap_or("v1").rsplit_once('/').unwrap_or(("", "v1"));
@@ -382,6 +384,16 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
         }
     }
     assert!(expected.len() >= 12, "{expected:?}");
+    let schedules: Api<kspark_sparkapp::ScheduledSparkApplication> = Api::namespaced(client.clone(), &ns);
+    let start = Instant::now();
+    loop {
+        let status = block_on(schedules.get("spark-pi-scheduled")).ok().and_then(|s| s.status).unwrap_or_default();
+        if status.schedule_state == "Scheduled" && status.next_run.is_some() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "spark-pi-scheduled: {status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let pods: Api<Pod> = Api::namespaced(client, &ns);
     for (name, scheduler) in expected {
         match scheduler {

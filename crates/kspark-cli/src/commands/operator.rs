@@ -10,6 +10,7 @@ use kspark_operator::OperatorOptions;
 use kspark_operator::context::LifecycleOptions;
 use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
+use kspark_operator::scheduled::Clock;
 
 use crate::failure::hinted;
 
@@ -89,6 +90,10 @@ struct RunArgs {
     /// saves the API server a write per transition).
     #[arg(long, default_value = "all", value_parser = ["all", "warnings"])]
     events: String,
+    /// How precisely a ScheduledSparkApplication's run names carry their
+    /// scheduled time (kubeflow's flag): nanos, micros, millis, seconds or minutes.
+    #[arg(long, default_value = "nanos", value_parser = ["nanos", "micros", "millis", "seconds", "minutes"])]
+    scheduled_spark_application_timestamp_precision: String,
     /// Log as JSON lines.
     #[arg(long)]
     log_json: bool,
@@ -213,7 +218,21 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),
         normal_events: args.events == "all",
+        clock: schedule_clock(),
+        run_name_precision: args
+            .scheduled_spark_application_timestamp_precision
+            .parse()
+            .map_err(|e| hinted(format!("--scheduled-spark-application-timestamp-precision {e}"), None, 2))?,
     })
+}
+
+/// The clock schedules are read against: the system's, or (for tests that
+/// move time) the system's plus the offset held in KSPARK_OPERATOR_CLOCK_FILE.
+fn schedule_clock() -> Clock {
+    match std::env::var_os("KSPARK_OPERATOR_CLOCK_FILE") {
+        Some(path) if !path.is_empty() => Clock::OffsetFile(path.into()),
+        _ => Clock::System,
+    }
 }
 
 /// In a pod: the API server as Spark's driver will see it (kubeflow's GetMasterURL).
