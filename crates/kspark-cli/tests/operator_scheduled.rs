@@ -10,7 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use kspark_sparkapp::{ApplicationStateType, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication};
+use kspark_sparkapp::{
+    ApplicationStateType, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication,
+};
 use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
@@ -265,7 +267,7 @@ fn forbid_skips_while_a_run_is_active_and_replace_deletes_it() {
     let first = wait_status(&ns, "forbid", Duration::from_secs(30), |s| !s.last_run_name.is_empty()).last_run_name;
     std::thread::sleep(Duration::from_secs(6));
     let during = names(&runs(&ns, "forbid"));
-    assert_eq!(during, [first.clone()], "Forbid started another run while {first} was active");
+    assert_eq!(during, std::slice::from_ref(&first), "Forbid started another run while {first} was active");
     assert!(events(&ns, "forbid").contains("ScheduledRunSkipped"), "{}", events(&ns, "forbid"));
     // …and one starts once it has finished.
     let second = wait_status(&ns, "forbid", Duration::from_secs(40), |s| s.last_run_name != first).last_run_name;
@@ -321,7 +323,7 @@ fn after_downtime_one_catch_up_run_and_a_restart_never_duplicates_it() {
     let next = caught.next_run.map(|t| t.0).unwrap_or_else(|| panic!("no nextRun"));
     assert!(next.duration_since(jiff::Timestamp::now()).as_hours() >= 5, "next counted from the operator's now");
     std::thread::sleep(Duration::from_secs(5));
-    assert_eq!(names(&runs(&ns, "hourly")), [caught.last_run_name.clone()], "one catch-up run, no storm");
+    assert_eq!(names(&runs(&ns, "hourly")), std::slice::from_ref(&caught.last_run_name), "one catch-up run, no storm");
     second.stop();
     // A crash after creating the run but before writing the status: the
     // restarted operator meets the same name and does not create another.
@@ -388,6 +390,8 @@ fn kubeflows_scheduled_example_runs_unmodified() {
         assert!(start.elapsed() < Duration::from_secs(120), "{run}: {:?}", app.status);
         std::thread::sleep(Duration::from_millis(300));
     }
-    let done = wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| s.past_successful_run_names == [run.clone()]);
+    let done = wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| {
+        s.past_successful_run_names == [run.clone()]
+    });
     assert_eq!(done.schedule_state, "Scheduled");
 }

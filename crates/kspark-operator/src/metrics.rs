@@ -95,7 +95,11 @@ impl Metrics {
         registry.register("kspark_operator_reconcile_errors", "Reconciles that failed", m.reconcile_errors.clone());
         registry.register("kspark_operator_reconcile_seconds", "Time per reconcile", m.reconcile_seconds.clone());
         // kubeflow has no metrics of its own for schedules.
-        registry.register("kspark_scheduled_runs", "Runs started by ScheduledSparkApplications", m.scheduled_runs.clone());
+        registry.register(
+            "kspark_scheduled_runs",
+            "Runs started by ScheduledSparkApplications",
+            m.scheduled_runs.clone(),
+        );
         registry.register(
             "kspark_scheduled_runs_skipped",
             "Due runs skipped because one was still active (Forbid)",

@@ -85,7 +85,9 @@ fn zone(name: &str) -> Result<TimeZone, ScheduleError> {
     match name {
         "Local" => Ok(TimeZone::system()),
         "UTC" => Ok(TimeZone::UTC),
-        _ => TimeZone::get(name).map_err(|e| ScheduleError::TimeZone { zone: name.to_string(), message: e.to_string() }),
+        _ => {
+            TimeZone::get(name).map_err(|e| ScheduleError::TimeZone { zone: name.to_string(), message: e.to_string() })
+        }
     }
 }
 

@@ -4,13 +4,15 @@
 //! named after its scheduled time so it is never created twice.
 //!
 //! Layout: [`clock`] (the time schedules are read against), [`cron`]
-//! (schedule and time zone parsing), [`runs`] (a run's object and the cache
+//! (schedule and time zone parsing), [`fired`] (what this process has
+//! started, against a lagging cache), [`runs`] (a run's object and the cache
 //! of runs), [`concurrency`] (Allow/Forbid/Replace), [`history`] (which
 //! finished runs are kept), [`reconcile`] (the state machine).
 
 pub mod clock;
 pub mod concurrency;
 pub mod cron;
+pub mod fired;
 pub mod history;
 pub mod reconcile;
 pub mod runs;
@@ -41,6 +43,7 @@ pub struct ScheduledContext {
     pub precision: NamePrecision,
     pub events: Events,
     pub metrics: Metrics,
+    pub fired: fired::Fired,
 }
 
 /// The ScheduledSparkApplication resource, for untyped access: one schedule
@@ -88,6 +91,7 @@ pub(crate) fn controller(
         precision: settings.precision,
         events: settings.events,
         metrics: settings.metrics,
+        fired: fired::Fired::default(),
     });
     let owner_resource = resource.clone();
     Controller::for_stream_with(schedule_events, schedules, resource)

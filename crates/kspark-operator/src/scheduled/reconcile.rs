@@ -40,11 +40,6 @@ pub struct ScheduleError {
     source: kube::Error,
 }
 
-fn api_error(action: &'static str, what: impl Into<String>) -> impl FnOnce(kube::Error) -> ScheduleError {
-    let what = what.into();
-    move |source| ScheduleError { action, what, source }
-}
-
 /// The schedule being reconciled and what the reconcile decided.
 struct Work {
     /// The object the status write is conditioned on (its resourceVersion).
@@ -65,6 +60,7 @@ impl Work {
 
 pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<ScheduledContext>) -> Result<Action, ScheduleError> {
     if object.metadata.deletion_timestamp.is_some() {
+        ctx.fired.forget(object.metadata.uid.as_deref().unwrap_or_default());
         return Ok(Action::await_change());
     }
     // Until the cache of runs is filled, Forbid and the history would decide on nothing.
@@ -85,12 +81,17 @@ pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<ScheduledContext>) -
         Err(e) => return refuse(work, &before, e.to_string(), &ctx).await,
     };
     let now = ctx.clock.now();
+    let uid = object.metadata.uid.clone().unwrap_or_default();
     let due = work.status.next_run.as_ref().map(|t| t.0);
+    let mut fired = None;
     match due {
         Some(due) if work.status.schedule_state == STATE_SCHEDULED && due <= now => {
-            if !fire(&mut work, &spec, &schedule, due, now, &ctx).await? {
+            if ctx.fired.already(&uid, due) {
+                // This process started it; the cache has not seen the status yet.
                 return Ok(Action::requeue(AFTER_CONFLICT));
             }
+            fire(&mut work, &spec, &schedule, due, now, &ctx).await?;
+            fired = Some(due);
         }
         Some(_) if work.status.schedule_state == STATE_SCHEDULED => {}
         _ => schedule_first(&mut work.status, &schedule, now),
@@ -98,6 +99,9 @@ pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<ScheduledContext>) -
     keep_history(&mut work, &spec, &ctx).await?;
     if work.status != before && !write_status(&work, &ctx).await? {
         return Ok(Action::requeue(AFTER_CONFLICT));
+    }
+    if let Some(due) = fired {
+        ctx.fired.record(&uid, due);
     }
     for note in &work.notes {
         ctx.events.publish_for(work.object.object_ref(&scheduled_resource()), note).await;
@@ -120,7 +124,6 @@ fn schedule_first(status: &mut ScheduledSparkApplicationStatus, schedule: &Sched
 
 /// Starts the run due at `due` (or skips it under Forbid). However long the
 /// operator was away, this is one run: the next time is counted from now.
-/// False when the schedule changed since the cache saw it.
 async fn fire(
     work: &mut Work,
     spec: &ScheduledSparkApplicationSpec,
@@ -128,22 +131,17 @@ async fn fire(
     due: Timestamp,
     now: Timestamp,
     ctx: &ScheduledContext,
-) -> Result<bool, ScheduleError> {
-    let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), work.namespace(), &scheduled_resource());
-    // A run is started from a fresh read, never from a cache that may not
-    // have seen the previous run's status write yet.
-    let fresh = api.get(work.name()).await.map_err(api_error("read", work.name()))?;
-    if status_of(&fresh).next_run != work.status.next_run {
-        return Ok(false);
-    }
-    work.object = fresh;
+) -> Result<(), ScheduleError> {
     let name = runs::run_name(work.name(), due, ctx.precision);
     let known = runs::runs_of(&ctx.runs, work.namespace(), work.name());
     let ns = namespace_label(work.namespace());
     match concurrency::decide(spec.concurrency_policy, &known, &name) {
         Decision::Skip { active } => {
             ctx.metrics.scheduled_runs_skipped.get_or_create(&ns).inc();
-            work.notes.push(Note::normal("ScheduledRunSkipped", format!("{name} skipped: {active} is still active (Forbid)")));
+            work.notes.push(Note::normal(
+                "ScheduledRunSkipped",
+                format!("{name} skipped: {active} is still active (Forbid)"),
+            ));
         }
         Decision::Start { replace } => {
             for old in &replace {
@@ -160,7 +158,7 @@ async fn fire(
         }
     }
     work.status.next_run = schedule.next_after(now).map(Time);
-    Ok(true)
+    Ok(())
 }
 
 /// Creates the run; AlreadyExists means an earlier try (before a crash or
@@ -184,7 +182,8 @@ async fn create_run(work: &Work, name: &str, ctx: &ScheduledContext) -> Result<(
 }
 
 async fn delete_run(namespace: &str, name: &str, ctx: &ScheduledContext) -> Result<(), ScheduleError> {
-    let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), namespace, &crate::run::application_resource());
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(ctx.client.clone(), namespace, &crate::run::application_resource());
     match api.delete(name, &DeleteParams::background().grace_period(0)).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),

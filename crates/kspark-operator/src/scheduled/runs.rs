@@ -109,7 +109,9 @@ pub fn runs_of(store: &Store<DynamicObject>, namespace: &str, schedule: &str) ->
         .state()
         .iter()
         .filter(|app| app.metadata.namespace.as_deref() == Some(namespace))
-        .filter(|app| app.metadata.labels.as_ref().and_then(|l| l.get(SCHEDULE_LABEL)).map(String::as_str) == Some(schedule))
+        .filter(|app| {
+            app.metadata.labels.as_ref().and_then(|l| l.get(SCHEDULE_LABEL)).map(String::as_str) == Some(schedule)
+        })
         .map(|app| run_of(app))
         .collect()
 }
