@@ -541,6 +541,27 @@ fn the_installed_rbac_is_enough_for_the_operator() {
         json!({"exposeDriverMetrics": true, "exposeExecutorMetrics": true, "prometheus": {"jmxExporterJar": "/j.jar"}});
     value["spec"]["timeToLiveSeconds"] = json!(30);
     create(&ns, value);
+    // A schedule's run is a SparkApplication the operator creates.
+    let mut schedule = json!({
+        "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "ScheduledSparkApplication",
+        "metadata": {"name": "every-2s"}, "spec": {"schedule": "@every 2s", "suspend": false}
+    });
+    schedule["spec"]["template"] = app("run", "succeed")["spec"].clone();
+    let schedule: kspark_sparkapp::ScheduledSparkApplication =
+        serde_json::from_value(schedule).unwrap_or_else(|e| panic!("{e}"));
+    let schedules = Api::namespaced(admin(), &ns);
+    block_on(schedules.create(&PostParams::default(), &schedule)).unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    loop {
+        let current: kspark_sparkapp::ScheduledSparkApplication =
+            block_on(schedules.get("every-2s")).unwrap_or_else(|e| panic!("{e}"));
+        let status = current.status.unwrap_or_default();
+        if !status.last_run_name.is_empty() && get(&ns, &status.last_run_name).is_some() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no scheduled run: {status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let failed = wait_state(&ns, "least-privilege", ApplicationStateType::Failed);
     assert!(failed.status.unwrap_or_default().app_state.error_message.contains("ExitCode: 2"));
     wait_state(&ns, "with-metrics", ApplicationStateType::Completed);
