@@ -259,3 +259,48 @@ fn sleep_until(next: Option<&Time>, now: Timestamp) -> Duration {
     let wait = Duration::try_from(next.0.duration_since(now)).unwrap_or(Duration::ZERO);
     wait.clamp(Duration::from_millis(50), LONGEST_SLEEP)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn every_minute() -> Schedule {
+        Schedule::parse("* * * * *", "UTC").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_new_schedule_keeps_an_earlier_next_run_it_carried_as_kubeflow_does() {
+        let mut status =
+            ScheduledSparkApplicationStatus { next_run: Some(Time(at("2026-03-01T10:00:30Z"))), ..Default::default() };
+        schedule_first(&mut status, &every_minute(), at("2026-03-01T10:00:10Z"));
+        assert_eq!(status.next_run, Some(Time(at("2026-03-01T10:00:30Z"))));
+        assert_eq!(status.schedule_state, STATE_SCHEDULED);
+    }
+
+    #[test]
+    fn a_fixed_schedule_starts_afresh_and_drops_the_old_reason() {
+        let mut status = ScheduledSparkApplicationStatus {
+            next_run: Some(Time(at("2026-03-01T09:00:00Z"))),
+            schedule_state: STATE_FAILED_VALIDATION.into(),
+            reason: "spec.schedule …".into(),
+            ..Default::default()
+        };
+        schedule_first(&mut status, &every_minute(), at("2026-03-01T10:00:10Z"));
+        assert_eq!(status.next_run, Some(Time(at("2026-03-01T10:01:00Z"))));
+        assert!(status.reason.is_empty());
+    }
+
+    #[test]
+    fn a_schedule_sleeps_until_its_next_run_but_never_longer_than_five_minutes() {
+        let now = at("2026-03-01T10:00:00Z");
+        let sleep = |next: &str| sleep_until(Some(&Time(at(next))), now);
+        assert_eq!(sleep("2026-03-01T10:00:02Z"), Duration::from_secs(2));
+        assert_eq!(sleep("2026-03-02T10:00:00Z"), LONGEST_SLEEP);
+        assert_eq!(sleep("2026-03-01T09:00:00Z"), Duration::from_millis(50), "overdue: at once");
+        assert_eq!(sleep_until(None, now), LONGEST_SLEEP);
+    }
+}
