@@ -346,8 +346,13 @@ fn an_invalid_schedule_or_time_zone_fails_validation_with_an_event_and_runs_noth
     assert!(typo.reason.contains("spec.schedule \"every day\""), "{}", typo.reason);
     let mars = wait_status(&ns, "mars", Duration::from_secs(30), |s| s.schedule_state == "FailedValidation");
     assert!(mars.reason.contains("spec.timeZone \"Mars/Olympus_Mons\""), "{}", mars.reason);
+    // kubeflow would create runs named past 63 characters, each failing.
+    let long = "a-schedule-name-too-long-for-its-runs-to-be-named";
+    create(&ns, scheduled(long, "@every 2s", json!({})));
+    let refused = wait_status(&ns, long, Duration::from_secs(30), |s| s.schedule_state == "FailedValidation");
+    assert!(refused.reason.contains("at most 43 characters"), "{}", refused.reason);
     wait_until(Duration::from_secs(10), "a ScheduleInvalid event", || events(&ns, "typo").contains("ScheduleInvalid"));
-    assert!(runs(&ns, "typo").is_empty() && runs(&ns, "mars").is_empty());
+    assert!(runs(&ns, "typo").is_empty() && runs(&ns, "mars").is_empty() && runs(&ns, long).is_empty());
     // Fixed, it is scheduled (kubeflow would stay FailedValidation forever).
     let fix = json!({"spec": {"schedule": "@every 2s"}});
     block_on(schedules(&ns).patch("typo", &PatchParams::default(), &Patch::Merge(&fix)))

@@ -81,6 +81,9 @@ pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<ScheduledContext>) -
         Err(e) => return refuse(work, &before, e.to_string(), &ctx).await,
     };
     let now = ctx.clock.now();
+    if let Err(reason) = runs::check_name_room(work.name(), now, ctx.precision) {
+        return refuse(work, &before, reason, &ctx).await;
+    }
     let uid = object.metadata.uid.clone().unwrap_or_default();
     let due = work.status.next_run.as_ref().map(|t| t.0);
     let mut fired = None;

@@ -60,6 +60,23 @@ pub fn run_name(schedule: &str, due: Timestamp, precision: NamePrecision) -> Str
     format!("{schedule}-{}", precision.format(due))
 }
 
+/// A run's name must be a DNS-1035 label (at most 63 characters), as every
+/// SparkApplication's: a schedule whose runs could not be submitted is
+/// refused up front rather than failing each run.
+pub fn check_name_room(schedule: &str, now: Timestamp, precision: NamePrecision) -> Result<(), String> {
+    let example = run_name(schedule, now, precision);
+    if example.len() <= MAX_RUN_NAME {
+        return Ok(());
+    }
+    let room = MAX_RUN_NAME.saturating_sub(example.len() - schedule.len());
+    Err(format!(
+        "metadata.name {schedule:?} is too long: its runs ({example}) would exceed {MAX_RUN_NAME} characters; \
+         use a name of at most {room} characters or --scheduled-spark-application-timestamp-precision seconds"
+    ))
+}
+
+const MAX_RUN_NAME: usize = 63;
+
 /// The SparkApplication of one run: the template as written (every field,
 /// also those kspark's types do not know), the schedule's labels plus
 /// [`SCHEDULE_LABEL`], owned by the schedule so deleting it deletes its runs.
@@ -157,6 +174,15 @@ mod tests {
         assert_eq!(run_name("nightly", due, NamePrecision::Seconds), "nightly-1772323200");
         assert_eq!(run_name("nightly", due, NamePrecision::Minutes), "nightly-29538720");
         assert!("hours".parse::<NamePrecision>().is_err());
+    }
+
+    #[test]
+    fn a_schedule_name_must_leave_room_for_the_time() {
+        let now = Timestamp::now();
+        assert!(check_name_room(&"a".repeat(43), now, NamePrecision::Nanos).is_ok());
+        let error = check_name_room(&"a".repeat(44), now, NamePrecision::Nanos).err().unwrap_or_default();
+        assert!(error.contains("at most 43 characters"), "{error}");
+        assert!(check_name_room(&"a".repeat(52), now, NamePrecision::Seconds).is_ok());
     }
 
     #[test]
