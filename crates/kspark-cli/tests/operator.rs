@@ -368,7 +368,9 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
                 expected.push((stem.clone(), doc["spec"]["batchScheduler"].as_str().map(str::to_string)));
                 create(&ns, doc);
             }
-            Some("ScheduledSparkApplication") => {}
+            // Created as it is (the generic arm below); it fires every
+            // 3 minutes, so here it is only seen scheduled (its run:
+            // operator_scheduled.rs).
             Some(kind) => {
                 let (group, version) =
                     doc["apiVersion"].as_str().unwrap_or("v1").rsplit_once('/').unwrap_or(("", "v1"));
@@ -382,6 +384,16 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
         }
     }
     assert!(expected.len() >= 12, "{expected:?}");
+    let schedules: Api<kspark_sparkapp::ScheduledSparkApplication> = Api::namespaced(client.clone(), &ns);
+    let start = Instant::now();
+    loop {
+        let status = block_on(schedules.get("spark-pi-scheduled")).ok().and_then(|s| s.status).unwrap_or_default();
+        if status.schedule_state == "Scheduled" && status.next_run.is_some() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "spark-pi-scheduled: {status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let pods: Api<Pod> = Api::namespaced(client, &ns);
     for (name, scheduler) in expected {
         match scheduler {
@@ -531,6 +543,27 @@ fn the_installed_rbac_is_enough_for_the_operator() {
         json!({"exposeDriverMetrics": true, "exposeExecutorMetrics": true, "prometheus": {"jmxExporterJar": "/j.jar"}});
     value["spec"]["timeToLiveSeconds"] = json!(30);
     create(&ns, value);
+    // A schedule's run is a SparkApplication the operator creates.
+    let mut schedule = json!({
+        "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "ScheduledSparkApplication",
+        "metadata": {"name": "every-2s"}, "spec": {"schedule": "@every 2s", "suspend": false}
+    });
+    schedule["spec"]["template"] = app("run", "succeed")["spec"].clone();
+    let schedule: kspark_sparkapp::ScheduledSparkApplication =
+        serde_json::from_value(schedule).unwrap_or_else(|e| panic!("{e}"));
+    let schedules = Api::namespaced(admin(), &ns);
+    block_on(schedules.create(&PostParams::default(), &schedule)).unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    loop {
+        let current: kspark_sparkapp::ScheduledSparkApplication =
+            block_on(schedules.get("every-2s")).unwrap_or_else(|e| panic!("{e}"));
+        let status = current.status.unwrap_or_default();
+        if !status.last_run_name.is_empty() && get(&ns, &status.last_run_name).is_some() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no scheduled run: {status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let failed = wait_state(&ns, "least-privilege", ApplicationStateType::Failed);
     assert!(failed.status.unwrap_or_default().app_state.error_message.contains("ExitCode: 2"));
     wait_state(&ns, "with-metrics", ApplicationStateType::Completed);

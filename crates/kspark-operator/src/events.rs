@@ -1,4 +1,5 @@
-//! Kubernetes Events on SparkApplications, with kubeflow's reasons.
+//! Kubernetes Events on SparkApplications (kubeflow's reasons) and
+//! ScheduledSparkApplications.
 //!
 //! Each event is one create of an `events.k8s.io/v1` Event. kube-rs's
 //! Recorder is not used: it keeps every event it sent for six minutes to
@@ -7,6 +8,7 @@
 //! tenth of its CPU, for repeats an application's events never have (each
 //! names its own application and state).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
@@ -22,12 +24,13 @@ use crate::application_object::ApplicationObject;
 /// The reporter shown in `kubectl describe` (kubeflow: spark-operator).
 pub const REPORTER: &str = "kspark-operator";
 
+#[derive(Clone)]
 pub struct Events {
     client: kube::Client,
     /// `reportingInstance`: the pod's name in a cluster, else the host's.
     instance: String,
     /// Makes event names unique within this process.
-    sequence: AtomicU64,
+    sequence: Arc<AtomicU64>,
     /// Publish Normal events too (kubeflow's set), not only Warnings.
     normal: bool,
 }
@@ -53,7 +56,7 @@ impl Note {
 impl Events {
     pub fn new(client: kube::Client, instance: Option<String>, normal: bool) -> Events {
         let instance = instance.unwrap_or_else(|| REPORTER.to_string());
-        Events { client, instance, sequence: AtomicU64::new(0), normal }
+        Events { client, instance, sequence: Arc::new(AtomicU64::new(0)), normal }
     }
 
     /// Publishes; a failure is logged, never fails the reconcile.
@@ -65,6 +68,11 @@ impl Events {
     pub async fn publish_raw(&self, object: &ApplicationObject, warning: bool, reason: &'static str, message: &str) {
         let note = Note { warning, reason, message: message.to_string() };
         self.send(object.object_ref(&()), &note).await;
+    }
+
+    /// [`Events::publish`] for any object (a ScheduledSparkApplication).
+    pub async fn publish_for(&self, reference: ObjectReference, note: &Note) {
+        self.send(reference, note).await;
     }
 
     async fn send(&self, reference: ObjectReference, note: &Note) {

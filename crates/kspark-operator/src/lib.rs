@@ -6,7 +6,8 @@
 //! Layout: [`build`] (SparkApplication → Spark's objects), [`identity`]
 //! (submission IDs that make retries idempotent), [`driver_state`] and
 //! [`retry`] (kubeflow's rules, pure), `reconcile` (the state machine),
-//! [`run`] (watches, controller, leader election, HTTP), [`install`] (what
+//! [`scheduled`] (ScheduledSparkApplication), [`run`] (watches, controllers,
+//! leader election, HTTP), [`install`] (what
 //! `kspark operator install` applies).
 
 pub mod application_object;
@@ -27,6 +28,7 @@ pub mod pods;
 pub mod reconcile;
 pub mod retry;
 pub mod run;
+pub mod scheduled;
 
 pub use options::OperatorOptions;
 pub use run::{OperatorError, run};

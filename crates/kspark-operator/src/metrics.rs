@@ -28,6 +28,9 @@ pub struct Metrics {
     pub start_latency: Latency,
     pub completion_latency: Latency,
     pub reconcile_seconds: Histogram,
+    pub scheduled_runs: ByNamespace,
+    pub scheduled_runs_skipped: ByNamespace,
+    pub scheduled_run_delay: Latency,
 }
 
 fn latency_buckets() -> impl Iterator<Item = f64> {
@@ -57,6 +60,9 @@ impl Metrics {
             start_latency: latency(),
             completion_latency: latency(),
             reconcile_seconds: Histogram::new([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0]),
+            scheduled_runs: ByNamespace::default(),
+            scheduled_runs_skipped: ByNamespace::default(),
+            scheduled_run_delay: latency(),
         };
         // Counters get `_total` appended by the encoder (OpenMetrics);
         // kubeflow's names are given without it.
@@ -88,6 +94,22 @@ impl Metrics {
         registry.register("kspark_operator_reconciles", "Reconciles run", m.reconciles.clone());
         registry.register("kspark_operator_reconcile_errors", "Reconciles that failed", m.reconcile_errors.clone());
         registry.register("kspark_operator_reconcile_seconds", "Time per reconcile", m.reconcile_seconds.clone());
+        // kubeflow has no metrics of its own for schedules.
+        registry.register(
+            "kspark_scheduled_runs",
+            "Runs started by ScheduledSparkApplications",
+            m.scheduled_runs.clone(),
+        );
+        registry.register(
+            "kspark_scheduled_runs_skipped",
+            "Due runs skipped because one was still active (Forbid)",
+            m.scheduled_runs_skipped.clone(),
+        );
+        registry.register(
+            "kspark_scheduled_run_delay_seconds",
+            "Scheduled time of a run to its SparkApplication created",
+            m.scheduled_run_delay.clone(),
+        );
         Metrics { registry: Arc::new(registry), ..metrics }
     }
 

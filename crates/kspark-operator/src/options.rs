@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use crate::context::LifecycleOptions;
 use crate::leader::LeaseSettings;
+use crate::scheduled::{Clock, NamePrecision};
 
 #[derive(Debug, Clone)]
 pub struct OperatorOptions {
@@ -26,4 +27,8 @@ pub struct OperatorOptions {
     pub normal_events: bool,
     /// Archive finished applications' logs (`--archive-logs`).
     pub archive_logs: Option<crate::archive::ArchiveSettings>,
+    /// The time schedules are read against.
+    pub clock: Clock,
+    /// How precisely scheduled runs' names carry their time.
+    pub run_name_precision: NamePrecision,
 }

@@ -4,9 +4,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt, TryStreamExt, future};
+use futures::{FutureExt, Stream, StreamExt, TryStreamExt, future};
 use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
-use kube::core::PartialObjectMeta;
+use kspark_sparkapp::SparkApplication;
+use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::watcher::{self, Event};
 use kube::runtime::{Controller, WatchStreamExt, controller};
@@ -26,6 +27,7 @@ use crate::metrics::Metrics;
 use crate::options::OperatorOptions;
 use crate::pods::WatchedPod;
 use crate::reconcile::{self, on_error};
+use crate::scheduled::{self, ScheduledSettings};
 
 /// The label kubeflow (and kspark) put on every pod of an application.
 const LAUNCHED_BY: &str = "sparkoperator.k8s.io/launched-by-spark-operator=true";
@@ -44,7 +46,7 @@ pub enum OperatorError {
 
 /// Which namespaces are watched.
 #[derive(Clone)]
-enum Scope {
+pub(crate) enum Scope {
     All,
     One(String),
     Some(Arc<Vec<String>>),
@@ -69,6 +71,14 @@ impl Scope {
         }
     }
 
+    /// [`Scope::api`] for an untyped resource.
+    pub(crate) fn dynamic_api(&self, client: &Client, resource: &ApiResource) -> Api<DynamicObject> {
+        match self {
+            Scope::One(ns) => Api::namespaced_with(client.clone(), ns, resource),
+            _ => Api::all_with(client.clone(), resource),
+        }
+    }
+
     fn admits(&self, namespace: Option<&str>) -> bool {
         match self {
             Scope::Some(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
@@ -77,7 +87,7 @@ impl Scope {
     }
 
     /// Watches `K` in this scope (several namespaces: all, filtered here).
-    fn watch<K>(
+    pub(crate) fn watch<K>(
         &self,
         api: Api<K>,
         config: watcher::Config,
@@ -135,6 +145,20 @@ pub async fn run(
         metrics,
         archive,
     });
+    // One stop for both controllers.
+    let shutdown = shutdown.shared();
+    let schedules = scheduled::controller(
+        &client,
+        &scope,
+        ScheduledSettings {
+            clock: options.clock.clone(),
+            precision: options.run_name_precision,
+            concurrency: options.concurrency,
+            events: ctx.events.clone(),
+            metrics: ctx.metrics.clone(),
+        },
+        shutdown.clone(),
+    );
     let mut app_config = watcher::Config::default();
     if let Some(selector) = &options.label_selector {
         app_config = app_config.labels(selector);
@@ -154,6 +178,7 @@ pub async fn run(
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
+    let controller = future::join(controller, schedules);
     let readiness = mark_ready_when_synced(apps, pods, facts, ready);
     tracing::info!(namespaces = ?options.namespaces, concurrency = options.concurrency, "kspark operator started");
     match leading {
@@ -191,6 +216,11 @@ fn watch_pods(
         .reflect(writer)
         .touched_objects();
     (reader, events)
+}
+
+/// The SparkApplication resource, for untyped access (scheduled runs).
+pub(crate) fn application_resource() -> ApiResource {
+    ApiResource::erase::<SparkApplication>(&())
 }
 
 /// A pod's application, from kubeflow's app-name label.

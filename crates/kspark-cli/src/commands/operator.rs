@@ -11,6 +11,7 @@ use kspark_operator::archive::ArchiveSettings;
 use kspark_operator::context::LifecycleOptions;
 use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
+use kspark_operator::scheduled::Clock;
 
 use crate::failure::hinted;
 
@@ -90,6 +91,10 @@ struct RunArgs {
     /// saves the API server a write per transition).
     #[arg(long, default_value = "all", value_parser = ["all", "warnings"])]
     events: String,
+    /// How precisely a ScheduledSparkApplication's run names carry their
+    /// scheduled time (kubeflow's flag): nanos, micros, millis, seconds or minutes.
+    #[arg(long, default_value = "nanos", value_parser = ["nanos", "micros", "millis", "seconds", "minutes"])]
+    scheduled_spark_application_timestamp_precision: String,
     /// Log as JSON lines.
     #[arg(long)]
     log_json: bool,
@@ -240,8 +245,14 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
         spark_user: "spark".into(),
         normal_events: args.events == "all",
         archive_logs: archive_settings(args, duration("--archive-timeout", &args.archive_timeout)?)?,
+        clock: schedule_clock(),
+        run_name_precision: args
+            .scheduled_spark_application_timestamp_precision
+            .parse()
+            .map_err(|e| hinted(format!("--scheduled-spark-application-timestamp-precision {e}"), None, 2))?,
     })
 }
+
 
 /// `--archive-logs`: refused here when the URI cannot be a store.
 fn archive_settings(args: &RunArgs, timeout: Duration) -> anyhow::Result<Option<ArchiveSettings>> {
@@ -255,6 +266,15 @@ fn archive_settings(args: &RunArgs, timeout: Duration) -> anyhow::Result<Option<
         timeout,
         env: std::env::vars().collect(),
     }))
+}
+
+/// The clock schedules are read against: the system's, or (for tests that
+/// move time) the system's plus the offset held in KSPARK_OPERATOR_CLOCK_FILE.
+fn schedule_clock() -> Clock {
+    match std::env::var_os("KSPARK_OPERATOR_CLOCK_FILE") {
+        Some(path) if !path.is_empty() => Clock::OffsetFile(path.into()),
+        _ => Clock::System,
+    }
 }
 
 /// In a pod: the API server as Spark's driver will see it (kubeflow's GetMasterURL).

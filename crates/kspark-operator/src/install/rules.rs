@@ -28,9 +28,16 @@ pub fn operator_rules() -> Vec<PolicyRule> {
             &["sparkapplications/status", "scheduledsparkapplications/status"],
             &["get", "update", "patch"],
         ),
+        // ScheduledSparkApplications start their runs as SparkApplications.
+        rule(&["sparkoperator.k8s.io"], &["sparkapplications"], &["create"]),
         // Driver pods carry an owner reference with blockOwnerDeletion to
-        // their application, which needs this where OwnerReferencesPermissionEnforcement is on.
-        rule(&["sparkoperator.k8s.io"], &["sparkapplications/finalizers"], &["update"]),
+        // their application, and runs to their schedule, which needs this
+        // where OwnerReferencesPermissionEnforcement is on.
+        rule(
+            &["sparkoperator.k8s.io"],
+            &["sparkapplications/finalizers", "scheduledsparkapplications/finalizers"],
+            &["update"],
+        ),
         // Create drivers, follow drivers and executors, delete drivers on rerun/suspend.
         rule(&[""], &["pods"], &["get", "list", "watch", "create", "delete"]),
         // --archive-logs: the logs of finished drivers (and executors).
