@@ -113,6 +113,9 @@ pub struct Connection {
     pub token: Option<SecretString>,
     pub expires_at: Option<Timestamp>,
     pub identity_hint: Option<String>,
+    /// Where the client's Entra ID tokens come from (kubelogin users kspark
+    /// serves itself); the client refreshes them on its own.
+    pub entra: Option<Arc<EntraTokens>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -165,8 +168,8 @@ pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, Conn
     }
     let identity_hint = token.as_ref().and_then(|t| jwt::claims(t.expose_secret())).and_then(|c| c.subject);
     let api_url = config.cluster_url.to_string();
-    let client = build_client(config, entra)?;
-    Ok(Connection { client, api_url, kubeconfig_namespace, method, token, expires_at, identity_hint })
+    let client = build_client(config, entra.clone())?;
+    Ok(Connection { client, api_url, kubeconfig_namespace, method, token, expires_at, identity_hint, entra })
 }
 
 /// kube's client, with the refreshing Entra ID bearer layer on top when
@@ -404,13 +407,16 @@ pub(crate) fn read_ca(path: &Path, key: &str) -> Result<Vec<Vec<u8>>, ConnectErr
 
 /// Refuses a token that has expired or expires within a minute.
 pub fn check_expiry(conn: &Connection, now: Timestamp) -> Result<(), ConnectError> {
+    // Entra ID tokens are fetched anew before they expire.
+    if conn.entra.is_some() {
+        return Ok(());
+    }
     let Some(expires_at) = conn.expires_at else {
         return Ok(());
     };
     let source_name = match &conn.method {
         AuthMethod::Token { source } => source.clone(),
         AuthMethod::ExecPlugin { command } => format!("credential plugin {command}"),
-        AuthMethod::Entra { login, .. } => format!("Entra ID ({login})"),
         other => other.to_string(),
     };
     let left = expires_at.duration_since(now);
