@@ -32,11 +32,19 @@ pub struct EntraExpect {
     pub client_secret: Option<String>,
     /// The content of the federated token file (workload identity).
     pub federated_token: Option<String>,
-    /// The RSA public key (PKCS#1 DER) and SHA-1 thumbprint of the
-    /// certificate a service principal signs its assertion with.
-    pub certificate: Option<(Vec<u8>, Vec<u8>)>,
+    /// The certificate a service principal signs its assertion with.
+    pub certificate: Option<CertificateCheck>,
     /// The `X-IDENTITY-HEADER` value of the managed-identity endpoint.
     pub identity_header: Option<String>,
+}
+
+/// What verifies a certificate-signed client assertion.
+#[derive(Debug, Clone)]
+pub struct CertificateCheck {
+    /// The RSA public key, PKCS#1 DER.
+    pub public_key: Vec<u8>,
+    /// SHA-1 of the certificate's DER (the JWT header's `x5t`).
+    pub thumbprint: Vec<u8>,
 }
 
 struct State {
@@ -256,9 +264,9 @@ fn check_token_request(
         }
         return Ok(());
     }
-    if let Some((public_key, thumbprint)) = &expect.certificate {
+    if let Some(check) = &expect.certificate {
         let token_url = format!("{authority}{}/oauth2/v2.0/token", expect.tenant_id);
-        return check_certificate_assertion(assertion, public_key, thumbprint, &token_url, &expect.client_id)
+        return check_certificate_assertion(assertion, check, &token_url, &expect.client_id)
             .map_err(|why| (401, 700027, format!("Client assertion failed signature validation: {why}.")));
     }
     refuse(
@@ -270,8 +278,7 @@ fn check_token_request(
 
 fn check_certificate_assertion(
     jwt: &str,
-    public_key: &[u8],
-    thumbprint: &[u8],
+    check: &CertificateCheck,
     token_url: &str,
     client_id: &str,
 ) -> std::result::Result<(), String> {
@@ -285,7 +292,7 @@ fn check_certificate_assertion(
         serde_json::from_slice(&decode(part)?).map_err(|e| e.to_string())
     };
     let (head, body) = (json(header)?, json(claims)?);
-    if head["alg"] != "RS256" || head["x5t"] != URL_SAFE_NO_PAD.encode(thumbprint) {
+    if head["alg"] != "RS256" || head["x5t"] != URL_SAFE_NO_PAD.encode(&check.thumbprint) {
         return Err(format!("header {head} does not name RS256 and the certificate's thumbprint"));
     }
     let now = jiff::Timestamp::now().as_second();
@@ -293,7 +300,7 @@ fn check_certificate_assertion(
     if body["aud"] != token_url || body["iss"] != client_id || body["sub"] != client_id || exp < now {
         return Err(format!("claims {body} are not for {token_url} and {client_id}, or expired"));
     }
-    let key = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, public_key);
+    let key = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &check.public_key);
     key.verify(format!("{header}.{claims}").as_bytes(), &decode(signature)?).map_err(|_| "bad signature".to_string())
 }
 
@@ -330,7 +337,7 @@ fn aadsts_error(status: u16, code: u32, description: &str) -> Value {
 /// test CA is ECDSA, and Entra wants RSA): writes `dir/spn.pem` (certificate
 /// and key, as kubelogin reads `--client-certificate`) and returns it with
 /// the public key and thumbprint the stand-in checks assertions against.
-pub fn rsa_client_certificate(dir: &Path) -> Result<(PathBuf, (Vec<u8>, Vec<u8>))> {
+pub fn rsa_client_certificate(dir: &Path) -> Result<(PathBuf, CertificateCheck)> {
     let (key, cert, pem) = (dir.join("spn.key"), dir.join("spn.crt"), dir.join("spn.pem"));
     let openssl = |args: &[&std::ffi::OsStr]| -> Result<Vec<u8>> {
         let out = std::process::Command::new("openssl").args(args).output().map_err(|e| Error::io("openssl", e))?;
@@ -363,5 +370,5 @@ pub fn rsa_client_certificate(dir: &Path) -> Result<(PathBuf, (Vec<u8>, Vec<u8>)
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| Error::io(p.display().to_string(), e));
     std::fs::write(&pem, format!("{}{}", read(&cert)?, read(&key)?))
         .map_err(|e| Error::io(pem.display().to_string(), e))?;
-    Ok((pem, (public_key, thumbprint)))
+    Ok((pem, CertificateCheck { public_key, thumbprint }))
 }
