@@ -337,3 +337,33 @@ fn long_lived_client_keeps_working() {
         assert!(fetched >= 3, "{fetched} tokens fetched");
     });
 }
+
+#[test]
+fn devicecode_still_runs_kubelogin() {
+    let dir = scratch("devicecode");
+    let entra = stand_in(&dir, expect(|_| {}), vec![], 3600);
+    let config = kubeconfig("entra-devicecode", &["--login", "devicecode", "--tenant-id", TENANT], &[]);
+
+    let missing = kspark(&config, &entra, None, &[], &["auth"]);
+    let (_, stderr) = text(&missing);
+    assert!(!missing.status.success());
+    assert!(stderr.contains("`kubelogin` failed: not found on PATH"), "{stderr}");
+
+    // A stand-in kubelogin that answers only the device-code request.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in \"get-token --server-id {SERVER_ID} --login devicecode --tenant-id {TENANT}\") ;; *) echo \"unexpected: $*\" >&2; exit 2;; esac\n\
+         printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}' '{}'\n",
+        cluster_token()
+    );
+    let kubelogin = bin.join("kubelogin");
+    std::fs::write(&kubelogin, script).unwrap_or_else(|e| panic!("{e}"));
+    Command::new("chmod").arg("+x").arg(&kubelogin).status().unwrap_or_else(|e| panic!("{e}"));
+    let auth = kspark(&config, &entra, Some(&bin), &[], &["auth"]);
+    let (stdout, stderr) = text(&auth);
+    assert!(auth.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("method:   exec plugin kubelogin"), "{stdout}");
+    assert_eq!(entra.issued(), 0);
+    assert_no_secrets(&auth, &[]);
+}

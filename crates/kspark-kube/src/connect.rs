@@ -172,6 +172,21 @@ pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, Conn
     Ok(Connection { client, api_url, kubeconfig_namespace, method, token, expires_at, identity_hint, entra })
 }
 
+/// A client for a kube-rs `Config` built elsewhere (the operator's): a
+/// kubelogin user kspark can serve gets in-process Entra ID tokens, fetched
+/// on first use and refreshed; anything else is kube-rs's own handling.
+pub fn client_from_config(mut config: Config) -> Result<Client, ConnectError> {
+    let login = config.auth_info.exec.as_ref().map(entra::login_for).transpose()?.flatten();
+    let entra = match login {
+        Some(login) => {
+            config.auth_info.exec = None;
+            Some(EntraTokens::new(login)?)
+        }
+        None => None,
+    };
+    build_client(config, entra)
+}
+
 /// kube's client, with the refreshing Entra ID bearer layer on top when
 /// the kubeconfig user is a kubelogin one kspark serves itself.
 fn build_client(config: Config, entra: Option<Arc<EntraTokens>>) -> Result<Client, ConnectError> {
