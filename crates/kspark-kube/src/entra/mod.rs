@@ -45,6 +45,14 @@ pub fn login_for(exec: &ExecConfig) -> Result<Option<EntraLogin>, EntraError> {
         exec.env.iter().flatten().filter_map(|pair| Some((pair.get("name")?.clone(), pair.get("value")?.clone())));
     let env = PluginEnv::new(set, exec.drop_env.iter().flatten().cloned());
     apply_env(&mut opts, &env);
+    // kubelogin's workloadidentity turns into GitHub Actions OIDC when these
+    // are set; that flow stays with kubelogin.
+    let github_actions = ["ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"]
+        .iter()
+        .all(|name| env.get(name).is_some_and(|v| !v.is_empty()));
+    if opts.login == "workloadidentity" && github_actions {
+        return Ok(None);
+    }
     login::resolve(&opts)
 }
 
