@@ -209,13 +209,19 @@ fn azurecli_runs_az_with_kubelogins_scope() {
     let expires_on = jiff::Timestamp::now().as_second() + 3600;
     let script = format!(
         "#!/bin/sh\nif [ \"$*\" != \"account get-access-token -o json --scope {SERVER_ID}/.default --tenant {TENANT}\" ]; then echo \"ERROR: unexpected az $*\" >&2; exit 2; fi\n\
+         if [ \"$AZURE_CONFIG_DIR\" != /tmp/kspark-az-config ]; then echo \"ERROR: AZURE_CONFIG_DIR=$AZURE_CONFIG_DIR\" >&2; exit 2; fi\n\
          printf '{{\"accessToken\": \"%s\", \"expiresOn\": \"x\", \"expires_on\": {expires_on}, \"tokenType\": \"Bearer\"}}' '{}'\n",
         cluster_token()
     );
     let az = bin.join("az");
     std::fs::write(&az, script).unwrap_or_else(|e| panic!("{e}"));
     Command::new("chmod").arg("+x").arg(&az).status().unwrap_or_else(|e| panic!("{e}"));
-    let config = kubeconfig("entra-azurecli", &["--login", "azurecli", "--tenant-id", TENANT], &[]);
+    // The exec section's env reaches az, as it would reach kubelogin and its az.
+    let config = kubeconfig(
+        "entra-azurecli",
+        &["--login", "azurecli", "--tenant-id", TENANT],
+        &[("AZURE_CONFIG_DIR", "/tmp/kspark-az-config")],
+    );
     let auth = kspark(&config, &entra, Some(&bin), &[], &["auth"]);
     assert_auth_ok(&auth, "Azure CLI");
     assert_no_secrets(&auth, &[]);

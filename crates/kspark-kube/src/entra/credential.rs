@@ -10,6 +10,7 @@ use azure_identity::{
 };
 use secrecy::ExposeSecret;
 
+use super::az::PluginEnvExecutor;
 use super::certificate::CertificateAssertion;
 use super::error::EntraError;
 use super::http::client_options;
@@ -25,6 +26,7 @@ pub fn build(entra: &EntraLogin) -> Result<Arc<dyn TokenCredential>, EntraError>
             let options = AzureCliCredentialOptions {
                 tenant_id: tenant_id.clone(),
                 subscription: subscription.clone(),
+                executor: Some(Arc::new(PluginEnvExecutor { env: entra.env.clone() })),
                 ..Default::default()
             };
             AzureCliCredential::new(Some(options)).map_err(sdk_error)?

@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 
 use super::error::EntraError;
-use super::options::{KubeloginOptions, scope};
+use super::options::{KubeloginOptions, PluginEnv, scope};
 
 /// A login kspark performs itself.
 #[derive(Debug, Clone)]
@@ -45,11 +45,13 @@ pub struct EntraLogin {
     pub scope: String,
     /// Where tokens are requested (`https://login.microsoftonline.com/` …).
     pub authority_host: String,
+    /// The environment kubelogin would run in (for `az`).
+    pub env: PluginEnv,
 }
 
 /// `Ok(None)` for the logins that need a person (devicecode, interactive)
 /// or that kspark leaves to kubelogin: those still run kubelogin.
-pub fn resolve(opts: &KubeloginOptions) -> Result<Option<EntraLogin>, EntraError> {
+pub fn resolve(opts: &KubeloginOptions, env: &PluginEnv) -> Result<Option<EntraLogin>, EntraError> {
     let login = match opts.login.as_str() {
         "azurecli" => azure_cli(opts),
         "workloadidentity" => workload_identity(opts)?,
@@ -69,7 +71,12 @@ pub fn resolve(opts: &KubeloginOptions) -> Result<Option<EntraLogin>, EntraError
             "add `--server-id <id>` to the exec args (`az aks get-credentials` writes it)",
         ));
     }
-    Ok(Some(EntraLogin { login, scope: scope(&opts.server_id), authority_host: authority_host(opts)? }))
+    Ok(Some(EntraLogin {
+        login,
+        scope: scope(&opts.server_id),
+        authority_host: authority_host(opts)?,
+        env: env.clone(),
+    }))
 }
 
 fn missing(opts: &KubeloginOptions, what: &'static str, how: &'static str) -> EntraError {
@@ -190,7 +197,7 @@ mod tests {
 
     fn resolve_args(list: &[&str]) -> Result<Option<EntraLogin>, EntraError> {
         let args: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-        resolve(&parse_args(&args)?)
+        resolve(&parse_args(&args)?, &PluginEnv::default())
     }
 
     #[test]

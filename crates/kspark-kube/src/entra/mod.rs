@@ -4,6 +4,7 @@
 //! workloadidentity, spn, msi); device-code and browser logins still run
 //! kubelogin.
 
+mod az;
 mod certificate;
 mod credential;
 pub mod error;
@@ -53,7 +54,7 @@ pub fn login_for(exec: &ExecConfig) -> Result<Option<EntraLogin>, EntraError> {
     if opts.login == "workloadidentity" && github_actions {
         return Ok(None);
     }
-    login::resolve(&opts)
+    login::resolve(&opts, &env)
 }
 
 #[cfg(test)]

@@ -179,6 +179,11 @@ impl PluginEnv {
         PluginEnv { overrides }
     }
 
+    /// The exec section's variables: `Some` to set, `None` to remove.
+    pub fn overrides(&self) -> impl Iterator<Item = (&String, &Option<String>)> {
+        self.overrides.iter()
+    }
+
     /// Like Go's `os.LookupEnv`: set-but-empty counts as set.
     pub fn get(&self, name: &str) -> Option<String> {
         match self.overrides.get(name) {
