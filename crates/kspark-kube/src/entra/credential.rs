@@ -27,7 +27,6 @@ pub fn build(entra: &EntraLogin) -> Result<Arc<dyn TokenCredential>, EntraError>
                 tenant_id: tenant_id.clone(),
                 subscription: subscription.clone(),
                 executor: Some(Arc::new(PluginEnvExecutor { env: entra.env.clone() })),
-                ..Default::default()
             };
             AzureCliCredential::new(Some(options)).map_err(sdk_error)?
         }
