@@ -373,3 +373,75 @@ fn devicecode_still_runs_kubelogin() {
     assert_eq!(entra.issued(), 0);
     assert_no_secrets(&auth, &[]);
 }
+
+/// `kspark operator run` on an AKS kubeconfig: its client outlives many
+/// 4-second tokens and still submits a SparkApplication to COMPLETED.
+#[test]
+fn the_operator_refreshes_its_entra_tokens() {
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
+    let admin_config = cluster().kubeconfig(TestUser::Admin);
+    let crds = Command::new(env!("CARGO_BIN_EXE_kspark"))
+        .args(["operator", "install", "--crds-only", "--kubeconfig"])
+        .arg(&admin_config)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(crds.status.success(), "{:?}", text(&crds));
+    let ns = kspark_testcluster::unique_name("entra-op");
+    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
+
+    let dir = scratch("operator");
+    let entra = stand_in(&dir, expect(|e| e.client_secret = Some(SECRET.into())), vec![cluster_token()], 4);
+    let config = kubeconfig(
+        "entra-operator",
+        &["-l", "spn", "--client-id", CLIENT, "-t", TENANT, "--authority-host", entra.authority_host()],
+        &[("AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", SECRET)],
+    );
+    let mut operator = Command::new(env!("CARGO_BIN_EXE_kspark"))
+        .args(["operator", "run", "--namespace", &ns, "--kubeconfig"])
+        .arg(&config)
+        .env("SSL_CERT_FILE", entra.ca_file())
+        .env("PATH", "/usr/bin:/bin")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
+    // Outlive the first tokens before giving the operator work.
+    std::thread::sleep(std::time::Duration::from_secs(6));
+
+    let gvk = GroupVersionKind::gvk("sparkoperator.k8s.io", "v1beta2", "SparkApplication");
+    let resource = ApiResource::from_gvk_with_plural(&gvk, "sparkapplications");
+    let app: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "sparkoperator.k8s.io/v1beta2",
+        "kind": "SparkApplication",
+        "metadata": {"name": "entra-pi"},
+        "spec": {
+            "type": "Scala", "mode": "cluster", "image": "apache/spark:4.0.5",
+            "mainClass": "org.apache.spark.examples.SparkPi",
+            "mainApplicationFile": "local:///opt/spark/examples/jars/spark-examples.jar",
+            "sparkVersion": "4.0.5",
+            "driver": {"cores": 1, "memory": "512m", "serviceAccount": "spark",
+                       "annotations": {"kspark.test/outcome": "succeed", "kspark.test/run-millis": "300"}},
+            "executor": {"instances": 1, "cores": 1, "memory": "512m"}
+        }
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let state = block_on(async {
+        let client = cluster().admin_client().await.unwrap_or_else(|e| panic!("{e}"));
+        let apps: kube::Api<DynamicObject> = kube::Api::namespaced_with(client, &ns, &resource);
+        apps.create(&PostParams::default(), &app).await.unwrap_or_else(|e| panic!("create: {e}"));
+        let started = std::time::Instant::now();
+        loop {
+            let current = apps.get("entra-pi").await.unwrap_or_else(|e| panic!("get: {e}"));
+            let state = current.data["status"]["applicationState"]["state"].as_str().unwrap_or("").to_string();
+            if state == "COMPLETED" || started.elapsed() > std::time::Duration::from_secs(60) {
+                break state;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    });
+    let _ = operator.kill();
+    let _ = operator.wait();
+    assert_eq!(state, "COMPLETED");
+    assert!(entra.issued() >= 2, "{} token(s): the operator never refreshed", entra.issued());
+    assert!(entra.refusals().is_empty(), "{:?}", entra.refusals());
+}
