@@ -61,26 +61,15 @@ impl ConnectOptions {
 }
 
 /// How the client authenticates, for reports (never the secret itself).
+/// `Entra`: a kubelogin exec section served in-process (see [`crate::entra`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
     None,
-    Token {
-        source: String,
-    },
-    ClientCertificate {
-        source: String,
-    },
-    ExecPlugin {
-        command: String,
-    },
-    /// A kubelogin exec section served in-process (see [`crate::entra`]).
-    Entra {
-        login: &'static str,
-        mode: &'static str,
-    },
-    InCluster {
-        token_file: PathBuf,
-    },
+    Token { source: String },
+    ClientCertificate { source: String },
+    ExecPlugin { command: String },
+    Entra { via: &'static str },
+    InCluster { token_file: PathBuf },
     Other(String),
 }
 
@@ -91,10 +80,9 @@ impl std::fmt::Display for AuthMethod {
             AuthMethod::Token { source } => write!(f, "bearer token from {source}"),
             AuthMethod::ClientCertificate { source } => write!(f, "client certificate ({source})"),
             AuthMethod::ExecPlugin { command } => write!(f, "exec plugin {command}"),
-            AuthMethod::Entra { login, mode } => write!(
-                f,
-                "Entra ID token via {login} (azure_identity, for kubelogin --login {mode}); kubelogin not needed, refreshed before expiry"
-            ),
+            AuthMethod::Entra { via } => {
+                write!(f, "Entra ID token via {via}; kubelogin not needed, refreshed before expiry")
+            }
             AuthMethod::InCluster { token_file } => {
                 write!(f, "in-cluster service account (token {})", token_file.display())
             }
@@ -287,7 +275,7 @@ async fn from_kubeconfig(kubeconfig: Kubeconfig, opts: &ConnectOptions) -> Resul
         })?;
     if let Some(login) = config.auth_info.exec.as_ref().map(entra::login_for).transpose()?.flatten() {
         config.auth_info.exec = None;
-        let method = AuthMethod::Entra { login: login.login.describe(), mode: login.login.mode() };
+        let method = AuthMethod::Entra { via: login.login.via() };
         let entra = Some(EntraTokens::new(login)?);
         return Ok(Base { config, namespace, method, expires_at: None, file_token: None, entra });
     }

@@ -28,6 +28,21 @@ impl Login {
         }
     }
 
+    /// For `kspark auth`: how, with what, for which kubelogin mode.
+    pub fn via(&self) -> &'static str {
+        match self {
+            Login::AzureCli { .. } => "Azure CLI (azure_identity runs `az`; kubelogin --login azurecli)",
+            Login::WorkloadIdentity { .. } => "workload identity (azure_identity; kubelogin --login workloadidentity)",
+            Login::ClientSecret { .. } => {
+                "service principal with a client secret (azure_identity; kubelogin --login spn)"
+            }
+            Login::ClientCertificate { .. } => {
+                "service principal with a client certificate (azure_identity, assertion signed by kspark; kubelogin --login spn)"
+            }
+            Login::ManagedIdentity { .. } => "managed identity (azure_identity; kubelogin --login msi)",
+        }
+    }
+
     pub fn mode(&self) -> &'static str {
         match self {
             Login::AzureCli { .. } => "azurecli",
