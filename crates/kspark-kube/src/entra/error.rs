@@ -9,8 +9,6 @@ pub enum EntraError {
     BadArgs(String),
     #[error("kubelogin --login {login} needs {what}: {how}")]
     Missing { login: String, what: &'static str, how: &'static str },
-    #[error("kubelogin --login {login} with {feature} is not supported without kubelogin")]
-    Unsupported { login: String, feature: &'static str },
     #[error("kubelogin --login {login}: {reason}")]
     Setting { login: String, reason: String },
     #[error("the client certificate {path}: {reason}")]
@@ -24,9 +22,6 @@ pub enum EntraError {
 impl EntraError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            EntraError::Unsupported { .. } => {
-                Some("install kubelogin (https://aka.ms/kubelogin): kspark then runs it as kubectl would".into())
-            }
             EntraError::Token { via, .. } if via.contains("Azure CLI") => {
                 Some("run `az login` (and `az account set`), then retry".into())
             }

@@ -67,6 +67,10 @@ pub struct EntraLogin {
 /// `Ok(None)` for the logins that need a person (devicecode, interactive)
 /// or that kspark leaves to kubelogin: those still run kubelogin.
 pub fn resolve(opts: &KubeloginOptions, env: &PluginEnv) -> Result<Option<EntraLogin>, EntraError> {
+    // ADAL (`spn:` audience) and PoP tokens are kubelogin's own flows.
+    if opts.legacy || opts.pop_enabled {
+        return Ok(None);
+    }
     let login = match opts.login.as_str() {
         "azurecli" => azure_cli(opts),
         "workloadidentity" => workload_identity(opts)?,
@@ -132,13 +136,6 @@ fn workload_identity(opts: &KubeloginOptions) -> Result<Login, EntraError> {
 }
 
 fn service_principal(opts: &KubeloginOptions) -> Result<Login, EntraError> {
-    let unsupported = |feature| EntraError::Unsupported { login: opts.login.clone(), feature };
-    if opts.legacy {
-        return Err(unsupported("--legacy (ADAL, spn: audience)"));
-    }
-    if opts.pop_enabled {
-        return Err(unsupported("--pop-enabled (PoP tokens)"));
-    }
     if opts.client_id.is_empty() {
         return Err(missing(
             opts,
@@ -230,6 +227,14 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("kubelogin --login spn needs a client secret"), "{err}");
         assert!(err.contains("AAD_SERVICE_PRINCIPAL_CLIENT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn legacy_and_pop_tokens_are_left_to_kubelogin() -> Result<(), EntraError> {
+        assert!(resolve_args(&["-l", "spn", "--server-id", "s", "--legacy"])?.is_none());
+        let pop = ["-l", "spn", "--server-id", "s", "--pop-enabled", "--pop-claims", "u=x"];
+        assert!(resolve_args(&pop)?.is_none());
+        Ok(())
     }
 
     #[test]
