@@ -44,6 +44,12 @@ if ! command -v npm >/dev/null; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm >/dev/null; fi
 fi
 
+if ! command -v openssl >/dev/null; then
+  say "installing openssl (the Entra ID tests make an RSA service-principal certificate with it)"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq openssl >/dev/null; fi
+fi
+
 say "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings

@@ -5,12 +5,15 @@
 //! run once, and expired tokens are refused before anything is sent.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use kube::client::ClientBuilder;
 use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::entra::{self, EntraAuthLayer, EntraTokens};
 use crate::error::ConnectError;
 use crate::exec;
 use crate::incluster;
@@ -58,12 +61,14 @@ impl ConnectOptions {
 }
 
 /// How the client authenticates, for reports (never the secret itself).
+/// `Entra`: a kubelogin exec section served in-process (see [`crate::entra`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
     None,
     Token { source: String },
     ClientCertificate { source: String },
     ExecPlugin { command: String },
+    Entra { via: &'static str },
     InCluster { token_file: PathBuf },
     Other(String),
 }
@@ -75,6 +80,9 @@ impl std::fmt::Display for AuthMethod {
             AuthMethod::Token { source } => write!(f, "bearer token from {source}"),
             AuthMethod::ClientCertificate { source } => write!(f, "client certificate ({source})"),
             AuthMethod::ExecPlugin { command } => write!(f, "exec plugin {command}"),
+            AuthMethod::Entra { via } => {
+                write!(f, "Entra ID token via {via}; kubelogin not needed, refreshed before expiry")
+            }
             AuthMethod::InCluster { token_file } => {
                 write!(f, "in-cluster service account (token {})", token_file.display())
             }
@@ -93,6 +101,9 @@ pub struct Connection {
     pub token: Option<SecretString>,
     pub expires_at: Option<Timestamp>,
     pub identity_hint: Option<String>,
+    /// Where the client's Entra ID tokens come from (kubelogin users kspark
+    /// serves itself); the client refreshes them on its own.
+    pub entra: Option<Arc<EntraTokens>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -115,7 +126,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, ConnectError> 
 /// Builds a client without the expiry check (for `kspark auth`, which
 /// reports expiry instead of refusing).
 pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, ConnectError> {
-    let Base { mut config, namespace: kubeconfig_namespace, mut method, expires_at: base_expiry, file_token } =
+    let Base { mut config, namespace: kubeconfig_namespace, mut method, expires_at: base_expiry, file_token, entra } =
         base_config(opts).await?;
     if let Some(url) = &opts.api_url {
         config.cluster_url = url
@@ -130,15 +141,51 @@ pub async fn connect_unchecked(opts: &ConnectOptions) -> Result<Connection, Conn
     apply_client_cert(&mut config.auth_info, opts, &mut method)?;
     let mut expires_at = base_expiry;
     apply_token(&mut config.auth_info, opts, &mut method, &mut expires_at)?;
-    let token = config.auth_info.token.clone().or(file_token);
+    // Spark's own token or certificate settings replace the kubeconfig user.
+    let entra = entra.filter(|_| matches!(method, AuthMethod::Entra { .. }));
+    let mut entra_token = None;
+    if let Some(tokens) = &entra {
+        let issued = tokens.token().await?;
+        expires_at = Some(issued.expires_at);
+        entra_token = Some(issued.token);
+    }
+    let token = config.auth_info.token.clone().or(file_token).or(entra_token);
     if let Some(t) = &token {
         let claims = jwt::claims(t.expose_secret());
         expires_at = expires_at.or(claims.as_ref().and_then(|c| c.expires_at));
     }
     let identity_hint = token.as_ref().and_then(|t| jwt::claims(t.expose_secret())).and_then(|c| c.subject);
     let api_url = config.cluster_url.to_string();
-    let client = Client::try_from(config).map_err(|e| ConnectError::Client(e.to_string()))?;
-    Ok(Connection { client, api_url, kubeconfig_namespace, method, token, expires_at, identity_hint })
+    let client = build_client(config, entra.clone())?;
+    Ok(Connection { client, api_url, kubeconfig_namespace, method, token, expires_at, identity_hint, entra })
+}
+
+/// A client for a kube-rs `Config` built elsewhere (the operator's): a
+/// kubelogin user kspark can serve gets in-process Entra ID tokens, fetched
+/// on first use and refreshed; anything else is kube-rs's own handling.
+pub fn client_from_config(mut config: Config) -> Result<Client, ConnectError> {
+    let login = config.auth_info.exec.as_ref().map(entra::login_for).transpose()?.flatten();
+    let entra = match login {
+        Some(login) => {
+            config.auth_info.exec = None;
+            Some(EntraTokens::new(login)?)
+        }
+        None => None,
+    };
+    build_client(config, entra)
+}
+
+/// kube's client, with the refreshing Entra ID bearer layer on top when
+/// the kubeconfig user is a kubelogin one kspark serves itself.
+fn build_client(config: Config, entra: Option<Arc<EntraTokens>>) -> Result<Client, ConnectError> {
+    let client_error = |e: kube::Error| ConnectError::Client(e.to_string());
+    match entra {
+        None => Client::try_from(config).map_err(client_error),
+        Some(tokens) => {
+            let builder = ClientBuilder::try_from(config).map_err(client_error)?;
+            Ok(builder.with_layer(&EntraAuthLayer::new(tokens)).build())
+        }
+    }
 }
 
 /// What the kubeconfig (or in-cluster account) provides before Spark's
@@ -151,6 +198,8 @@ struct Base {
     expires_at: Option<Timestamp>,
     /// A token the client re-reads from its file (in-cluster), as read now.
     file_token: Option<SecretString>,
+    /// Entra ID tokens for a kubelogin user, fetched in-process.
+    entra: Option<Arc<EntraTokens>>,
 }
 
 /// The kubeconfig if there is one, else the in-cluster account, else a bare
@@ -166,13 +215,21 @@ async fn base_config(opts: &ConnectOptions) -> Result<Base, ConnectError> {
             method: AuthMethod::InCluster { token_file: account.token_path },
             expires_at: None,
             file_token: Some(account.token),
+            entra: None,
         });
     }
     let url = opts.api_url.clone().ok_or(ConnectError::NoCluster)?;
     let uri = url
         .parse()
         .map_err(|e: http::uri::InvalidUri| ConnectError::BadUrl { url: url.clone(), reason: e.to_string() })?;
-    Ok(Base { config: Config::new(uri), namespace: None, method: AuthMethod::None, expires_at: None, file_token: None })
+    Ok(Base {
+        config: Config::new(uri),
+        namespace: None,
+        method: AuthMethod::None,
+        expires_at: None,
+        file_token: None,
+        entra: None,
+    })
 }
 
 fn load_kubeconfig(opts: &ConnectOptions) -> Result<Option<Kubeconfig>, ConnectError> {
@@ -216,8 +273,14 @@ async fn from_kubeconfig(kubeconfig: Kubeconfig, opts: &ConnectOptions) -> Resul
             path: opts.kubeconfig.clone().unwrap_or_else(|| PathBuf::from("(KUBECONFIG)")),
             reason: e.to_string(),
         })?;
+    if let Some(login) = config.auth_info.exec.as_ref().map(entra::login_for).transpose()?.flatten() {
+        config.auth_info.exec = None;
+        let method = AuthMethod::Entra { via: login.login.via() };
+        let entra = Some(EntraTokens::new(login)?);
+        return Ok(Base { config, namespace, method, expires_at: None, file_token: None, entra });
+    }
     let (method, expires_at) = kubeconfig_method(&mut config.auth_info)?;
-    Ok(Base { config, namespace, method, expires_at, file_token: None })
+    Ok(Base { config, namespace, method, expires_at, file_token: None, entra: None })
 }
 
 /// The namespace of `context` (default: the current context).
@@ -347,6 +410,10 @@ pub(crate) fn read_ca(path: &Path, key: &str) -> Result<Vec<Vec<u8>>, ConnectErr
 
 /// Refuses a token that has expired or expires within a minute.
 pub fn check_expiry(conn: &Connection, now: Timestamp) -> Result<(), ConnectError> {
+    // Entra ID tokens are fetched anew before they expire.
+    if conn.entra.is_some() {
+        return Ok(());
+    }
     let Some(expires_at) = conn.expires_at else {
         return Ok(());
     };

@@ -29,6 +29,8 @@ pub enum ConnectError {
     TokenExpiring { source_name: String, expires_at: String, left: String },
     #[error("cannot set up the Kubernetes client: {0}")]
     Client(String),
+    #[error(transparent)]
+    Entra(#[from] crate::entra::EntraError),
 }
 
 impl ConnectError {
@@ -38,6 +40,7 @@ impl ConnectError {
                 "get a fresh token: on AKS run `az login` (or `kubelogin convert-kubeconfig -l azurecli`) and let kspark use your kubeconfig instead of a pasted token; `kspark auth token` prints the current one".into(),
             ),
             ConnectError::Exec { .. } => Some("run the plugin by hand to see what it needs (often a fresh `az login`)".into()),
+            ConnectError::Entra(e) => e.hint(),
             ConnectError::NoContext(_) => Some("list contexts with `kubectl config get-contexts`".into()),
             _ => None,
         }

@@ -5,6 +5,7 @@
 
 pub mod apps;
 pub mod connect;
+pub mod entra;
 pub mod error;
 mod exec;
 pub mod executors;

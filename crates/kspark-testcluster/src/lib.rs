@@ -78,6 +78,7 @@ mod versions;
 
 pub mod annotations;
 pub mod azurite;
+pub mod entra;
 pub mod maven_repo;
 pub mod recorder;
 pub mod tenant;

@@ -127,6 +127,14 @@ pub(crate) fn generate_ca(common_name: &str) -> Result<(CertifiedIssuer<'static,
     Ok((issuer, CertAndKey { cert_pem, key_pem }))
 }
 
+/// A fresh CA and a certificate it signed for 127.0.0.1 / localhost, for
+/// stand-in HTTPS services (the Entra ID token endpoint).
+pub(crate) fn localhost_server(ca_name: &str) -> Result<(CertAndKey, CertAndKey)> {
+    let (issuer, ca) = generate_ca(ca_name)?;
+    let serving = sign_leaf(&issuer, serving_params()?, "a localhost serving certificate")?;
+    Ok((ca, serving))
+}
+
 fn serving_params() -> Result<CertificateParams> {
     let mut params = base_params("kube-apiserver", &[]);
     let dns = [

@@ -163,7 +163,10 @@ async fn run_operator(args: RunArgs) -> anyhow::Result<ExitCode> {
     init_logs(args.log_json);
     let config = kube_config(&args).await?;
     let api_url = config.cluster_url.to_string();
-    let client = kube::Client::try_from(config).map_err(|e| hinted(format!("cannot build a client: {e}"), None, 1))?;
+    let client = kspark_kube::connect::client_from_config(config).map_err(|e| {
+        let hint = e.hint();
+        hinted(format!("cannot build a client: {e}"), hint, 1)
+    })?;
     let options = operator_options(&args)?;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -186,7 +189,8 @@ async fn run_operator(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// kube-rs's configuration (it renews exec-plugin and projected
-/// service-account tokens, which a long-running operator needs).
+/// service-account tokens, which a long-running operator needs; kubelogin
+/// users kspark serves itself get refreshed Entra ID tokens instead).
 async fn kube_config(args: &RunArgs) -> anyhow::Result<kube::Config> {
     let options = kube::config::KubeConfigOptions { context: args.context.clone(), ..Default::default() };
     let config = match &args.kubeconfig {
