@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds go-containerregistry's in-memory OCI registry (cmd/registry) from
-# the Go module proxy into a cache outside the work tree, keyed by version,
-# for the `kspark image build` tests. A second run finds it and returns.
+# Builds the CNCF distribution registry (the reference OCI registry, with
+# in-memory storage and htpasswd Basic auth) from the Go module proxy into a
+# cache outside the work tree, keyed by version, for the `kspark image build`
+# tests. A second run finds it and returns. (go-containerregistry's registry
+# was tried first: it answers a finished blob upload without the Location
+# header the distribution spec asks for, which oci-client requires.)
 #
 #   testcluster/build-registry.sh          prints the path of the binary
 #
@@ -13,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 cache=${KSPARK_CACHE:-$HOME/.cache/kspark}
 mkdir -p "$cache/registry" && cache=$(cd "$cache" && pwd)
-dir="$cache/registry/ggcr-v$GO_CONTAINERREGISTRY_VERSION"
+dir="$cache/registry/distribution-v$DISTRIBUTION_VERSION"
 bin="$dir/registry"
 log() { echo "build-registry: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -32,13 +35,13 @@ src="$dir/src"
 mkdir -p "$src" && cd "$src"
 if [ ! -f go.mod ]; then
   printf 'module local/kspark-registry\n\ngo 1.24.0\n' > go.mod
-  go get -tool "github.com/google/go-containerregistry/cmd/registry@v$GO_CONTAINERREGISTRY_VERSION" ||
-    { rm -f go.mod go.sum; die "go get of go-containerregistry v$GO_CONTAINERREGISTRY_VERSION failed (see above)"; }
+  go get -tool "github.com/distribution/distribution/v3/cmd/registry@v$DISTRIBUTION_VERSION" ||
+    { rm -f go.mod go.sum; die "go get of distribution v$DISTRIBUTION_VERSION failed (see above)"; }
 fi
-log "compiling go-containerregistry's registry v$GO_CONTAINERREGISTRY_VERSION"
+log "compiling the distribution registry v$DISTRIBUTION_VERSION (cold: a few minutes on 2 cores)"
 # Built beside the final name and renamed, so an interrupted build never
 # leaves a truncated binary that looks finished.
-go build -trimpath -ldflags "-s -w" -o "$bin.partial" github.com/google/go-containerregistry/cmd/registry ||
+go build -trimpath -ldflags "-s -w" -o "$bin.partial" github.com/distribution/distribution/v3/cmd/registry ||
   die "compiling the registry failed (see above)"
 mv "$bin.partial" "$bin"
 echo "$bin"

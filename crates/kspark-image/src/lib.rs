@@ -8,9 +8,10 @@
 pub mod app_files;
 pub mod azure_jars;
 pub mod base_image;
-
+pub mod build;
+pub mod credentials;
 pub mod dockerfile;
-
+pub mod layer;
 pub mod maven;
 
 /// Where the application's files go in the image (`--app`).

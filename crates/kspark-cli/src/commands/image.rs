@@ -1,6 +1,7 @@
 //! `kspark image`: Spark images whose Hadoop can reach Azure storage.
 //! `dockerfile` writes a Dockerfile (and says how to build it with
-//! `az acr build`).
+//! `az acr build`); `build --push` makes and pushes the same image without
+//! a Docker daemon.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,29 @@ pub enum ImageCommand {
     /// hadoop-azure and its runtime jars at the image's Hadoop version,
     /// pinned by SHA-256, plus the application's files.
     Dockerfile(DockerfileArgs),
+    /// Build the same image without a Docker daemon and push it: the base
+    /// image's layers are copied registry to registry, one new layer holds
+    /// the jars and the application.
+    Build(BuildArgs),
+}
+
+#[derive(Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub content: ImageContent,
+    /// The image to push, e.g. myregistry.azurecr.io/spark-azure:4.0.5.
+    #[arg(long, value_name = "REF", required = true)]
+    pub push: String,
+    /// The platform taken from a multi-arch base image.
+    #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: String,
+    /// An ACR refresh token for the target registry (sent with ACR's
+    /// token user name); default: the Docker config's `auths` entry.
+    #[arg(long, env = "KSPARK_REGISTRY_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub registry_token: Option<secrecy::SecretString>,
+    /// A registry (host:port) spoken to over plain HTTP, e.g. a local one (repeatable).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub plain_http: Vec<String>,
 }
 
 /// What goes into the image; shared by `dockerfile` and `build`.
@@ -69,6 +93,7 @@ pub struct DockerfileArgs {
 pub async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         ImageCommand::Dockerfile(args) => dockerfile(args),
+        ImageCommand::Build(args) => build(args).await,
     }
 }
 
@@ -132,6 +157,58 @@ fn dockerfile(args: DockerfileArgs) -> anyhow::Result<ExitCode> {
     for app in &plan.apps {
         eprintln!("{} is local://{} in the image.", app.given, app.image_path);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    use kspark_image::{build, credentials, layer, maven};
+    let plan = plan(&args.content)?;
+    let platform = build::Platform::parse(&args.platform).map_err(|e| hinted(e, None, 2))?;
+    let base_ref = build::parse_reference(&plan.base).map_err(|e| hinted(e, None, 2))?;
+    let target_ref = build::parse_reference(&args.push).map_err(|e| hinted(e, None, 2))?;
+    let docker_config = credentials::docker_config_path();
+    let credential_hint = || Some("fix or remove that entry, or pass --registry-token".to_string());
+    let base_credential = credentials::lookup(base_ref.resolve_registry(), None, docker_config.as_deref())
+        .map_err(|e| hinted(e, credential_hint(), 2))?;
+    let target_credential =
+        credentials::lookup(target_ref.resolve_registry(), args.registry_token.as_ref(), docker_config.as_deref())
+            .map_err(|e| hinted(e, credential_hint(), 2))?;
+    let jars = if args.content.adls {
+        eprintln!("Downloading {} jars for Hadoop {} from Maven Central ...", plan.line.jars.len(), plan.line.hadoop);
+        maven::download_all(&plan.line.jars, None).await.map_err(|e| hinted(e, None, 1))?
+    } else {
+        Vec::new()
+    };
+    let new_layer = layer::build(&jars, &plan.apps).map_err(|e| hinted(e, None, 1))?;
+    eprintln!("Pushing {} onto {} ({}) ...", args.push, plan.base, platform);
+    let created_by = format!(
+        "kspark image build:{} {} app file(s)",
+        if args.content.adls { format!(" hadoop-azure {} and its jars,", plan.line.hadoop) } else { String::new() },
+        plan.apps.len()
+    );
+    let pushed = build::push(build::PushRequest {
+        base: &plan.base,
+        target: &args.push,
+        platform,
+        base_credential,
+        target_credential,
+        plain_http: args.plain_http.clone(),
+        layer: &new_layer,
+        created_by,
+    })
+    .await
+    .map_err(|e| {
+        let hint = "check the image names and your access: `docker login` (or `az acr login`) writes the Docker config kspark reads; --registry-token takes an ACR token";
+        hinted(e, Some(hint.to_string()), 1)
+    })?;
+    eprintln!(
+        "Base layers: {} mounted, {} copied, {} already there; 1 new layer ({} bytes).",
+        pushed.mounted,
+        pushed.copied,
+        pushed.already_there,
+        new_layer.compressed.len()
+    );
+    println!("{}", pushed.image);
     Ok(ExitCode::SUCCESS)
 }
 
