@@ -117,8 +117,14 @@ pub async fn push(request: PushRequest<'_>) -> Result<Pushed, BuildError> {
         use_monolithic_push: true,
         ..Default::default()
     });
-    let base_auth = request.base_credential.to_registry_auth();
     let target_auth = request.target_credential.to_registry_auth();
+    // oci-client keeps one credential per registry: in one registry, the
+    // target's (which may pull too) serves both.
+    let base_auth = if base.resolve_registry() == target.resolve_registry() {
+        target_auth.clone()
+    } else {
+        request.base_credential.to_registry_auth()
+    };
     let registry_error = |what, image: &Reference| {
         let image = image.whole();
         move |source| BuildError::Registry { what, image, source }
