@@ -5,6 +5,7 @@
 //! diff_id and a history entry: env, entrypoint and user unchanged) and a
 //! new manifest are pushed.
 
+use futures::TryStreamExt;
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::manifest::{
     IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE,
@@ -153,7 +154,11 @@ pub async fn push(request: PushRequest<'_>) -> Result<Pushed, BuildError> {
     };
     for layer in &layers {
         let digest = descriptor_digest(layer, &manifest_ref)?;
-        match transfer_blob(&client, &manifest_ref, &target, &digest).await? {
+        let size = layer.get("size").and_then(Value::as_u64).ok_or_else(|| BuildError::Manifest {
+            image: manifest_ref.whole(),
+            reason: format!("layer {digest} has no size"),
+        })?;
+        match transfer_blob(&client, &manifest_ref, &target, &digest, size).await? {
             Transfer::AlreadyThere => pushed.already_there += 1,
             Transfer::Mounted => pushed.mounted += 1,
             Transfer::Copied => pushed.copied += 1,
@@ -269,6 +274,7 @@ async fn transfer_blob(
     from: &Reference,
     to: &Reference,
     digest: &str,
+    size: u64,
 ) -> Result<Transfer, BuildError> {
     let registry_error = |what, image: &Reference| {
         let image = image.whole();
@@ -283,9 +289,14 @@ async fn transfer_blob(
     {
         return Ok(Transfer::Mounted);
     }
-    let mut blob = Vec::new();
-    client.pull_blob(from, digest, &mut blob).await.map_err(registry_error("cannot pull a layer of", from))?;
-    client.push_blob(to, blob, digest).await.map_err(registry_error("cannot push a layer to", to))?;
+    // Streamed through, never held whole: a Spark image's layers are
+    // hundreds of MB. The target registry checks the digest on commit.
+    let pulled = client.pull_blob_stream(from, digest).await.map_err(registry_error("cannot pull a layer of", from))?;
+    let stream = pulled.stream.map_err(oci_client::errors::OciDistributionError::IoError);
+    client
+        .push_blob_stream(to, stream, digest, Some(size))
+        .await
+        .map_err(registry_error("cannot push a layer to", to))?;
     Ok(Transfer::Copied)
 }
 

@@ -221,6 +221,12 @@ async fn check_pushed(
     assert_eq!(layers[0]["digest"], base.layer_digest.as_str(), "the base layer comes first, unchanged");
     assert_eq!(layers[1]["digest"], layer.digest.as_str());
     assert_eq!(layers[1]["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
+    let mut base_blob = Vec::new();
+    client
+        .pull_blob(&target, base.layer_digest.as_str(), &mut base_blob)
+        .await
+        .expect("the base layer is in the target");
+    assert_eq!(digest(&base_blob), base.layer_digest);
 
     let config = pull_json(client, &target, manifest["config"]["digest"].as_str().expect("config digest")).await;
     assert_eq!(config["config"], base.config["config"], "env, entrypoint, user and working dir are the base's");
