@@ -231,8 +231,12 @@ async fn check_hadoop_of_release(client: &reqwest::Client, line: &SparkLine) {
     assert_eq!(hadoop, Some(line.hadoop.as_str()), "Spark {release} names another Hadoop than the table's");
 }
 
-async fn check_pins(client: &reqwest::Client, line: &SparkLine) {
+/// `checked` holds the jars already downloaded (lines share many).
+async fn check_pins(client: &reqwest::Client, line: &SparkLine, checked: &mut BTreeSet<String>) {
     for jar in &line.jars {
+        if !checked.insert(format!("{} {}", jar.coordinate, jar.sha256)) {
+            continue;
+        }
         let url = jar.url(MAVEN_CENTRAL);
         let content = get(client, &url).await;
         assert_eq!(sha256_hex(&content), jar.sha256, "{url}: the pinned sha256 is not the artifact's");
@@ -302,14 +306,11 @@ fn check_cached_distributions(line: &SparkLine) -> Vec<String> {
 #[tokio::test]
 async fn the_azure_jar_table_matches_maven_central() {
     let client = client();
-    let mut downloaded_lines = BTreeSet::new();
+    let mut checked_jars = BTreeSet::new();
     for line in lines().expect("test input") {
         check_hadoop_of_release(&client, &line).await;
         check_dependencies(&client, &line).await;
-        // Lines of the same Hadoop pin the same jars: download them once.
-        if downloaded_lines.insert(line.hadoop.clone()) {
-            check_pins(&client, &line).await;
-        }
+        check_pins(&client, &line, &mut checked_jars).await;
         let distributions = check_cached_distributions(&line);
         println!(
             "Spark {}.x → Hadoop {}: {} jars pinned; cached distributions checked: {distributions:?}",
