@@ -36,9 +36,7 @@ pub async fn download_all(jars: &[PinnedJar], repository: Option<&str>) -> Resul
     let mut out = Vec::with_capacity(jars.len());
     for jar in jars {
         let url = jar.url(repository);
-        let http = |source| DownloadError::Http { url: url.clone(), source };
-        let response = client.get(&url).send().await.and_then(|r| r.error_for_status()).map_err(http)?;
-        let content = response.bytes().await.map_err(http)?.to_vec();
+        let content = get_with_retries(&client, &url).await?;
         let actual = sha256_hex(&content);
         if actual != jar.sha256 {
             return Err(DownloadError::Checksum { url, expected: jar.sha256.clone(), actual });
@@ -46,4 +44,25 @@ pub async fn download_all(jars: &[PinnedJar], repository: Option<&str>) -> Resul
         out.push(DownloadedJar { jar: jar.clone(), content });
     }
     Ok(out)
+}
+
+/// A passing network fault gets two more tries; an HTTP error status
+/// (404: a wrong table) does not.
+async fn get_with_retries(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, DownloadError> {
+    const TRIES: u32 = 3;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = match client.get(url).send().await.and_then(|r| r.error_for_status()) {
+            Ok(response) => response.bytes().await.map(|b| b.to_vec()),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(content) => return Ok(content),
+            Err(source) if source.status().is_some() || attempt >= TRIES => {
+                return Err(DownloadError::Http { url: url.to_string(), source });
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1 << attempt)).await,
+        }
+    }
 }
