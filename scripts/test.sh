@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need
-# (Java for Spark's own client, the test control plane and Helm built from the Go
-# module proxy, a Spark distribution from PyPI, Node.js for Azurite), then checks formatting and
+# (Java for Spark's own client, the test control plane, Helm and an OCI registry built from
+# the Go module proxy, a Spark distribution from PyPI, Node.js for Azurite), then checks formatting and
 # lints and runs every test: unit, golden parity with Spark, bad input, and
 # the integration tests against a real kube-apiserver.
 set -euo pipefail
@@ -29,6 +29,9 @@ start=$(date +%s)
 KSPARK_HELM=$(testcluster/build-helm.sh) || die "building Helm failed (see above)"
 export KSPARK_HELM
 say "Helm ready in $(( $(date +%s) - start ))s: $KSPARK_HELM"
+
+say "OCI registry for the image tests (cached after the first build)"
+testcluster/build-registry.sh >/dev/null || die "building the test registry failed (see above)"
 
 say "Spark's own client, for running real spark-submit against the control plane (shared with the quick start)"
 KSPARK_SPARK_HOME=$(scripts/fetch-spark.sh 4.0.5) || die "fetching Spark 4.0.5 failed (see above)"

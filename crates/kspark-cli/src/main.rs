@@ -60,6 +60,9 @@ enum Command {
     /// The SparkApplication operator (kubeflow's sparkoperator.k8s.io/v1beta2,
     /// no JVM, no webhook): run it, or install it into a cluster.
     Operator(commands::operator::OperatorArgs),
+    /// Spark images that reach Azure storage: a Dockerfile, or a build and
+    /// push without a Docker daemon.
+    Image(commands::image::ImageArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
             Command::Logs(args) => commands::apps::logs(args).await,
             Command::Events(args) => commands::apps::events(args).await,
             Command::Operator(args) => commands::operator::run(args).await,
+            Command::Image(args) => commands::image::run(args).await,
             Command::Completions { shell } => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 let name = command.get_name().to_string();

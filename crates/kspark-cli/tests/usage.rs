@@ -135,6 +135,8 @@ fn readme_documents_exactly_the_options_of_every_clap_command() {
         &["completions"],
         &["operator", "run"],
         &["operator", "install"],
+        &["image", "dockerfile"],
+        &["image", "build"],
     ];
     for command in commands {
         let mut args = command.to_vec();

@@ -4,6 +4,7 @@ mod as_resource;
 pub mod auth;
 pub mod doctor;
 pub mod follow;
+pub mod image;
 pub mod local;
 pub mod operator;
 mod packages;
