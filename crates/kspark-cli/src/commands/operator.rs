@@ -257,7 +257,6 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
     })
 }
 
-
 /// `--archive-logs`: refused here when the URI cannot be a store.
 fn archive_settings(args: &RunArgs, timeout: Duration) -> anyhow::Result<Option<ArchiveSettings>> {
     let Some(prefix) = &args.archive_logs else { return Ok(None) };
