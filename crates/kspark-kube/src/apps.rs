@@ -205,14 +205,17 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Driver pods in `namespace` whose name (or app name) matches `pattern`.
+/// An exact name is a pod's name first; when no pod has it, the drivers
+/// whose app name (`spark-app-name`, what `--name` became) it is.
 pub async fn find_drivers(client: &Client, namespace: &str, pattern: &str) -> Result<Vec<Pod>, ClusterError> {
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    if !pattern.contains(['*', '?']) {
-        return match api.get_opt(pattern).await {
-            Ok(Some(pod)) => Ok(vec![pod]),
-            Ok(None) => Ok(Vec::new()),
-            Err(e) => Err(ClusterError::from_kube(format!("read pod {namespace}:{pattern}"), e)),
-        };
+    let exact = !pattern.contains(['*', '?']);
+    if exact {
+        match api.get_opt(pattern).await {
+            Ok(Some(pod)) => return Ok(vec![pod]),
+            Ok(None) => {}
+            Err(e) => return Err(ClusterError::from_kube(format!("read pod {namespace}:{pattern}"), e)),
+        }
     }
     let pods = api
         .list(&ListParams::default().labels("spark-role=driver"))
@@ -223,7 +226,8 @@ pub async fn find_drivers(client: &Client, namespace: &str, pattern: &str) -> Re
         .into_iter()
         .filter(|p| {
             let name = p.metadata.name.as_deref().unwrap_or_default();
-            glob_match(pattern, name) || glob_match(pattern, label(p, "spark-app-name"))
+            let app_name = label(p, "spark-app-name");
+            if exact { app_name == pattern } else { glob_match(pattern, name) || glob_match(pattern, app_name) }
         })
         .collect())
 }

@@ -133,7 +133,7 @@ impl Found {
 async fn targets(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Found>)> {
     let (ns, pattern) = split_id(id, conn);
     let mut pods = apps::find_drivers(&conn.client, &ns, pattern).await.map_err(crate::failure::cluster)?;
-    let exact_pod = !pattern.contains(['*', '?']) && !pods.is_empty();
+    let exact_pod = pods.iter().any(|p| p.metadata.name.as_deref() == Some(pattern));
     let operator_apps = if exact_pod {
         Vec::new()
     } else {
