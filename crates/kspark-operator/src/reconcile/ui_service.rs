@@ -23,11 +23,24 @@ const DEFAULT_UI_PORT: i32 = 4040;
 /// The Service kubeflow would create for `app`.
 pub fn ui_service(app: &SparkApplication) -> Service {
     let name = app.metadata.name.clone().unwrap_or_default();
-    let options = app.spec.spark_ui_options.clone().unwrap_or_default();
+    let given = app.spec.spark_ui_options.as_ref();
+    let options = given.cloned().unwrap_or_default();
     let target_port =
         app.spec.spark_conf.get("spark.ui.port").and_then(|p| p.trim().parse::<i32>().ok()).unwrap_or(DEFAULT_UI_PORT);
-    let mut labels = options.service_labels.clone();
-    labels.insert(APP_NAME_LABEL.into(), name.clone());
+    // kubeflow: sparkUIOptions.serviceLabels replace the app's labels.
+    let labels = if options.service_labels.is_empty() {
+        let mut labels = app.metadata.labels.clone().unwrap_or_default();
+        labels.insert(APP_NAME_LABEL.into(), name.clone());
+        labels
+    } else {
+        options.service_labels.clone()
+    };
+    // kubeflow: without sparkUIOptions the Service listens on the UI's
+    // port; with them, on servicePort, else 4040.
+    let port = match given {
+        None => target_port,
+        Some(_) => options.service_port.unwrap_or(DEFAULT_UI_PORT),
+    };
     let selector = BTreeMap::from([(APP_NAME_LABEL.to_string(), name.clone()), ("spark-role".into(), "driver".into())]);
     let owner = OwnerReference {
         api_version: "sparkoperator.k8s.io/v1beta2".into(),
@@ -51,7 +64,7 @@ pub fn ui_service(app: &SparkApplication) -> Service {
             selector: Some(selector),
             ports: Some(vec![ServicePort {
                 name: Some(options.service_port_name.clone().unwrap_or_else(|| "spark-driver-ui-port".into())),
-                port: options.service_port.unwrap_or(target_port),
+                port,
                 target_port: Some(IntOrString::Int(target_port)),
                 protocol: Some("TCP".into()),
                 ..Default::default()
@@ -101,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_service_selects_the_driver_on_the_ui_port() {
-        let service = ui_service(&app(serde_json::json!({"spark.ui.port": "4141"}), serde_json::json!({})));
+        let service = ui_service(&app(serde_json::json!({"spark.ui.port": "4141"}), serde_json::Value::Null));
         assert_eq!(service.metadata.name.as_deref(), Some("etl-ui-svc"));
         let owner = &service.metadata.owner_references.unwrap_or_default()[0];
         assert_eq!(
@@ -125,5 +138,12 @@ mod tests {
         assert_eq!((port.port, port.name.as_deref()), (80, Some("http")));
         assert_eq!(port.target_port, Some(IntOrString::Int(4040)));
         assert_eq!(spec.type_.as_deref(), Some("NodePort"));
+        // Options without servicePort: kubeflow's Service port is 4040,
+        // whatever spark.ui.port says; its labels replace the app's.
+        let ui = serde_json::json!({"serviceLabels": {"team": "a"}});
+        let service = ui_service(&app(serde_json::json!({"spark.ui.port": "4141"}), ui));
+        let port = &service.spec.unwrap_or_default().ports.unwrap_or_default()[0];
+        assert_eq!((port.port, port.target_port.clone()), (4040, Some(IntOrString::Int(4141))));
+        assert_eq!(service.metadata.labels, Some(BTreeMap::from([("team".to_string(), "a".to_string())])));
     }
 }
