@@ -57,6 +57,8 @@ enum Command {
     Logs(commands::apps::LogsArgs),
     /// Show the Kubernetes events of NAMESPACE:NAME's pods.
     Events(commands::apps::IdArgs),
+    /// Open the running driver's Spark UI on a local port, through the API server.
+    Ui(commands::ui::UiArgs),
     /// The SparkApplication operator (kubeflow's sparkoperator.k8s.io/v1beta2,
     /// no JVM, no webhook): run it, or install it into a cluster.
     Operator(commands::operator::OperatorArgs),
@@ -117,6 +119,7 @@ fn main() -> ExitCode {
             Command::Wait(args) => commands::apps::wait(args).await,
             Command::Logs(args) => commands::apps::logs(args).await,
             Command::Events(args) => commands::apps::events(args).await,
+            Command::Ui(args) => commands::ui::run(args).await,
             Command::Operator(args) => commands::operator::run(args).await,
             Command::Image(args) => commands::image::run(args).await,
             Command::Completions { shell } => {

@@ -570,3 +570,51 @@ fn the_installed_rbac_is_enough_for_the_operator() {
     let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(admin(), &ns);
     assert!(block_on(config_maps.get_opt("with-metrics-prom-conf")).ok().flatten().is_some());
 }
+
+/// `--enable-ui-service`: kubeflow's `<app>-ui-svc` in front of the driver's
+/// UI, recorded in status.driverInfo; `kspark ui` reaches the UI by the
+/// SparkApplication's name.
+#[test]
+fn the_ui_service_is_created_and_kspark_ui_reaches_the_driver() {
+    use std::io::{BufRead, Read, Write};
+    let ns = namespace("op-ui");
+    let _operator = Operator::start(&ns, &["--enable-ui-service"]);
+    let port = std::net::TcpListener::bind("0.0.0.0:0")
+        .and_then(|l| l.local_addr())
+        .unwrap_or_else(|e| panic!("free port: {e}"))
+        .port();
+    let mut value = app("web", "succeed");
+    value["spec"]["sparkConf"] = json!({"spark.ui.port": port.to_string()});
+    value["spec"]["driver"]["annotations"] =
+        json!({"kspark.test/run-millis": "8000", "kspark.test/web-ui": "operator-launched UI"});
+    create(&ns, value);
+    let running = wait_state(&ns, "web", ApplicationStateType::Running);
+    let info = running.status.unwrap_or_default().driver_info;
+    assert_eq!((info.web_ui_service_name.as_str(), info.web_ui_port), ("web-ui-svc", i32::from(port)), "{info:?}");
+    let services: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(admin(), &ns);
+    let service = block_on(services.get("web-ui-svc")).unwrap_or_else(|e| panic!("service: {e}"));
+    let spec = service.spec.unwrap_or_default();
+    assert_eq!(info.web_ui_address, format!("{}:{port}", spec.cluster_ip.unwrap_or_default()));
+    assert_eq!(spec.selector.unwrap_or_default().get("spark-role").map(String::as_str), Some("driver"));
+    let owner = service.metadata.owner_references.unwrap_or_default();
+    assert_eq!(owner.first().map(|o| o.name.as_str()), Some("web"));
+
+    let mut child = kspark()
+        .args(["ui", &format!("{ns}:web"), "--no-browser", "--port", "0", "--kubeconfig"])
+        .arg(cluster().kubeconfig(TestUser::Admin))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("kspark ui: {e}"));
+    let mut url = String::new();
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    std::io::BufReader::new(stdout).read_line(&mut url).unwrap_or_else(|e| panic!("url: {e}"));
+    let host = url.trim().trim_start_matches("http://").trim_end_matches('/').to_string();
+    let mut stream = std::net::TcpStream::connect(&host).unwrap_or_else(|e| panic!("{host}: {e}"));
+    write!(stream, "GET /environment/ HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut page = String::new();
+    stream.read_to_string(&mut page).unwrap_or_else(|e| panic!("{e}"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(page.contains("operator-launched UI path=/environment/"), "{page}");
+}

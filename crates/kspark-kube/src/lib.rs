@@ -20,6 +20,7 @@ pub mod preflight;
 pub mod sparkapps;
 pub mod submit;
 pub mod tenant;
+pub mod ui_forward;
 pub mod wait;
 pub mod workload_identity;
 

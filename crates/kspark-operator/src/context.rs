@@ -32,6 +32,8 @@ pub struct LifecycleOptions {
     /// Whether the preflight checks (quota, LimitRange, service account) run
     /// before a driver is created.
     pub preflight: bool,
+    /// A Service `<app>-ui-svc` for each driver's UI (kubeflow's --enable-ui-service).
+    pub ui_service: bool,
 }
 
 impl Default for LifecycleOptions {
@@ -43,6 +45,7 @@ impl Default for LifecycleOptions {
             default_ttl_seconds: 0,
             max_tracked_executors: 1000,
             preflight: true,
+            ui_service: false,
         }
     }
 }

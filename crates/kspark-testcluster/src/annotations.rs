@@ -51,3 +51,11 @@ pub const IMAGE_PULL_BACKOFF_MILLIS: u64 = 2000;
 pub const OOM_EXIT_CODE: i32 = 137;
 /// Exit code used when the outcome annotation cannot be parsed.
 pub const INVALID_SCRIPT_EXIT_CODE: i32 = 2;
+
+/// When set, the pod's driver "serves" the Spark UI: while its containers
+/// run, the fake node answers HTTP on `<podIP>:<spark-ui containerPort>`
+/// (4040 without one) with a page containing this value and the requested
+/// path. kube-apiserver refuses to proxy to loopback pod IPs, so such a pod
+/// gets the machine's first non-loopback IPv4 address as its podIP (shared
+/// by every UI pod: give each its own `spark.ui.port`).
+pub const WEB_UI: &str = "kspark.test/web-ui";

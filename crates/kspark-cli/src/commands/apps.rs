@@ -161,7 +161,7 @@ fn launched_for(pod: &Pod, app: &SparkApplication) -> bool {
 
 /// The one driver pod behind `id`: the pod itself, or a SparkApplication's
 /// current driver (`status.driverInfo.podName`).
-async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(String, Pod)> {
+pub(crate) async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(String, Pod)> {
     let (ns, found) = targets(conn, id).await?;
     let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
     match first {

@@ -11,5 +11,6 @@ mod packages;
 pub mod sparkapp_status;
 pub mod submit;
 pub mod tenant;
+pub mod ui;
 pub mod uploads;
 mod workload_identity;

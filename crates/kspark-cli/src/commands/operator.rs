@@ -98,6 +98,10 @@ struct RunArgs {
     /// Log as JSON lines.
     #[arg(long)]
     log_json: bool,
+    /// Create a Service <app>-ui-svc for each driver's Spark UI and record it
+    /// in status.driverInfo (kubeflow's flag).
+    #[arg(long)]
+    enable_ui_service: bool,
     /// Archive each finished application's driver log to
     /// PREFIX/NAMESPACE/APP/SUBMISSION-ID/driver.log before its TTL may delete
     /// it (abfss://, s3a://, gs:// or file://; credentials from the
@@ -244,6 +248,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             default_ttl_seconds: args.default_ttl_seconds,
             max_tracked_executors: args.max_tracked_executors,
             preflight: !args.skip_preflight,
+            ui_service: args.enable_ui_service,
         },
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),

@@ -19,6 +19,7 @@ mod read;
 mod states;
 mod submit;
 mod transitions;
+mod ui_service;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

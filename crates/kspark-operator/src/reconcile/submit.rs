@@ -60,6 +60,9 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
     match submit_adopting(&ctx.client, built.objects, same).await {
         Ok(submitted) => {
             record_submission(work, &identity, attempt, &submitted.pod_name, &submitted.app_id);
+            if ctx.options.ui_service {
+                super::ui_service::apply(work, ctx).await;
+            }
             Ok(Flow::Next)
         }
         Err(e) if transient(&e) => {

@@ -12,6 +12,7 @@ mod node;
 mod pods;
 pub(crate) mod script;
 pub(crate) mod status;
+mod web_ui;
 
 use std::path::PathBuf;
 use std::sync::mpsc;

@@ -2,6 +2,7 @@
 //! life through `pods/status`.
 
 use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,6 +17,7 @@ use tokio::task::JoinHandle;
 use super::log::NodeLog;
 use super::script::{Outcome, Script};
 use super::status::{self, PodFacts};
+use super::web_ui;
 use crate::annotations::IMAGE_PULL_BACKOFF_MILLIS;
 
 /// Watches pods with `spec.nodeName=<node>` until the task is dropped.
@@ -71,9 +73,13 @@ impl Player {
         if is_terminal(&pod) || !self.played.insert(uid.clone()) {
             return;
         }
-        let facts = PodFacts::new(&pod, self.allocate_ip());
+        let web_ui = web_ui::page_text(&pod);
+        let ui_ip = web_ui.as_ref().and_then(|_| web_ui::routable_ip());
+        let pod_ip = ui_ip.map_or_else(|| self.allocate_ip(), |ip| ip.to_string());
+        let facts = PodFacts::new(&pod, pod_ip);
         let script = Script::from_annotations(pod.metadata.annotations.as_ref());
-        let life = Life { api: self.api_for(&pod), name: pod.name_any(), facts, log: self.log.clone() };
+        let ui = ui_ip.zip(web_ui).map(|(ip, text)| (SocketAddr::from((ip, web_ui::ui_port(&pod))), text));
+        let life = Life { api: self.api_for(&pod), name: pod.name_any(), facts, ui, log: self.log.clone() };
         self.tasks.insert(uid, tokio::spawn(life.play(script)));
     }
 
@@ -129,6 +135,8 @@ struct Life {
     api: Api<Pod>,
     name: String,
     facts: PodFacts,
+    /// Where and what the stand-in Spark UI serves while the pod runs.
+    ui: Option<(SocketAddr, String)>,
     log: NodeLog,
 }
 
@@ -144,13 +152,34 @@ impl Life {
     }
 
     async fn run(&self, outcome: &Outcome, run_time: Duration) -> Result<(), ()> {
+        let ui_guard = self.start_ui().await;
         let started_at = status::now();
         self.report(status::running(&self.facts, &started_at)).await?;
         if *outcome == Outcome::RunForever {
+            // The UI lives as long as this task: until the pod is deleted.
+            if ui_guard.is_some() {
+                std::future::pending::<()>().await;
+            }
             return Ok(());
         }
         tokio::time::sleep(run_time).await;
+        drop(ui_guard);
         self.report(status::terminated(&self.facts, outcome, &started_at)).await
+    }
+
+    /// Starts the stand-in UI; it stops when the returned guard drops.
+    async fn start_ui(&self) -> Option<AbortOnDrop> {
+        let (addr, text) = self.ui.clone()?;
+        match web_ui::serve(addr, text).await {
+            Ok(task) => {
+                self.log.line(format_args!("pod {}: web UI on {addr}", self.name));
+                Some(AbortOnDrop(task))
+            }
+            Err(e) => {
+                self.log.line(format_args!("pod {}: web UI on {addr} failed: {e}", self.name));
+                None
+            }
+        }
     }
 
     async fn pull_error(&self, message: &str) -> Result<(), ()> {
@@ -177,5 +206,14 @@ impl Life {
                 Err(())
             }
         }
+    }
+}
+
+/// Stops a spawned task when dropped (the stand-in UI with its pod's life).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
