@@ -33,6 +33,10 @@ say "Helm ready in $(( $(date +%s) - start ))s: $KSPARK_HELM"
 say "OCI registry for the image tests (cached after the first build)"
 testcluster/build-registry.sh >/dev/null || die "building the test registry failed (see above)"
 
+say "Gateway API CRDs from the Go module proxy (cached; the operator's HTTPRoute test)"
+KSPARK_GATEWAY_API_CRDS=$(testcluster/fetch-gateway-api.sh) || die "fetching the Gateway API CRDs failed (see above)"
+export KSPARK_GATEWAY_API_CRDS
+
 say "Spark's own client, for running real spark-submit against the control plane (shared with the quick start)"
 KSPARK_SPARK_HOME=$(scripts/fetch-spark.sh 4.0.5) || die "fetching Spark 4.0.5 failed (see above)"
 export KSPARK_SPARK_HOME

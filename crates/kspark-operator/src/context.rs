@@ -32,8 +32,9 @@ pub struct LifecycleOptions {
     /// Whether the preflight checks (quota, LimitRange, service account) run
     /// before a driver is created.
     pub preflight: bool,
-    /// A Service `<app>-ui-svc` for each driver's UI (kubeflow's --enable-ui-service).
-    pub ui_service: bool,
+    /// Services and routes to each driver's UI (kubeflow's --enable-ui-service,
+    /// --ingress-url-format) and ports.
+    pub exposure: crate::exposure::ExposureOptions,
 }
 
 impl Default for LifecycleOptions {
@@ -45,7 +46,7 @@ impl Default for LifecycleOptions {
             default_ttl_seconds: 0,
             max_tracked_executors: 1000,
             preflight: true,
-            ui_service: false,
+            exposure: Default::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod context;
 pub mod driver_state;
 pub mod events;
 pub mod executor_index;
+pub mod exposure;
 pub mod facts;
 pub mod http;
 pub mod identity;

@@ -79,6 +79,10 @@ pub enum Error {
     /// The simulated node stopped or never came up.
     #[error("fake node: {0}")]
     FakeNode(String),
+
+    /// A fixture beside the cluster (CRDs, an operator process) failed.
+    #[error("test setup: {0}")]
+    Setup(String),
 }
 
 impl Error {

@@ -80,6 +80,7 @@ pub mod annotations;
 pub mod azurite;
 pub mod entra;
 pub mod maven_repo;
+pub mod operator;
 pub mod recorder;
 pub mod tenant;
 

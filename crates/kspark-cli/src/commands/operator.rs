@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use kspark_operator::OperatorOptions;
 use kspark_operator::archive::ArchiveSettings;
 use kspark_operator::context::LifecycleOptions;
+use kspark_operator::exposure::{ExposureOptions, Gateway, UrlTemplate};
 use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
 use kspark_operator::scheduled::Clock;
@@ -25,9 +26,9 @@ pub struct OperatorArgs {
 enum OperatorCommand {
     /// Run the controller: reconcile SparkApplications (from a laptop with a
     /// kubeconfig, or in the cluster with its service account).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Server-side apply the CRDs, RBAC and a Deployment of the operator.
-    Install(InstallArgs),
+    Install(Box<InstallArgs>),
 }
 
 #[derive(Args)]
@@ -102,6 +103,31 @@ struct RunArgs {
     /// in status.driverInfo (kubeflow's flag).
     #[arg(long)]
     enable_ui_service: bool,
+    /// With --enable-ui-service: publish each UI at this URL through an
+    /// Ingress (or an HTTPRoute with --gateway); {{$appName}},
+    /// {{$appNamespace}} and {{$appId}} are filled in, e.g.
+    /// 'spark.example.com/{{$appNamespace}}/{{$appName}}' (kubeflow's flag).
+    #[arg(long, value_name = "TEMPLATE", requires = "enable_ui_service")]
+    ingress_url_format: Option<String>,
+    /// ingressClassName of the Ingresses created.
+    #[arg(long, value_name = "NAME")]
+    ingress_class_name: Option<String>,
+    /// Default TLS of the Ingresses, as JSON, e.g.
+    /// '[{"hosts":["*.example.com"],"secretName":"tls"}]' (an application's
+    /// sparkUIOptions.ingressTLS replaces it).
+    #[arg(long, value_name = "JSON")]
+    ingress_tls: Option<String>,
+    /// Default annotations of the Ingresses, as a JSON object (an
+    /// application's ingressAnnotations replace them).
+    #[arg(long, value_name = "JSON")]
+    ingress_annotations: Option<String>,
+    /// Create Gateway API HTTPRoutes attached to this Gateway instead of
+    /// Ingresses ([NAMESPACE/]NAME).
+    #[arg(long, value_name = "GATEWAY")]
+    gateway: Option<String>,
+    /// With --gateway: the Gateway's listener (the routes' sectionName).
+    #[arg(long, value_name = "NAME", requires = "gateway")]
+    gateway_listener: Option<String>,
     /// Archive each finished application's driver log to
     /// PREFIX/NAMESPACE/APP/SUBMISSION-ID/driver.log before its TTL may delete
     /// it (abfss://, s3a://, gs:// or file://; credentials from the
@@ -158,20 +184,21 @@ struct InstallArgs {
 
 pub async fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        OperatorCommand::Run(run) => run_operator(run).await,
-        OperatorCommand::Install(install) => install_operator(install).await,
+        OperatorCommand::Run(run) => run_operator(*run).await,
+        OperatorCommand::Install(install) => install_operator(*install).await,
     }
 }
 
 async fn run_operator(args: RunArgs) -> anyhow::Result<ExitCode> {
     init_logs(args.log_json);
+    // Flags first: a mistake in them is reported before any connection.
+    let options = operator_options(&args)?;
     let config = kube_config(&args).await?;
     let api_url = config.cluster_url.to_string();
     let client = kspark_kube::connect::client_from_config(config).map_err(|e| {
         let hint = e.hint();
         hinted(format!("cannot build a client: {e}"), hint, 1)
     })?;
-    let options = operator_options(&args)?;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("stopping: finishing the reconciles in flight");
@@ -248,7 +275,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             default_ttl_seconds: args.default_ttl_seconds,
             max_tracked_executors: args.max_tracked_executors,
             preflight: !args.skip_preflight,
-            ui_service: args.enable_ui_service,
+            exposure: exposure_options(args)?,
         },
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),
@@ -261,6 +288,53 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             .map_err(|e| hinted(format!("--scheduled-spark-application-timestamp-precision {e}"), None, 2))?,
     })
 }
+
+/// The UI and port exposure flags, each checked here with its name.
+fn exposure_options(args: &RunArgs) -> anyhow::Result<ExposureOptions> {
+    let url_format = args
+        .ingress_url_format
+        .as_deref()
+        .map(UrlTemplate::parse)
+        .transpose()
+        .map_err(|e| hinted(format!("--ingress-url-format: {e}"), Some(URL_FORMAT_EXAMPLE.into()), 2))?;
+    let default_tls = match &args.ingress_tls {
+        None => Vec::new(),
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            hinted(
+                format!("--ingress-tls: {e}"),
+                Some(r#"e.g. '[{"hosts":["*.example.com"],"secretName":"tls"}]'"#.into()),
+                2,
+            )
+        })?,
+    };
+    let default_annotations = match &args.ingress_annotations {
+        None => Default::default(),
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            hinted(
+                format!("--ingress-annotations: {e}"),
+                Some(r#"e.g. '{"cert-manager.io/cluster-issuer":"letsencrypt"}'"#.into()),
+                2,
+            )
+        })?,
+    };
+    let gateway = args
+        .gateway
+        .as_deref()
+        .map(|g| Gateway::parse(g, args.gateway_listener.clone()))
+        .transpose()
+        .map_err(|e| hinted(format!("--gateway: {e}"), Some("e.g. --gateway infra/public".into()), 2))?;
+    Ok(ExposureOptions {
+        ui_service: args.enable_ui_service,
+        url_format,
+        ingress_class: args.ingress_class_name.clone(),
+        default_tls,
+        default_annotations,
+        gateway,
+    })
+}
+
+const URL_FORMAT_EXAMPLE: &str =
+    "e.g. 'spark.example.com/{{$appNamespace}}/{{$appName}}' or '{{$appName}}.spark.example.com'";
 
 /// `--archive-logs`: refused here when the URI cannot be a store.
 fn archive_settings(args: &RunArgs, timeout: Duration) -> anyhow::Result<Option<ArchiveSettings>> {

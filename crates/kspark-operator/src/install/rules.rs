@@ -45,8 +45,11 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         // Spark's objects beside the driver, server-side applied as Spark
         // does, and the Prometheus ConfigMap of monitored applications.
         rule(&[""], &["services", "configmaps", "persistentvolumeclaims"], &["get", "create", "patch"]),
-        // Spark 4.2+ fences its executors with a NetworkPolicy.
-        rule(&["networking.k8s.io"], &["networkpolicies"], &["get", "create", "patch"]),
+        // Spark 4.2+ fences its executors with a NetworkPolicy; the UI's
+        // Ingress (--ingress-url-format, spec.driverIngressOptions).
+        rule(&["networking.k8s.io"], &["networkpolicies", "ingresses"], &["get", "create", "patch"]),
+        // The UI's HTTPRoute instead of an Ingress (--gateway).
+        rule(&["gateway.networking.k8s.io"], &["httproutes"], &["get", "create", "patch"]),
         // The preflight's facts, kept from watches.
         rule(&[""], &["resourcequotas", "limitranges", "serviceaccounts"], &["list", "watch"]),
         rule(&["events.k8s.io"], &["events"], &["create", "patch"]),

@@ -14,12 +14,12 @@ pub use archive::{ARCHIVE_EXECUTOR_LOGS_ANNOTATION, ARCHIVE_LOGS_ANNOTATION};
 mod changes;
 pub use changes::SPEC_DIGEST_ANNOTATION;
 mod cleanup;
+mod expose;
 mod observe;
 mod read;
 mod states;
 mod submit;
 mod transitions;
-mod ui_service;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

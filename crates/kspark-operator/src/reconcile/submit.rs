@@ -21,6 +21,7 @@ use super::{Flow, ReconcileError, Work};
 use crate::build::{Built, build};
 use crate::context::Context;
 use crate::events::Note;
+use crate::exposure::proxy_settings;
 use crate::identity::{AttemptIdentity, attempt_identity};
 use crate::pods::WatchedPod;
 
@@ -39,6 +40,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         // The cache shows this very attempt's driver: an earlier reconcile
         // created it and its status write is not in the cache yet.
         record_submission(work, &identity, attempt, &pod, &app_id);
+        expose(work, ctx).await;
         return Ok(Flow::Next);
     }
     if work.app.spec.mode == Some(DeployMode::Client) {
@@ -60,9 +62,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
     match submit_adopting(&ctx.client, built.objects, same).await {
         Ok(submitted) => {
             record_submission(work, &identity, attempt, &submitted.pod_name, &submitted.app_id);
-            if ctx.options.ui_service {
-                super::ui_service::apply(work, ctx).await;
-            }
+            expose(work, ctx).await;
             Ok(Flow::Next)
         }
         Err(e) if transient(&e) => {
@@ -81,6 +81,12 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
             };
             Ok(submission_failed(work, &identity, attempt, message))
         }
+    }
+}
+
+async fn expose(work: &mut Work, ctx: &Context) {
+    if super::expose::wanted(work, &ctx.options.exposure) {
+        super::expose::apply(work, ctx).await;
     }
 }
 
@@ -119,6 +125,10 @@ fn build_for_namespace(work: &Work, ctx: &Context, identity: &AttemptIdentity, d
         extra = azure.settings_to_add(&built.submission.conf);
     }
     extra.extend(preflight::cpu_limits_from(ctx.facts.quotas_in(ns), ctx.facts.ranges_in(ns), &plan(&built)));
+    // kubeflow: a UI published below a path prefix must build its links under it.
+    if let Some(url) = super::expose::ui_url(work, &ctx.options.exposure, &identity.ids.app_id) {
+        extra.extend(proxy_settings(&work.app, &url?));
+    }
     if !extra.is_empty() {
         built = build(&work.app, identity, &ctx.settings, &extra, now).map_err(|e| e.to_string())?;
     }

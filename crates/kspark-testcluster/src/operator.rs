@@ -1,0 +1,97 @@
+//! What the operator's control-plane tests share: the CRDs installed once
+//! per test binary, a namespace with the driver service account, and an
+//! operator process scoped to it (killed when dropped).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Api;
+use kube::api::{Patch, PatchParams};
+
+use crate::{Error, Result, TestCluster, TestUser, block_on, unique_name};
+
+/// kubeflow's CRDs, installed once per test binary with
+/// `kspark operator install --crds-only`.
+pub fn install_operator_crds(cluster: &TestCluster, kspark: &Path) -> Result<()> {
+    static DONE: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    let outcome = DONE.get_or_init(|| {
+        let out = Command::new(kspark)
+            .args(["operator", "install", "--crds-only", "--kubeconfig"])
+            .arg(cluster.kubeconfig(TestUser::Admin))
+            .output()
+            .map_err(|e| format!("{}: {e}", kspark.display()))?;
+        if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
+    });
+    outcome.clone().map_err(|e| Error::Setup(format!("kspark operator install --crds-only: {e}")))
+}
+
+/// A fresh namespace with the driver service account `spark`, the CRDs
+/// installed.
+pub fn operator_namespace(cluster: &TestCluster, kspark: &Path, prefix: &str) -> Result<String> {
+    install_operator_crds(cluster, kspark)?;
+    let ns = unique_name(prefix);
+    block_on(cluster.create_tenant_like_seed(&ns, "alice"))?;
+    Ok(ns)
+}
+
+/// Server-side applies CRD files (YAML, one or more documents each) and
+/// waits until each is Established.
+pub fn install_crd_files(cluster: &TestCluster, files: &[PathBuf]) -> Result<()> {
+    block_on(async {
+        let api: Api<CustomResourceDefinition> = Api::all(cluster.admin_client().await?);
+        for file in files {
+            let text = std::fs::read_to_string(file).map_err(|e| Error::Setup(format!("{}: {e}", file.display())))?;
+            let crds: Vec<CustomResourceDefinition> = serde_saphyr::from_multiple(&text)
+                .map_err(|e| Error::Setup(format!("{}: not CRDs: {e}", file.display())))?;
+            for crd in crds {
+                let name = crd.metadata.name.clone().unwrap_or_default();
+                api.patch(&name, &PatchParams::apply("kspark-tests").force(), &Patch::Apply(&crd))
+                    .await
+                    .map_err(|e| Error::Setup(format!("apply CRD {name}: {e}")))?;
+                established(&api, &name).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn established(api: &Api<CustomResourceDefinition>, name: &str) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let crd = api.get(name).await.map_err(|e| Error::Setup(format!("get CRD {name}: {e}")))?;
+        let conditions = crd.status.and_then(|s| s.conditions).unwrap_or_default();
+        if conditions.iter().any(|c| c.type_ == "Established" && c.status == "True") {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(Error::Setup(format!("CRD {name} not Established after 20 s")))
+}
+
+/// `kspark operator run` for one namespace, as the cluster's admin.
+pub struct OperatorProcess(Child);
+
+impl OperatorProcess {
+    pub fn start(cluster: &TestCluster, kspark: &Path, ns: &str, extra: &[&str]) -> Result<OperatorProcess> {
+        let child = Command::new(kspark)
+            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
+            .arg(cluster.kubeconfig(TestUser::Admin))
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| Error::Setup(format!("{} operator run: {e}", kspark.display())))?;
+        Ok(OperatorProcess(child))
+    }
+}
+
+impl Drop for OperatorProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
