@@ -15,6 +15,7 @@ mod changes;
 pub use changes::SPEC_DIGEST_ANNOTATION;
 mod cleanup;
 mod observe;
+mod pod_group;
 mod read;
 mod states;
 mod submit;
