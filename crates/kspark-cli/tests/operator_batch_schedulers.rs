@@ -12,13 +12,14 @@
 //!
 //! This binary has a control plane of its own (the Volcano CRD is installed
 //! into it halfway through one test); the volcano example runs unmodified,
-//! in `default`.
+//! in `default`, under the operator's installed RBAC.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::authentication::v1::TokenRequest;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ServiceAccount};
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -104,6 +105,54 @@ impl Operator {
             .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
         Operator(child)
     }
+}
+
+impl Operator {
+    /// An operator installed by `kspark operator install` for `ns`, running
+    /// as its service account: the installed RBAC must be enough for
+    /// PodGroups.
+    fn start_as_installed(ns: &str) -> Operator {
+        crds();
+        let operator_ns = kspark_testcluster::unique_name("op-system");
+        let install = kspark()
+            .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
+            .arg(cluster().kubeconfig(TestUser::Admin))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
+        let child = kspark()
+            .args(["operator", "run", "--namespace", ns, "--leader-elect", "--lease-namespace", &operator_ns])
+            .arg("--kubeconfig")
+            .arg(operator_account_kubeconfig(&operator_ns))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        Operator(child)
+    }
+}
+
+/// A kubeconfig that authenticates as the `kspark-operator` service account
+/// of `namespace` (a token from the TokenRequest API).
+fn operator_account_kubeconfig(namespace: &str) -> PathBuf {
+    let accounts: Api<ServiceAccount> = Api::namespaced(admin(), namespace);
+    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let issued: TokenRequest =
+        block_on(accounts.create_subresource("token", "kspark-operator", &PostParams::default(), &request))
+            .unwrap_or_else(|e| panic!("token for kspark-operator: {e}"));
+    let token = issued.status.map(|s| s.token).unwrap_or_default();
+    let kubeconfig = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "operator",
+        "clusters": [{"name": "test", "cluster": {
+            "server": cluster().server_url(),
+            "certificate-authority": cluster().ca_cert_path().display().to_string()}}],
+        "users": [{"name": "operator", "user": {"token": token}}],
+        "contexts": [{"name": "operator", "context": {"cluster": "test", "user": "operator"}}]
+    });
+    let path = std::env::temp_dir().join(format!("{namespace}-operator.kubeconfig"));
+    std::fs::write(&path, serde_json::to_vec(&kubeconfig).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    path
 }
 
 impl Drop for Operator {
@@ -230,7 +279,7 @@ fn label<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
 fn kubeflows_volcano_example_gets_its_pod_group_once_the_crd_is_installed() {
     let ns = "default";
     service_account(ns);
-    let _operator = Operator::start(ns);
+    let _operator = Operator::start_as_installed(ns);
 
     // Without Volcano's CRD, kubeflow refuses its volcano scheduler: the
     // submission fails, naming the CRD, and nothing is created.
