@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need
 # (Java for Spark's own client, the test control plane, Helm and an OCI registry built from
-# the Go module proxy, a Spark distribution from PyPI, Node.js for Azurite), then checks formatting and
+# the Go module proxy, Volcano's PodGroup CRD from it, a Spark distribution from PyPI, Node.js for Azurite), then checks formatting and
 # lints and runs every test: unit, golden parity with Spark, bad input, and
 # the integration tests against a real kube-apiserver.
 set -euo pipefail
@@ -29,6 +29,10 @@ start=$(date +%s)
 KSPARK_HELM=$(testcluster/build-helm.sh) || die "building Helm failed (see above)"
 export KSPARK_HELM
 say "Helm ready in $(( $(date +%s) - start ))s: $KSPARK_HELM"
+
+say "Volcano's PodGroup CRD for the batch-scheduler tests (from the Go module proxy, cached)"
+KSPARK_VOLCANO_CRD=$(testcluster/fetch-volcano-crd.sh) || die "fetching Volcano's PodGroup CRD failed (see above)"
+export KSPARK_VOLCANO_CRD
 
 say "OCI registry for the image tests (cached after the first build)"
 testcluster/build-registry.sh >/dev/null || die "building the test registry failed (see above)"

@@ -56,4 +56,7 @@ app.kubernetes.io/name: {{ include "kspark-operator.name" . }}
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+- apiGroups: [scheduling.volcano.sh]
+  resources: [podgroups]
+  verbs: [get, create, patch, delete]
 {{- end }}

@@ -401,6 +401,14 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
                 let done = wait_for(&ns, &name, Duration::from_secs(180), |a| state(a).is_terminated());
                 assert_eq!(state(&done), ApplicationStateType::Completed, "{name}: {:?}", done.status);
             }
+            // This cluster has no Volcano: like kubeflow's operator, kspark's
+            // refuses the volcano scheduler without its PodGroup CRD
+            // (operator_batch_schedulers.rs installs it).
+            Some(scheduler) if scheduler == "volcano" => {
+                let failed = wait_state(&ns, &name, ApplicationStateType::Failed);
+                let message = failed.status.unwrap_or_default().app_state.error_message;
+                assert!(message.contains("podgroups.scheduling.volcano.sh"), "{name}: {message}");
+            }
             Some(scheduler) => {
                 let submitted = wait_state(&ns, &name, ApplicationStateType::Submitted);
                 let pod_name = submitted.status.unwrap_or_default().driver_info.pod_name;

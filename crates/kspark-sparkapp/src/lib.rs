@@ -11,6 +11,7 @@
 //! the Rust field is an `Option`.
 
 pub mod application;
+pub mod batch_scheduler;
 pub mod crd;
 pub mod defaults;
 pub mod dependencies;

@@ -53,6 +53,9 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         // The preflight's facts, kept from watches.
         rule(&[""], &["resourcequotas", "limitranges", "serviceaccounts"], &["list", "watch"]),
         rule(&["events.k8s.io"], &["events"], &["create", "patch"]),
+        // spec.batchScheduler volcano: the application's PodGroup, created
+        // before the driver, its minMember set back, deleted when it ends.
+        rule(&["scheduling.volcano.sh"], &["podgroups"], &["get", "create", "patch", "delete"]),
     ]
 }
 

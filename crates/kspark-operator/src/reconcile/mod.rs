@@ -16,6 +16,7 @@ pub use changes::SPEC_DIGEST_ANNOTATION;
 mod cleanup;
 mod expose;
 mod observe;
+mod pod_group;
 mod read;
 mod states;
 mod submit;

@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_sparkapp::ApplicationStateType as S;
 use kspark_sparkapp::status::DriverInfo;
 
-use super::{Flow, ReconcileError, Work, archive, changes, cleanup, observe, submit};
+use super::{Flow, ReconcileError, Work, archive, changes, cleanup, observe, pod_group, submit};
 use crate::context::Context;
 use crate::events::Note;
 use crate::retry;
@@ -58,6 +58,7 @@ async fn succeeding(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         reset_for_rerun(work);
         work.set_state(S::PendingRerun);
     } else {
+        pod_group::delete(work, ctx).await?;
         work.set_state(S::Completed);
         work.note(Note::normal("SparkApplicationCompleted", format!("SparkApplication {} completed", work.name())));
     }
@@ -66,6 +67,7 @@ async fn succeeding(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
 
 async fn failing(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     if !retry::should_retry(&work.app) {
+        pod_group::delete(work, ctx).await?;
         work.set_state(S::Failed);
         let message = work.status().app_state.error_message.clone();
         work.note(Note::warning(
@@ -88,6 +90,7 @@ async fn failing(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError>
 
 async fn submission_failed(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     if !retry::should_retry(&work.app) {
+        pod_group::delete(work, ctx).await?;
         work.set_state(S::Failed);
         work.status_mut().termination_time = Some(Time(Timestamp::now()));
         let message = work.status().app_state.error_message.clone();

@@ -10,13 +10,16 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_kube::ClusterError;
 use kspark_kube::preflight::{self, Check, Plan, Verdict};
 use kspark_kube::submit::{SubmitError, submit_adopting};
+use kspark_sparkapp::batch_scheduler::{self, Scheduled};
+use kspark_sparkapp::defaults::apply_defaults;
 use kspark_sparkapp::submit::prometheus_config::prometheus_config_map;
-use kspark_sparkapp::{ApplicationStateType as S, DeployMode};
+use kspark_sparkapp::{ApplicationStateType as S, DeployMode, SparkApplication};
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::reflector::ObjectRef;
 
 use super::changes::SPEC_DIGEST_ANNOTATION;
+use super::pod_group::{self, PodGroupError};
 use super::{Flow, ReconcileError, Work};
 use crate::build::{Built, build};
 use crate::context::Context;
@@ -47,12 +50,23 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         let why = "spec.mode: client mode runs the driver inside the operator, which kspark does not do; use cluster";
         return Ok(submission_failed(work, &identity, attempt, why.to_string()));
     }
-    let built = match build_for_namespace(work, ctx, &identity, &digest) {
+    let scheduled = match batch_schedule(&work.app) {
+        Ok(scheduled) => scheduled,
+        Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
+    };
+    let built = match build_for_namespace(&scheduled.app, work, ctx, &identity, &digest) {
         Ok(built) => built,
         Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
     };
     if let Some(reason) = ctx.options.preflight.then(|| refusal(&built, ctx)).flatten() {
         return Ok(wait_for_namespace(work, reason));
+    }
+    if let Some(group) = &scheduled.pod_group {
+        match pod_group::sync(group, work, ctx).await {
+            Ok(()) => {}
+            Err(PodGroupError::Transient(message)) => return Ok(postpone(work, message)),
+            Err(PodGroupError::Refused(message)) => return Ok(submission_failed(work, &identity, attempt, message)),
+        }
     }
     if let Err(e) = apply_monitoring_config(work, ctx).await {
         return Ok(submission_failed(work, &identity, attempt, e));
@@ -65,14 +79,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
             expose(work, ctx).await;
             Ok(Flow::Next)
         }
-        Err(e) if transient(&e) => {
-            tracing::info!(app = work.name(), error = %e, "submission postponed");
-            let message = format!("waiting: {e}");
-            if work.status().app_state.error_message != message {
-                work.status_mut().app_state.error_message = message;
-            }
-            Ok(Flow::Wait(Some(TRANSIENT_RETRY)))
-        }
+        Err(e) if transient(&e) => Ok(postpone(work, e.to_string())),
         Err(e) => {
             tracing::warn!(app = work.name(), error = %e, "submission failed");
             let message = match e.hint() {
@@ -88,6 +95,25 @@ async fn expose(work: &mut Work, ctx: &Context) {
     if super::expose::wanted(work, &ctx.options.exposure) {
         super::expose::apply(work, ctx).await;
     }
+}
+
+/// Tried again soon, saying why, after an error that says nothing about
+/// the application.
+fn postpone(work: &mut Work, error: String) -> Flow {
+    tracing::info!(app = work.name(), error = %error, "submission postponed");
+    let message = format!("waiting: {error}");
+    if work.status().app_state.error_message != message {
+        work.status_mut().app_state.error_message = message;
+    }
+    Flow::Wait(Some(TRANSIENT_RETRY))
+}
+
+/// What kubeflow's batch scheduler does before the submission, on the
+/// application as kubeflow's defaulting leaves it.
+fn batch_schedule(app: &SparkApplication) -> Result<Scheduled, String> {
+    let mut defaulted = app.clone();
+    apply_defaults(&mut defaulted.spec);
+    batch_scheduler::schedule(&defaulted).map_err(|e| e.to_string())
 }
 
 /// This attempt's driver pod, when the watch cache already has it.
@@ -113,9 +139,15 @@ async fn apply_monitoring_config(work: &Work, ctx: &Context) -> Result<(), Strin
 /// submit` does: Azure workload identity when the driver's service account
 /// carries it (refused on a Spark line without its token provider), and
 /// CPU limits when the quota caps limits.cpu while Spark would set none.
-fn build_for_namespace(work: &Work, ctx: &Context, identity: &AttemptIdentity, digest: &str) -> Result<Built, String> {
+fn build_for_namespace(
+    app: &SparkApplication,
+    work: &Work,
+    ctx: &Context,
+    identity: &AttemptIdentity,
+    digest: &str,
+) -> Result<Built, String> {
     let now = Timestamp::now().as_millisecond();
-    let mut built = build(&work.app, identity, &ctx.settings, &[], now).map_err(|e| e.to_string())?;
+    let mut built = build(app, identity, &ctx.settings, &[], now).map_err(|e| e.to_string())?;
     let ns = work.namespace();
     let mut extra = Vec::new();
     if let Some(azure) = ctx.facts.workload_identity(ns, &plan(&built).driver_account()) {
@@ -130,7 +162,7 @@ fn build_for_namespace(work: &Work, ctx: &Context, identity: &AttemptIdentity, d
         extra.extend(proxy_settings(&work.app, &url?));
     }
     if !extra.is_empty() {
-        built = build(&work.app, identity, &ctx.settings, &extra, now).map_err(|e| e.to_string())?;
+        built = build(app, identity, &ctx.settings, &extra, now).map_err(|e| e.to_string())?;
     }
     built.objects.pod.metadata.annotations.get_or_insert_default().insert(SPEC_DIGEST_ANNOTATION.into(), digest.into());
     Ok(built)

@@ -17,7 +17,7 @@ mod find_container;
 mod lifecycle;
 mod monitoring;
 mod networking;
-mod owner;
+pub(crate) mod owner;
 pub mod quantity;
 mod resources;
 mod role;

@@ -52,6 +52,32 @@ pub fn decimal_count(count: i64) -> String {
     print(i128::from(count), 0, Format::DecimalSi).unwrap_or_else(|_| count.to_string())
 }
 
+/// The sum of quantities as Go's `Quantity.Add` leaves it and `String`
+/// writes it: the exact value, in the format of the first one (kubeflow's
+/// `SumResourceList` starts from a copy of the first and adds the others).
+pub fn sum<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<String, QuantityError> {
+    let mut total: Option<(i128, i32, Format)> = None;
+    for text in texts {
+        let parsed = parse(text)?;
+        total = Some(match total {
+            None => (parsed.unscaled, parsed.exponent, parsed.format),
+            Some((unscaled, exponent, format)) => {
+                let scale = exponent.min(parsed.exponent);
+                let align = |value: i128, from: i32| {
+                    10i128.checked_pow((from - scale).unsigned_abs()).and_then(|f| value.checked_mul(f))
+                };
+                let left = align(unscaled, exponent).ok_or(QuantityError::TooLarge)?;
+                let right = align(parsed.unscaled, parsed.exponent).ok_or(QuantityError::TooLarge)?;
+                // Go's Add takes the other's format when the first is zero.
+                let format = if unscaled == 0 { parsed.format } else { format };
+                (left.checked_add(right).ok_or(QuantityError::TooLarge)?, scale, format)
+            }
+        });
+    }
+    let (unscaled, exponent, format) = total.unwrap_or((0, 0, Format::DecimalSi));
+    print(unscaled, exponent, format)
+}
+
 /// The parts of a quantity's text (Go's `parseQuantityString`).
 struct Parts<'a> {
     positive: bool,
@@ -267,7 +293,7 @@ fn print(unscaled: i128, scale: i32, format: Format) -> Result<String, QuantityE
 
 #[cfg(test)]
 mod tests {
-    use super::decimal_count;
+    use super::{decimal_count, sum};
 
     // Parsing and writing are checked against Kubernetes' Go code in
     // tests/webhook_golden.rs (golden/kubeflow-webhook/quantities.golden).
@@ -278,5 +304,17 @@ mod tests {
         assert_eq!(decimal_count(1000), "1k");
         assert_eq!(decimal_count(1), "1");
         assert_eq!(decimal_count(2500), "2500");
+    }
+
+    // kubeflow's PodGroup minResources for its spark-pi-volcano example:
+    // "512m" is a Kubernetes quantity (0.512), not Spark's 512 MiB.
+    #[test]
+    fn sums_keep_the_first_format_and_the_exact_value() {
+        assert_eq!(sum(["512m", "512m", "512m"]), Ok("1536m".to_string()));
+        assert_eq!(sum(["1", "1", "1"]), Ok("3".to_string()));
+        assert_eq!(sum(["1Gi", "512Mi"]), Ok("1536Mi".to_string()));
+        assert_eq!(sum(["1", "500m"]), Ok("1500m".to_string()));
+        assert_eq!(sum(["2Gi"]), Ok("2Gi".to_string()));
+        assert!(sum(["1g"]).is_err());
     }
 }

@@ -1,0 +1,385 @@
+//! `kspark operator run` with kubeflow's batch-scheduler examples
+//! (examples/spark-pi-volcano.yaml, spark-pi-yunikorn.yaml) against a real
+//! control plane: the objects kubeflow's operator makes for Volcano and
+//! YuniKorn, Volcano's real PodGroup CRD (fetched by
+//! testcluster/fetch-volcano-crd.sh), and the garbage collection of the
+//! real controller-manager.
+//!
+//! Neither Volcano's nor YuniKorn's scheduler runs here, and kube-scheduler
+//! leaves pods that name another scheduler alone: the test binds them to the
+//! simulated node itself (a `pods/binding`, as those schedulers do once the
+//! group fits), so that the application can run to COMPLETED.
+//!
+//! This binary has a control plane of its own (the Volcano CRD is installed
+//! into it halfway through one test); the volcano example runs unmodified,
+//! in `default`, under the operator's installed RBAC.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::authentication::v1::TokenRequest;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, ServiceAccount};
+use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kspark_sparkapp::batch_scheduler::volcano::PodGroup;
+use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kspark_testcluster::{FAKE_NODE_NAME, TestCluster, TestUser, block_on};
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::{Api, Client};
+use serde_json::{Value, json};
+
+const GROUP_ANNOTATION: &str = "scheduling.k8s.io/group-name";
+
+fn cluster() -> &'static TestCluster {
+    TestCluster::shared()
+}
+
+fn admin() -> Client {
+    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
+}
+
+fn kspark() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kspark"))
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// kspark's CRDs, once per test binary.
+fn crds() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
+        let out = kspark()
+            .args(["operator", "install", "--crds-only", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap_or_else(|e| panic!("kspark: {e}"));
+        assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
+    });
+}
+
+/// Volcano's own PodGroup CRD: $KSPARK_VOLCANO_CRD, else fetched (and
+/// cached) by testcluster/fetch-volcano-crd.sh.
+fn volcano_crd() -> CustomResourceDefinition {
+    let path = match std::env::var_os("KSPARK_VOLCANO_CRD") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let script = repo_root().join("testcluster/fetch-volcano-crd.sh");
+            let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+            assert!(out.status.success(), "fetch-volcano-crd.sh failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+        }
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn install_volcano_crd() {
+    let crds: Api<CustomResourceDefinition> = Api::all(admin());
+    block_on(crds.create(&PostParams::default(), &volcano_crd())).unwrap_or_else(|e| panic!("PodGroup CRD: {e}"));
+    poll("the PodGroup CRD to be established", Duration::from_secs(30), || {
+        let crd = block_on(crds.get("podgroups.scheduling.volcano.sh")).ok()?;
+        let conditions = crd.status?.conditions.unwrap_or_default();
+        conditions.iter().any(|c| c.type_ == "Established" && c.status == "True").then_some(())
+    });
+}
+
+/// An operator process for one namespace; killed when dropped.
+struct Operator(Child);
+
+impl Operator {
+    fn start(ns: &str) -> Operator {
+        crds();
+        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
+        let child = kspark()
+            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
+            .arg(&kubeconfig)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
+        Operator(child)
+    }
+}
+
+impl Operator {
+    /// An operator installed by `kspark operator install` for `ns`, running
+    /// as its service account: the installed RBAC must be enough for
+    /// PodGroups.
+    fn start_as_installed(ns: &str) -> Operator {
+        crds();
+        let operator_ns = kspark_testcluster::unique_name("op-system");
+        let install = kspark()
+            .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
+            .arg(cluster().kubeconfig(TestUser::Admin))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
+        let child = kspark()
+            .args(["operator", "run", "--namespace", ns, "--leader-elect", "--lease-namespace", &operator_ns])
+            .arg("--kubeconfig")
+            .arg(operator_account_kubeconfig(&operator_ns))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        Operator(child)
+    }
+}
+
+/// A kubeconfig that authenticates as the `kspark-operator` service account
+/// of `namespace` (a token from the TokenRequest API).
+fn operator_account_kubeconfig(namespace: &str) -> PathBuf {
+    let accounts: Api<ServiceAccount> = Api::namespaced(admin(), namespace);
+    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let issued: TokenRequest =
+        block_on(accounts.create_subresource("token", "kspark-operator", &PostParams::default(), &request))
+            .unwrap_or_else(|e| panic!("token for kspark-operator: {e}"));
+    let token = issued.status.map(|s| s.token).unwrap_or_default();
+    let kubeconfig = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "operator",
+        "clusters": [{"name": "test", "cluster": {
+            "server": cluster().server_url(),
+            "certificate-authority": cluster().ca_cert_path().display().to_string()}}],
+        "users": [{"name": "operator", "user": {"token": token}}],
+        "contexts": [{"name": "operator", "context": {"cluster": "test", "user": "operator"}}]
+    });
+    let path = std::env::temp_dir().join(format!("{namespace}-operator.kubeconfig"));
+    std::fs::write(&path, serde_json::to_vec(&kubeconfig).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The driver service account kubeflow's examples name.
+fn service_account(ns: &str) {
+    let account: ServiceAccount =
+        serde_json::from_value(json!({"metadata": {"name": "spark-operator-spark"}})).unwrap_or_else(|e| panic!("{e}"));
+    block_on(Api::namespaced(admin(), ns).create(&PostParams::default(), &account))
+        .unwrap_or_else(|e| panic!("service account: {e}"));
+}
+
+/// kubeflow's example `stem`, as committed.
+fn example(stem: &str) -> Value {
+    kspark_testcluster::kubeflow_example_documents()
+        .into_iter()
+        .find(|(s, _)| s == stem)
+        .map(|(_, doc)| doc)
+        .unwrap_or_else(|| panic!("no kubeflow example {stem}"))
+}
+
+fn apps(ns: &str) -> Api<SparkApplication> {
+    Api::namespaced(admin(), ns)
+}
+
+fn create(ns: &str, value: Value) {
+    let app: SparkApplication = serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"));
+    block_on(apps(ns).create(&PostParams::default(), &app)).unwrap_or_else(|e| panic!("create: {e}"));
+}
+
+fn state(app: &SparkApplication) -> ApplicationStateType {
+    app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default()
+}
+
+/// Polls `check` every 200 ms until it gives a value; panics after `timeout`.
+fn poll<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(start.elapsed() < timeout, "waited {timeout:?} for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits for the application to reach `wanted`, binding its pods that wait
+/// for `scheduler` to the simulated node meanwhile.
+fn run_until(ns: &str, name: &str, scheduler: &str, wanted: ApplicationStateType) -> SparkApplication {
+    let mut last = None;
+    let found = poll_quietly(Duration::from_secs(90), || {
+        bind_pods_waiting_for(ns, scheduler);
+        let app = block_on(apps(ns).get(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let done = state(&app) == wanted;
+        last = app.status.clone();
+        done.then_some(app)
+    });
+    found.unwrap_or_else(|| panic!("{name}: not {wanted:?} after 90 s: {last:?}"))
+}
+
+fn poll_quietly<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+/// What Volcano's or YuniKorn's scheduler would do once it admits the
+/// pods: bind them (here to the simulated node).
+fn bind_pods_waiting_for(ns: &str, scheduler: &str) {
+    let pods: Api<Pod> = Api::namespaced(admin(), ns);
+    let params = ListParams::default().fields(&format!("spec.schedulerName={scheduler},spec.nodeName="));
+    for pod in block_on(pods.list(&params)).map(|l| l.items).unwrap_or_default() {
+        let name = pod.metadata.name.unwrap_or_default();
+        let binding = json!({
+            "apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": FAKE_NODE_NAME}
+        });
+        // A pod bound in between (409) or gone (404) needs nothing more.
+        let _ = block_on(pods.create_subresource::<Value, Value>("binding", &name, &PostParams::default(), &binding));
+    }
+}
+
+fn pod(ns: &str, name: &str) -> Pod {
+    block_on(Api::<Pod>::namespaced(admin(), ns).get(name)).unwrap_or_else(|e| panic!("pod {name}: {e}"))
+}
+
+fn pod_groups(ns: &str) -> Api<PodGroup> {
+    Api::namespaced(admin(), ns)
+}
+
+/// What the driver's ConfigMaps hold (Spark's properties among them),
+/// where the executors' annotations and labels travel.
+fn driver_config_maps(ns: &str, driver: &Pod) -> String {
+    let volumes = driver.spec.as_ref().and_then(|s| s.volumes.clone()).unwrap_or_default();
+    let api = Api::<ConfigMap>::namespaced(admin(), ns);
+    let mut text = String::new();
+    for name in volumes.iter().filter_map(|v| v.config_map.as_ref().map(|c| c.name.clone())) {
+        let map = block_on(api.get(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        text.extend(map.data.unwrap_or_default().into_values());
+    }
+    assert!(text.contains("spark.app.name"), "the driver's ConfigMaps hold no Spark properties: {volumes:?}");
+    text
+}
+
+fn annotation<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
+    pod.metadata.annotations.as_ref()?.get(key).map(String::as_str)
+}
+
+fn label<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
+    pod.metadata.labels.as_ref()?.get(key).map(String::as_str)
+}
+
+#[test]
+fn kubeflows_volcano_example_gets_its_pod_group_once_the_crd_is_installed() {
+    let ns = "default";
+    service_account(ns);
+    let _operator = Operator::start_as_installed(ns);
+
+    // Without Volcano's CRD, kubeflow refuses its volcano scheduler: the
+    // submission fails, naming the CRD, and nothing is created.
+    create(ns, example("spark-pi-volcano"));
+    let failed = run_until(ns, "spark-pi-volcano", "volcano", ApplicationStateType::Failed);
+    let message = failed.status.clone().unwrap_or_default().app_state.error_message;
+    assert!(message.contains("podgroups.scheduling.volcano.sh") && message.contains("hint:"), "{message}");
+    let pods: Api<Pod> = Api::namespaced(admin(), ns);
+    assert!(block_on(pods.list(&ListParams::default())).map(|l| l.items).unwrap_or_default().is_empty());
+    let events: Api<Event> = Api::namespaced(admin(), ns);
+    let notes: Vec<String> = block_on(events.list(&ListParams::default()))
+        .map(|l| l.items)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("SparkApplicationSubmissionFailed"))
+        .filter_map(|e| e.note)
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("podgroups.scheduling.volcano.sh")), "{notes:?}");
+    block_on(apps(ns).delete("spark-pi-volcano", &DeleteParams::default())).unwrap_or_else(|e| panic!("{e}"));
+    poll("the failed application to go", Duration::from_secs(30), || {
+        block_on(apps(ns).get_opt("spark-pi-volcano")).ok().flatten().is_none().then_some(())
+    });
+
+    // With the CRD: kubeflow's PodGroup before the driver, the group on the pods.
+    install_volcano_crd();
+    create(ns, example("spark-pi-volcano"));
+    let running = poll("the PodGroup", Duration::from_secs(30), || {
+        block_on(pod_groups(ns).get_opt("spark-spark-pi-volcano-pg")).ok().flatten()
+    });
+    let app = block_on(apps(ns).get("spark-pi-volcano")).unwrap_or_else(|e| panic!("{e}"));
+    let group = serde_json::to_value(&running).unwrap_or_default();
+    assert_eq!(
+        group["spec"],
+        // Kubernetes quantities, as kubeflow reads `memory: 512m`: 3 × 0.512.
+        json!({"minMember": 1, "minResources": {"cpu": "3", "memory": "1536m"}}),
+    );
+    assert_eq!(group["status"], json!({"phase": "Pending"}));
+    let owner = &group["metadata"]["ownerReferences"][0];
+    assert_eq!(owner["kind"], "SparkApplication");
+    assert_eq!(owner["uid"].as_str(), app.metadata.uid.as_deref());
+    assert_eq!(owner["controller"], true);
+
+    let completed = run_until(ns, "spark-pi-volcano", "volcano", ApplicationStateType::Completed);
+    let driver = pod(ns, &completed.status.unwrap_or_default().driver_info.pod_name);
+    assert_eq!(driver.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()), Some("volcano"));
+    assert_eq!(annotation(&driver, GROUP_ANNOTATION), Some("spark-spark-pi-volcano-pg"));
+    let properties = driver_config_maps(ns, &driver);
+    assert!(
+        properties
+            .contains("spark.kubernetes.executor.annotation.scheduling.k8s.io/group-name=spark-spark-pi-volcano-pg"),
+        "{properties}"
+    );
+    // kubeflow's Cleanup when the application ends.
+    poll("the PodGroup to be deleted after COMPLETED", Duration::from_secs(30), || {
+        block_on(pod_groups(ns).get_opt("spark-spark-pi-volcano-pg")).ok().flatten().is_none().then_some(())
+    });
+
+    // An application deleted while it runs: the garbage collector removes
+    // its PodGroup (owned by the application).
+    let mut forever = example("spark-pi-volcano");
+    forever["metadata"]["name"] = json!("pi-forever");
+    forever["spec"]["driver"]["annotations"] = json!({"kspark.test/outcome": "run-forever"});
+    create(ns, forever);
+    run_until(ns, "pi-forever", "volcano", ApplicationStateType::Running);
+    assert!(block_on(pod_groups(ns).get_opt("spark-pi-forever-pg")).ok().flatten().is_some());
+    block_on(apps(ns).delete("pi-forever", &DeleteParams::background())).unwrap_or_else(|e| panic!("{e}"));
+    poll("the garbage collector to delete the PodGroup", Duration::from_secs(60), || {
+        block_on(pod_groups(ns).get_opt("spark-pi-forever-pg")).ok().flatten().is_none().then_some(())
+    });
+}
+
+#[test]
+fn kubeflows_yunikorn_example_carries_its_task_groups_queue_and_scheduler() {
+    let ns = kspark_testcluster::unique_name("yunikorn");
+    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
+    service_account(&ns);
+    let _operator = Operator::start(&ns);
+    let mut doc = example("spark-pi-yunikorn");
+    // The example's namespace is `default`, the volcano test's.
+    doc["metadata"]["namespace"] = json!(ns);
+    create(&ns, doc);
+    let done = run_until(&ns, "spark-pi-yunikorn", "yunikorn", ApplicationStateType::Completed);
+    let driver = pod(&ns, &done.status.unwrap_or_default().driver_info.pod_name);
+    assert_eq!(driver.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()), Some("yunikorn"));
+    assert_eq!(label(&driver, "queue"), Some("root.default"));
+    assert!(label(&driver, "spark-app-selector").is_some(), "YuniKorn's application ID");
+    assert_eq!(annotation(&driver, "yunikorn.apache.org/task-group-name"), Some("spark-driver"));
+    // kubeflow's json.Marshal of its task groups: 512 MiB + 384 MiB overhead.
+    assert_eq!(
+        annotation(&driver, "yunikorn.apache.org/task-groups"),
+        Some(
+            r#"[{"name":"spark-driver","minMember":1,"minResource":{"cpu":"1","memory":"896Mi"}},{"name":"spark-executor","minMember":2,"minResource":{"cpu":"1","memory":"896Mi"}}]"#
+        )
+    );
+    let properties = driver_config_maps(&ns, &driver);
+    for expected in [
+        "spark.kubernetes.executor.annotation.yunikorn.apache.org/task-group-name=spark-executor",
+        "spark.kubernetes.executor.label.queue=root.default",
+    ] {
+        assert!(properties.contains(expected), "{expected} in {properties}");
+    }
+    assert!(!properties.contains("spark.kubernetes.executor.annotation.yunikorn.apache.org/task-groups"));
+}

@@ -1,0 +1,61 @@
+//! What kubeflow's batch schedulers (internal/scheduler) do to an
+//! application before it is submitted, as pure functions: Volcano's
+//! PodGroup and group annotation ([`volcano`]), YuniKorn's task groups,
+//! queue label and scheduler name ([`yunikorn`]). The operator applies
+//! [`schedule`] to the (defaulted) application it is about to submit; the
+//! annotations and labels it adds reach the pods as every other
+//! `spec.driver`/`spec.executor` annotation and label does.
+
+pub mod requests;
+pub mod volcano;
+pub mod yunikorn;
+mod yunikorn_memory;
+
+use crate::application::SparkApplication;
+use crate::submit::MappingError;
+use volcano::PodGroup;
+
+/// The batch scheduler `spec.batchScheduler` names, when kubeflow has one
+/// of that name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchScheduler {
+    Volcano,
+    Yunikorn,
+}
+
+impl BatchScheduler {
+    pub fn of(app: &SparkApplication) -> Option<Self> {
+        match app.spec.batch_scheduler.as_deref()? {
+            volcano::VOLCANO => Some(Self::Volcano),
+            yunikorn::YUNIKORN => Some(Self::Yunikorn),
+            _ => None,
+        }
+    }
+}
+
+/// The application as its batch scheduler leaves it, and the PodGroup to
+/// create before the driver (Volcano).
+#[derive(Clone, Debug)]
+pub struct Scheduled {
+    pub app: SparkApplication,
+    pub pod_group: Option<PodGroup>,
+}
+
+/// kubeflow's `Schedule` of the application's batch scheduler; the
+/// application unchanged when it names none (or one kubeflow lacks: the
+/// pods then only get its name as their scheduler).
+pub fn schedule(app: &SparkApplication) -> Result<Scheduled, MappingError> {
+    let mut app = app.clone();
+    let pod_group = match BatchScheduler::of(&app) {
+        Some(BatchScheduler::Volcano) => volcano::schedule(&mut app)?,
+        Some(BatchScheduler::Yunikorn) => {
+            yunikorn::schedule(&mut app)?;
+            None
+        }
+        None => None,
+    };
+    Ok(Scheduled { app, pod_group })
+}
+
+#[cfg(test)]
+mod tests;
