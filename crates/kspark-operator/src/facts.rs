@@ -3,6 +3,8 @@
 //! identity annotations), kept current by watches so
 //! that checking an application costs no request.
 
+use std::time::Duration;
+
 use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
 use kspark_manifests::WorkloadIdentity;
 use kube::core::PartialObjectMeta;
@@ -15,7 +17,22 @@ pub struct NamespaceFacts {
     pub accounts: Store<PartialObjectMeta<ServiceAccount>>,
 }
 
+/// How long a submission waits for the first lists before it is postponed.
+const FIRST_LIST_WAIT: Duration = Duration::from_secs(10);
+
 impl NamespaceFacts {
+    /// Whether every fact has been listed once. Until then the caches are
+    /// empty, and a preflight on them would let any application through a
+    /// quota that cannot take it (right after the operator starts).
+    pub async fn listed(&self) -> bool {
+        let all = futures::future::join3(
+            self.quotas.wait_until_ready(),
+            self.ranges.wait_until_ready(),
+            self.accounts.wait_until_ready(),
+        );
+        matches!(tokio::time::timeout(FIRST_LIST_WAIT, all).await, Ok((Ok(()), Ok(()), Ok(()))))
+    }
+
     pub fn quotas_in(&self, namespace: &str) -> Vec<ResourceQuota> {
         in_namespace(&self.quotas, namespace)
     }

@@ -50,6 +50,10 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         let why = "spec.mode: client mode runs the driver inside the operator, which kspark does not do; use cluster";
         return Ok(submission_failed(work, &identity, attempt, why.to_string()));
     }
+    if !ctx.facts.listed().await {
+        let why = "the namespace's quotas, LimitRanges and service accounts are not listed yet".to_string();
+        return Ok(postpone(work, why));
+    }
     let scheduled = match batch_schedule(&work.app) {
         Ok(scheduled) => scheduled,
         Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
