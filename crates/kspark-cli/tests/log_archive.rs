@@ -7,8 +7,7 @@
 //! once the pods are gone.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Event, Pod};
@@ -16,6 +15,7 @@ use kspark_sparkapp::status::LogArchiveStatus;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_storage::{Archive, EnvVars};
 use kspark_testcluster::azurite::{ACCOUNT_KEY, Azurite};
+use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
 use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
@@ -41,48 +41,15 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-fn crds() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let out = kspark()
-            .args(["operator", "install", "--crds-only", "--kubeconfig"])
-            .arg(cluster().kubeconfig(TestUser::Admin))
-            .output()
-            .unwrap_or_else(|e| panic!("kspark: {e}"));
-        assert!(out.status.success(), "install: {}", text(&out));
-    });
-}
-
 fn namespace(prefix: &str) -> String {
-    crds();
-    let ns = kspark_testcluster::unique_name(prefix);
-    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
-    ns
+    let kspark = Path::new(env!("CARGO_BIN_EXE_kspark"));
+    operator_namespace(cluster(), kspark, prefix).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An operator process for `ns`; killed when dropped.
-struct Operator(Child);
-
-impl Operator {
-    fn start(ns: &str, extra: &[&str], env: &[(String, String)]) -> Operator {
-        let child = kspark()
-            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
-            .arg(cluster().kubeconfig(TestUser::Admin))
-            .args(extra)
-            .envs(env.iter().cloned())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
-        Operator(child)
-    }
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn operator(ns: &str, extra: &[&str], env: &[(String, String)]) -> OperatorProcess {
+    let kspark = Path::new(env!("CARGO_BIN_EXE_kspark"));
+    OperatorProcess::start_with_env(cluster(), kspark, ns, extra, env).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn application(name: &str, run_millis: u32, ttl: Option<i64>) -> SparkApplication {
@@ -210,7 +177,7 @@ fn the_operator_archives_a_finished_application_and_logs_reads_it_once_the_pods_
     let env = azurite.client_env();
     let ns = namespace("archive-op");
     let prefix = "abfss://logs@devstoreaccount1.dfs.core.windows.net/spark";
-    let _operator = Operator::start(&ns, &["--archive-logs", prefix, "--archive-executor-logs"], &env);
+    let _operator = operator(&ns, &["--archive-logs", prefix, "--archive-executor-logs"], &env);
     create(&ns, &application("pi", 4000, None));
     // An executor the driver "started", still running when the driver ends.
     eventually(30, "the driver to run", || {
@@ -260,7 +227,7 @@ fn an_unreachable_store_warns_retries_and_holds_the_ttl_deletion_until_archived(
     let ns = namespace("archive-retry");
     // The container does not exist yet: every write fails until it does.
     let prefix = "abfss://later@devstoreaccount1.dfs.core.windows.net/spark";
-    let _operator = Operator::start(&ns, &["--archive-logs", prefix, "--archive-timeout", "10s"], &env);
+    let _operator = operator(&ns, &["--archive-logs", prefix, "--archive-timeout", "10s"], &env);
     create(&ns, &application("pi", 300, Some(1)));
     let app = wait_app(&ns, "pi", 60, |a| record(a).attempts >= 2);
     assert_eq!(app.status.as_ref().map(|s| s.app_state.state), Some(ApplicationStateType::Completed));
@@ -383,7 +350,7 @@ fn a_store_that_does_not_answer_times_out_each_attempt_and_the_application_still
     ];
     let ns = namespace("archive-dead");
     let prefix = "abfss://logs@devstoreaccount1.dfs.core.windows.net/spark";
-    let _operator = Operator::start(&ns, &["--archive-logs", prefix, "--archive-timeout", "2s"], &env);
+    let _operator = operator(&ns, &["--archive-logs", prefix, "--archive-timeout", "2s"], &env);
     create(&ns, &application("pi", 300, None));
     let app = wait_app(&ns, "pi", 60, |a| record(a).attempts >= 1);
     assert_eq!(app.status.as_ref().map(|s| s.app_state.state), Some(ApplicationStateType::Completed));
@@ -399,7 +366,7 @@ fn each_run_of_a_restarted_application_keeps_its_logs() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let ns = namespace("archive-rerun");
     let prefix = format!("file://{}/logs", dir.path().display());
-    let _operator = Operator::start(&ns, &["--archive-logs", &prefix], &[]);
+    let _operator = operator(&ns, &["--archive-logs", &prefix], &[]);
     let mut app = application("pi", 300, None);
     let mut value = serde_json::to_value(&app).unwrap_or_else(|e| panic!("{e}"));
     value["spec"]["driver"]["annotations"]["kspark.test/outcome"] = json!("fail:3");

@@ -2,12 +2,13 @@
 //! node: SparkApplications go through kubeflow's lifecycle. Each test runs
 //! its own operator process, scoped to a namespace of its own.
 
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
 use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
@@ -25,56 +26,18 @@ fn kspark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kspark"))
 }
 
-/// The CRDs, installed once per test binary with `kspark operator install --crds-only`.
-fn crds() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
-        let out = kspark()
-            .args(["operator", "install", "--crds-only", "--kubeconfig"])
-            .arg(&kubeconfig)
-            .output()
-            .unwrap_or_else(|e| panic!("kspark: {e}"));
-        assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
-    });
+fn kspark_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_kspark"))
 }
 
-/// A namespace with the driver service account `spark`.
+/// A namespace with the driver service account `spark` (the CRDs installed).
 fn namespace(prefix: &str) -> String {
-    crds();
-    let ns = kspark_testcluster::unique_name(prefix);
-    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
-    ns
+    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// An operator process; killed when dropped.
-struct Operator(Child);
-
-impl Operator {
-    fn start(ns: &str, extra: &[&str]) -> Operator {
-        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
-        let child = kspark()
-            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
-            .arg(&kubeconfig)
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
-        Operator(child)
-    }
-
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// An operator process for `ns`; killed when dropped.
+fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
+    OperatorProcess::start(cluster(), kspark_path(), ns, extra).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn apps(ns: &str) -> Api<SparkApplication> {
@@ -142,7 +105,7 @@ fn driver_pods(ns: &str) -> Vec<Pod> {
 #[test]
 fn an_application_runs_to_completed_with_kubeflows_status() {
     let ns = namespace("op-ok");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     create(&ns, app("pi", "succeed"));
     let done = wait_state(&ns, "pi", ApplicationStateType::Completed);
     let status = done.status.unwrap_or_default();
@@ -163,7 +126,7 @@ fn an_application_runs_to_completed_with_kubeflows_status() {
 #[test]
 fn a_failing_driver_ends_failed_with_its_exit_code() {
     let ns = namespace("op-fail");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     create(&ns, app("bad", "fail:3:division by zero"));
     let failed = wait_state(&ns, "bad", ApplicationStateType::Failed);
     let message = failed.status.unwrap_or_default().app_state.error_message;
@@ -174,7 +137,7 @@ fn a_failing_driver_ends_failed_with_its_exit_code() {
 #[test]
 fn submission_failures_retry_until_the_retries_are_exhausted() {
     let ns = namespace("op-retry");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let mut value = app("noimage", "succeed");
     // A memory size Spark cannot parse fails every submission attempt.
     value["spec"]["sparkConf"] = json!({"spark.driver.memoryOverhead": "lots"});
@@ -192,7 +155,7 @@ fn submission_failures_retry_until_the_retries_are_exhausted() {
 #[test]
 fn a_failed_run_is_restarted_on_failure() {
     let ns = namespace("op-rerun");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let mut value = app("flaky", "fail:1");
     value["spec"]["restartPolicy"] = json!({"type": "OnFailure", "onFailureRetries": 1, "onFailureRetryInterval": 1});
     create(&ns, value);
@@ -205,7 +168,7 @@ fn a_failed_run_is_restarted_on_failure() {
 #[test]
 fn completed_applications_are_deleted_after_their_ttl() {
     let ns = namespace("op-ttl");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let mut value = app("short", "succeed");
     value["spec"]["timeToLiveSeconds"] = json!(1);
     create(&ns, value);
@@ -219,7 +182,7 @@ fn completed_applications_are_deleted_after_their_ttl() {
 #[test]
 fn suspended_applications_wait_and_resume() {
     let ns = namespace("op-suspend");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let mut value = app("later", "succeed");
     value["spec"]["suspend"] = json!(true);
     create(&ns, value);
@@ -235,7 +198,7 @@ fn suspended_applications_wait_and_resume() {
 #[test]
 fn a_spec_change_reruns_the_application() {
     let ns = namespace("op-change");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let mut value = app("change", "run-forever");
     value["spec"]["driver"]["annotations"]["kspark.test/outcome"] = json!("run-forever");
     create(&ns, value);
@@ -258,7 +221,7 @@ fn an_application_the_quota_cannot_take_waits_with_the_reason() {
     .unwrap_or_else(|e| panic!("{e}"));
     let quotas: Api<ResourceQuota> = Api::namespaced(admin(), &ns);
     block_on(quotas.create(&PostParams::default(), &quota)).unwrap_or_else(|e| panic!("{e}"));
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let mut value = app("big", "succeed");
     value["spec"]["executor"]["instances"] = json!(4);
     create(&ns, value);
@@ -277,7 +240,7 @@ fn an_application_the_quota_cannot_take_waits_with_the_reason() {
 #[test]
 fn deleting_an_application_removes_its_driver() {
     let ns = namespace("op-delete");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     create(&ns, app("gone", "run-forever"));
     wait_state(&ns, "gone", ApplicationStateType::Running);
     block_on(apps(&ns).delete("gone", &DeleteParams::foreground())).unwrap_or_else(|e| panic!("{e}"));
@@ -291,7 +254,7 @@ fn deleting_an_application_removes_its_driver() {
 #[test]
 fn a_malformed_application_fails_submission_naming_the_field() {
     let ns = namespace("op-bad");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     // The CRD admits any string; Spark's size syntax does not.
     let mut bad = app("bad-memory", "succeed");
     bad["spec"]["driver"]["memory"] = json!("lots");
@@ -306,14 +269,14 @@ fn a_malformed_application_fails_submission_naming_the_field() {
 #[test]
 fn an_operator_killed_mid_burst_leaves_one_driver_per_application() {
     let ns = namespace("op-burst");
-    let mut operator = Operator::start(&ns, &[]);
+    let mut first = operator(&ns, &[]);
     let count = 40;
     for i in 0..count {
         create(&ns, app(&format!("burst-{i}"), "succeed"));
     }
     std::thread::sleep(Duration::from_millis(1500));
-    operator.kill();
-    let _restarted = Operator::start(&ns, &[]);
+    first.kill();
+    let _restarted = operator(&ns, &[]);
     for i in 0..count {
         let done = wait_for(&ns, &format!("burst-{i}"), Duration::from_secs(120), |a| state(a).is_terminated());
         assert_eq!(state(&done), ApplicationStateType::Completed, "{:?}", done.status);
@@ -327,9 +290,9 @@ fn an_operator_killed_mid_burst_leaves_one_driver_per_application() {
 fn two_replicas_elect_one_leader_and_the_other_takes_over() {
     let ns = namespace("op-leader");
     let lease = ["--leader-elect", "--lease-namespace", &ns, "--lease-duration", "4"];
-    let mut first = Operator::start(&ns, &lease);
+    let mut first = operator(&ns, &lease);
     std::thread::sleep(Duration::from_secs(2));
-    let _second = Operator::start(&ns, &lease);
+    let _second = operator(&ns, &lease);
     create(&ns, app("one", "succeed"));
     wait_state(&ns, "one", ApplicationStateType::Completed);
     let leases: Api<k8s_openapi::api::coordination::v1::Lease> = Api::namespaced(admin(), &ns);
@@ -355,7 +318,7 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
         serde_json::from_value(json!({"metadata": {"name": "spark-operator-spark"}})).unwrap_or_else(|e| panic!("{e}"));
     block_on(Api::namespaced(client.clone(), &ns).create(&PostParams::default(), &account))
         .unwrap_or_else(|e| panic!("service account: {e}"));
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let mut expected = Vec::new();
     // kubeflow's own examples, unmodified except for the namespace and the
     // name (several share `spark-pi`).
@@ -423,7 +386,7 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
 #[test]
 fn a_spark_submit_command_line_runs_through_the_operator_and_kspark_wait_sees_it_finish() {
     let ns = namespace("op-bridge");
-    let _operator = Operator::start(&ns, &[]);
+    let _operator = operator(&ns, &[]);
     let kubeconfig = cluster().kubeconfig(TestUser::Admin);
     let submit = kspark()
         .args(["submit", "--as-resource", "--kubeconfig"])
@@ -467,7 +430,7 @@ fn free_port() -> u16 {
 fn health_readiness_and_kubeflows_metrics_are_served() {
     let ns = namespace("op-metrics");
     let addr = format!("127.0.0.1:{}", free_port());
-    let _operator = Operator::start(&ns, &["--metrics-addr", &addr]);
+    let _operator = operator(&ns, &["--metrics-addr", &addr]);
     let start = Instant::now();
     while !http_get_ok(&addr, "/readyz") {
         assert!(start.elapsed() < Duration::from_secs(30), "never ready");
@@ -544,7 +507,7 @@ fn the_installed_rbac_is_enough_for_the_operator() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let _operator = Operator(child);
+    let _operator = OperatorProcess::adopt(child);
     create(&ns, app("least-privilege", "fail:2"));
     let mut value = app("with-metrics", "succeed");
     value["spec"]["monitoring"] =
@@ -586,7 +549,7 @@ fn the_installed_rbac_is_enough_for_the_operator() {
 fn the_ui_service_is_created_and_kspark_ui_reaches_the_driver() {
     use std::io::{BufRead, Read, Write};
     let ns = namespace("op-ui");
-    let _operator = Operator::start(&ns, &["--enable-ui-service"]);
+    let _operator = operator(&ns, &["--enable-ui-service"]);
     let port = std::net::TcpListener::bind("0.0.0.0:0")
         .and_then(|l| l.local_addr())
         .unwrap_or_else(|e| panic!("free port: {e}"))

@@ -6,14 +6,13 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use kspark_sparkapp::{
     ApplicationStateType, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication,
 };
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
+use kspark_testcluster::{TestCluster, block_on};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
@@ -28,61 +27,18 @@ fn admin() -> Client {
     block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
 }
 
-fn kspark() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
-fn crds() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
-        let out = kspark()
-            .args(["operator", "install", "--crds-only", "--kubeconfig"])
-            .arg(&kubeconfig)
-            .output()
-            .unwrap_or_else(|e| panic!("kspark: {e}"));
-        assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
-    });
+fn kspark_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_kspark"))
 }
 
 fn namespace(prefix: &str) -> String {
-    crds();
-    let ns = kspark_testcluster::unique_name(prefix);
-    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
-    ns
+    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An operator process with a clock file of its own; killed when dropped.
-struct Operator {
-    child: Child,
-}
-
-impl Operator {
-    fn start(ns: &str, clock: &Path, extra: &[&str]) -> Operator {
-        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
-        let child = kspark()
-            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
-            .arg(&kubeconfig)
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .env("KSPARK_OPERATOR_CLOCK_FILE", clock)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
-        Operator { child }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        self.stop();
-    }
+fn operator(ns: &str, clock: &Path, extra: &[&str]) -> OperatorProcess {
+    let env = [("KSPARK_OPERATOR_CLOCK_FILE".to_string(), clock.display().to_string())];
+    OperatorProcess::start_with_env(cluster(), kspark_path(), ns, extra, &env).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The operator's clock: an offset file in a directory removed at the end.
@@ -207,7 +163,7 @@ fn events(ns: &str, name: &str) -> String {
 fn runs_are_created_on_schedule_with_kubeflows_labels_owner_status_and_history() {
     let ns = namespace("sched-runs");
     let clock = TestClock::new();
-    let _operator = Operator::start(&ns, &clock.path, &[]);
+    let _operator = operator(&ns, &clock.path, &[]);
     let owner = create(&ns, scheduled("pi", "@every 2s", json!({"successfulRunHistoryLimit": 2})));
     let mut failing = scheduled("bad", "@every 2s", json!({}));
     failing["spec"]["template"] = template("fail:4", 200);
@@ -256,7 +212,7 @@ fn runs_are_created_on_schedule_with_kubeflows_labels_owner_status_and_history()
 fn forbid_skips_while_a_run_is_active_and_replace_deletes_it() {
     let ns = namespace("sched-conc");
     let clock = TestClock::new();
-    let _operator = Operator::start(&ns, &clock.path, &[]);
+    let _operator = operator(&ns, &clock.path, &[]);
     let mut forbid = scheduled("forbid", "@every 2s", json!({"concurrencyPolicy": "Forbid"}));
     forbid["spec"]["template"] = template("succeed", 9000);
     let mut replace = scheduled("replace", "@every 3s", json!({"concurrencyPolicy": "Replace"}));
@@ -287,7 +243,7 @@ fn forbid_skips_while_a_run_is_active_and_replace_deletes_it() {
 fn a_suspended_schedule_starts_nothing_until_resumed() {
     let ns = namespace("sched-suspend");
     let clock = TestClock::new();
-    let _operator = Operator::start(&ns, &clock.path, &[]);
+    let _operator = operator(&ns, &clock.path, &[]);
     create(&ns, scheduled("paused", "@every 2s", json!({"suspend": true})));
     std::thread::sleep(Duration::from_secs(6));
     assert!(runs(&ns, "paused").is_empty());
@@ -310,13 +266,13 @@ fn a_suspended_schedule_starts_nothing_until_resumed() {
 fn after_downtime_one_catch_up_run_and_a_restart_never_duplicates_it() {
     let ns = namespace("sched-catchup");
     let clock = TestClock::new();
-    let mut operator = Operator::start(&ns, &clock.path, &[]);
+    let mut running = operator(&ns, &clock.path, &[]);
     create(&ns, scheduled("hourly", "@every 1h", json!({})));
     let due = wait_status(&ns, "hourly", Duration::from_secs(30), |s| s.next_run.is_some()).next_run;
-    operator.stop();
+    running.kill();
     // Five hours pass while the operator is away.
     clock.set_offset("5h");
-    let mut second = Operator::start(&ns, &clock.path, &[]);
+    let mut second = operator(&ns, &clock.path, &[]);
     let caught = wait_status(&ns, "hourly", Duration::from_secs(30), |s| !s.last_run_name.is_empty());
     let due = due.map(|t| t.0).unwrap_or_else(|| panic!("no nextRun"));
     assert_eq!(scheduled_time(&caught.last_run_name), due, "the missed run is named after its time");
@@ -324,13 +280,13 @@ fn after_downtime_one_catch_up_run_and_a_restart_never_duplicates_it() {
     assert!(next.duration_since(jiff::Timestamp::now()).as_hours() >= 5, "next counted from the operator's now");
     std::thread::sleep(Duration::from_secs(5));
     assert_eq!(names(&runs(&ns, "hourly")), std::slice::from_ref(&caught.last_run_name), "one catch-up run, no storm");
-    second.stop();
+    second.kill();
     // A crash after creating the run but before writing the status: the
     // restarted operator meets the same name and does not create another.
     let rewind = json!({"status": {"nextRun": due}});
     block_on(schedules(&ns).patch_status("hourly", &PatchParams::default(), &Patch::Merge(&rewind)))
         .unwrap_or_else(|e| panic!("{e}"));
-    let _operator = Operator::start(&ns, &clock.path, &[]);
+    let _operator = operator(&ns, &clock.path, &[]);
     wait_status(&ns, "hourly", Duration::from_secs(30), |s| s.next_run.as_ref().is_some_and(|t| t.0 > due));
     assert_eq!(names(&runs(&ns, "hourly")), [caught.last_run_name], "the run was not created twice");
 }
@@ -339,7 +295,7 @@ fn after_downtime_one_catch_up_run_and_a_restart_never_duplicates_it() {
 fn an_invalid_schedule_or_time_zone_fails_validation_with_an_event_and_runs_nothing() {
     let ns = namespace("sched-invalid");
     let clock = TestClock::new();
-    let _operator = Operator::start(&ns, &clock.path, &[]);
+    let _operator = operator(&ns, &clock.path, &[]);
     create(&ns, scheduled("typo", "every day", json!({})));
     create(&ns, scheduled("mars", "@daily", json!({"timeZone": "Mars/Olympus_Mons"})));
     let typo = wait_status(&ns, "typo", Duration::from_secs(30), |s| s.schedule_state == "FailedValidation");
@@ -376,13 +332,13 @@ fn kubeflows_scheduled_example_runs_unmodified() {
     doc["metadata"]["namespace"] = json!(ns);
     assert_eq!(doc["spec"]["schedule"], "@every 3m");
     let clock = TestClock::new();
-    let mut operator = Operator::start(&ns, &clock.path, &[]);
+    let mut running = operator(&ns, &clock.path, &[]);
     create(&ns, doc);
     wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| s.schedule_state == "Scheduled");
     // Three minutes later (by the operator's clock) it runs.
-    operator.stop();
+    running.kill();
     clock.set_offset("3m");
-    let _operator = Operator::start(&ns, &clock.path, &[]);
+    let _operator = operator(&ns, &clock.path, &[]);
     let started = wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| !s.last_run_name.is_empty());
     let run = started.last_run_name;
     let start = Instant::now();

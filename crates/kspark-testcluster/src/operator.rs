@@ -71,27 +71,51 @@ async fn established(api: &Api<CustomResourceDefinition>, name: &str) -> Result<
     Err(Error::Setup(format!("CRD {name} not Established after 20 s")))
 }
 
-/// `kspark operator run` for one namespace, as the cluster's admin.
+/// `kspark operator run` for one namespace, as the cluster's admin; killed
+/// when dropped.
 pub struct OperatorProcess(Child);
 
 impl OperatorProcess {
     pub fn start(cluster: &TestCluster, kspark: &Path, ns: &str, extra: &[&str]) -> Result<OperatorProcess> {
+        OperatorProcess::start_with_env(cluster, kspark, ns, extra, &[])
+    }
+
+    /// With extra environment variables (a clock file, storage credentials).
+    pub fn start_with_env(
+        cluster: &TestCluster,
+        kspark: &Path,
+        ns: &str,
+        extra: &[&str],
+        env: &[(String, String)],
+    ) -> Result<OperatorProcess> {
         let child = Command::new(kspark)
             .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
             .arg(cluster.kubeconfig(TestUser::Admin))
             .args(extra)
             .env("RUST_LOG", "info")
+            .envs(env.iter().cloned())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| Error::Setup(format!("{} operator run: {e}", kspark.display())))?;
         Ok(OperatorProcess(child))
     }
+
+    /// An operator started some other way (another identity, other
+    /// arguments), killed when dropped.
+    pub fn adopt(child: Child) -> OperatorProcess {
+        OperatorProcess(child)
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl Drop for OperatorProcess {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        self.kill();
     }
 }
