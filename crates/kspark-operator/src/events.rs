@@ -17,7 +17,7 @@ use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use kspark_sparkapp::SparkApplication;
 use kube::api::PostParams;
-use kube::{Api, Resource};
+use kube::Resource;
 
 use crate::application_object::ApplicationObject;
 
@@ -81,11 +81,20 @@ impl Events {
         }
         let namespace = reference.namespace.clone().unwrap_or_else(|| "default".into());
         let event = self.event(reference, note);
-        let api: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
-        if let Err(e) = api.create(&PostParams::default(), &event).await {
+        if let Err(e) = self.create(&namespace, &event).await {
             let name = event.regarding.as_ref().and_then(|r| r.name.as_deref()).unwrap_or_default();
             tracing::warn!(object = name, error = %e, "cannot publish event");
         }
+    }
+
+    /// POSTs the event; the answer (the event again, with its managed
+    /// fields) is not read — nothing uses it.
+    async fn create(&self, namespace: &str, event: &Event) -> Result<(), kube::Error> {
+        let url = format!("/apis/events.k8s.io/v1/namespaces/{namespace}/events");
+        let body = serde_json::to_vec(event).map_err(kube::Error::SerdeError)?;
+        let request =
+            kube::core::Request::new(url).create(&PostParams::default(), body).map_err(kube::Error::BuildRequest)?;
+        self.client.request_text(request).await.map(drop)
     }
 
     fn event(&self, reference: ObjectReference, note: &Note) -> Event {

@@ -42,10 +42,17 @@ pub fn attempt_identity(app_uid: &str, spec_digest: &str, attempt: i32) -> Attem
 /// it except `suspend` and `timeToLiveSeconds`, which kubeflow lets change
 /// without re-running the application.
 pub fn spec_digest(spec: &SparkApplicationSpec) -> String {
-    let mut spec = spec.clone();
-    spec.suspend = None;
-    spec.time_to_live_seconds = None;
-    let text = serde_json::to_string(&spec).unwrap_or_default();
+    spec_digest_of_owned(&mut spec.clone())
+}
+
+/// [`spec_digest`] without copying the spec: the two fields are taken out
+/// for the digest and put back.
+pub fn spec_digest_of_owned(spec: &mut SparkApplicationSpec) -> String {
+    let suspend = spec.suspend.take();
+    let ttl = spec.time_to_live_seconds.take();
+    let text = serde_json::to_string(&*spec).unwrap_or_default();
+    spec.suspend = suspend;
+    spec.time_to_live_seconds = ttl;
     Uuid::new_v5(&Uuid::NAMESPACE_OID, text.as_bytes()).simple().to_string()
 }
 

@@ -102,22 +102,22 @@ pub async fn reconcile(object: Arc<ApplicationObject>, ctx: Arc<Context>) -> Res
     let started = Instant::now();
     ctx.metrics.reconciles.inc();
     let result = match read::application(&object) {
-        Ok(app) => reconcile_inner(&app, &ctx).await,
+        Ok(app) => reconcile_inner(app, &ctx).await,
         Err(unreadable) => read::refuse(&object, &unreadable, &ctx).await,
     };
     ctx.metrics.reconcile_seconds.observe(started.elapsed().as_secs_f64());
     result
 }
 
-async fn reconcile_inner(app: &SparkApplication, ctx: &Context) -> Result<Action, ReconcileError> {
+async fn reconcile_inner(mut app: SparkApplication, ctx: &Context) -> Result<Action, ReconcileError> {
     if app.metadata.deletion_timestamp.is_some() {
         // The driver pod is owned by the application (and everything else
         // by the driver pod): Kubernetes' garbage collector removes them.
         return Ok(Action::await_change());
     }
     let before = app.status.clone().unwrap_or_default();
-    let spec_digest = crate::identity::spec_digest(&app.spec);
-    let mut work = Work { app: app.clone(), spec_digest, notes: Vec::new(), delete_application: false };
+    let spec_digest = crate::identity::spec_digest_of_owned(&mut app.spec);
+    let mut work = Work { app, spec_digest, notes: Vec::new(), delete_application: false };
     let wait = run_steps(&mut work, ctx).await?;
     if work.delete_application {
         return delete_application(&work, ctx).await;

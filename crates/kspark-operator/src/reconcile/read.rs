@@ -17,23 +17,35 @@ use crate::context::Context;
 
 pub fn application(object: &ApplicationObject) -> Result<SparkApplication, String> {
     let spec = object.spec.as_ref().ok_or_else(|| "spec: missing".to_string())?;
-    let spec: SparkApplicationSpec = parse("spec", spec.get())?;
+    // Read plainly first (most objects are fine); only a failure is read
+    // again, tracking the path of the field at fault.
+    let spec: SparkApplicationSpec = match serde_json::from_str(spec.get()) {
+        Ok(spec) => spec,
+        Err(_) => parse("spec", spec.get())?,
+    };
     let status = match &object.status {
         None => None,
-        Some(raw) => {
-            let mut status: serde_json::Value = parse("status", raw.get())?;
-            // kubeflow always writes driverInfo, and the type requires it as
-            // kubeflow's CRD does; a status someone else wrote may lack it.
-            if let Some(fields) = status.as_object_mut() {
-                fields.entry("driverInfo").or_insert_with(|| json!({}));
-            }
-            Some(serde_path_to_error::deserialize(status).map_err(|e| located("status", e))?)
-        }
+        Some(raw) => match serde_json::from_str(raw.get()) {
+            Ok(status) => Some(status),
+            Err(_) => Some(status_from_text(raw.get())?),
+        },
     };
     let mut app = SparkApplication::new(object.metadata.name.as_deref().unwrap_or_default(), spec);
     app.metadata = object.metadata.clone();
     app.status = status;
     Ok(app)
+}
+
+/// A status that does not read as kubeflow's type: perhaps written by
+/// someone else without `driverInfo`; else the path of the bad field.
+fn status_from_text(text: &str) -> Result<kspark_sparkapp::SparkApplicationStatus, String> {
+    let mut status: serde_json::Value = parse("status", text)?;
+    // kubeflow always writes driverInfo, and the type requires it as
+    // kubeflow's CRD does; a status someone else wrote may lack it.
+    if let Some(fields) = status.as_object_mut() {
+        fields.entry("driverInfo").or_insert_with(|| json!({}));
+    }
+    serde_path_to_error::deserialize(status).map_err(|e| located("status", e))
 }
 
 fn parse<'a, T: serde::Deserialize<'a>>(field: &str, text: &'a str) -> Result<T, String> {
