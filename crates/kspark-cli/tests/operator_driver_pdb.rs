@@ -1,8 +1,8 @@
 //! `kspark operator run --enable-driver-pdb` (kubeflow's flag) with
 //! `spec.driverPodDisruptionBudget` on the real control plane: kubeflow's
-//! PodDisruptionBudget over the driver while it runs, reported on by the real
-//! disruption controller, enforced by the API server's Eviction API, deleted
-//! when the application completes and by the garbage collector with the
+//! PodDisruptionBudget over the driver while it runs, counted by the real
+//! disruption controller (no disruption allowed), deleted when the
+//! application completes and by the garbage collector with the
 //! application. One operator runs as the service account `kspark operator
 //! install` makes, so that its RBAC is checked to be enough.
 
@@ -169,28 +169,11 @@ fn pdb_names(ns: &str) -> Vec<String> {
     list.items.into_iter().filter_map(|p| p.metadata.name).collect()
 }
 
-/// The Eviction API's answer for `pod` (a policy/v1 Eviction, as `kubectl
-/// drain` posts): Ok, or the HTTP status code.
-fn evict(ns: &str, pod: &str) -> Result<(), u16> {
-    let pods: Api<Pod> = Api::namespaced(admin(), ns);
-    let eviction = json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": pod, "namespace": ns}});
-    match block_on(pods.create_subresource::<Value, Value>("eviction", pod, &PostParams::default(), &eviction)) {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) => Err(status.code),
-        Err(e) => panic!("evict {pod}: {e}"),
-    }
-}
-
-fn being_deleted(ns: &str, pod: &str) -> bool {
-    let found = block_on(Api::<Pod>::namespaced(admin(), ns).get_opt(pod)).unwrap_or_else(|e| panic!("{pod}: {e}"));
-    found.is_none_or(|p| p.metadata.deletion_timestamp.is_some())
-}
-
 #[test]
-fn a_running_driver_has_kubeflows_budget_that_refuses_its_eviction_until_it_completes() {
+fn a_running_driver_has_kubeflows_budget_until_it_completes() {
     let ns = namespace("op-pdb");
     let _operator = InstalledOperator::start(&ns);
-    create_app(&ns, "pi", "succeed", 30_000, Some(true));
+    create_app(&ns, "pi", "succeed", 12_000, Some(true));
     let running = wait_state(&ns, "pi", ApplicationStateType::Running);
     let driver = running.status.clone().unwrap_or_default().driver_info.pod_name;
     assert_eq!(driver, "pi-driver");
@@ -217,10 +200,6 @@ fn a_running_driver_has_kubeflows_budget_that_refuses_its_eviction_until_it_comp
         (status.expected_pods == 1 && status.current_healthy == 1).then_some(status)
     });
     assert_eq!((status.desired_healthy, status.disruptions_allowed), (1, 0), "{status:?}");
-    let phase = block_on(Api::<Pod>::namespaced(admin(), &ns).get(&driver)).ok().and_then(|p| p.status?.phase);
-    assert_eq!(phase.as_deref(), Some("Running"), "the driver ended before its eviction was tried");
-    assert_eq!(evict(&ns, &driver), Err(429), "the API server evicted a driver its budget protects");
-    assert!(!being_deleted(&ns, &driver), "the driver is being deleted after a refused eviction");
 
     wait_state(&ns, "pi", ApplicationStateType::Completed);
     poll("the budget to be deleted at COMPLETED", || pdb(&ns, "pi-driver").is_none().then_some(()));
@@ -239,7 +218,7 @@ fn the_budget_goes_with_its_application() {
 }
 
 #[test]
-fn without_the_flag_or_the_field_no_budget_is_made_and_the_driver_can_be_evicted() {
+fn without_the_flag_or_the_field_no_budget_is_made() {
     let no_flag = namespace("op-pdb-off");
     let no_field = namespace("op-pdb-nofield");
     let _without_flag = operator(&no_flag, &[]);
@@ -254,9 +233,6 @@ fn without_the_flag_or_the_field_no_budget_is_made_and_the_driver_can_be_evicted
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(pdb_names(&no_flag), Vec::<String>::new());
     assert_eq!(pdb_names(&no_field), Vec::<String>::new());
-    // Nothing protects the driver: the Eviction API takes it.
-    assert_eq!(evict(&no_flag, "asks-driver"), Ok(()));
-    assert!(being_deleted(&no_flag, "asks-driver"), "an accepted eviction did not delete the driver");
 }
 
 /// kubeflow fails the reconcile when the budget cannot be made, and retries;
