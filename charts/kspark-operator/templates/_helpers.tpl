@@ -59,4 +59,7 @@ app.kubernetes.io/name: {{ include "kspark-operator.name" . }}
 - apiGroups: [scheduling.volcano.sh]
   resources: [podgroups]
   verbs: [get, create, patch, delete]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [create, list, watch, patch, delete]
 {{- end }}

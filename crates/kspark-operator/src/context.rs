@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Client;
+use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::Store;
 
 use crate::build::SubmitterSettings;
@@ -12,6 +14,9 @@ use crate::executor_index::ExecutorIndex;
 use crate::facts::NamespaceFacts;
 use crate::metrics::Metrics;
 use crate::pods::WatchedPod;
+
+/// The driver PodDisruptionBudgets the operator made (their metadata).
+pub type DriverPdbCache = Store<PartialObjectMeta<PodDisruptionBudget>>;
 
 /// Lifecycle settings beyond the SparkApplication's own.
 #[derive(Debug, Clone)]
@@ -35,6 +40,9 @@ pub struct LifecycleOptions {
     /// Services and routes to each driver's UI (kubeflow's --enable-ui-service,
     /// --ingress-url-format) and ports.
     pub exposure: crate::exposure::ExposureOptions,
+    /// A PodDisruptionBudget for the driver of each application that sets
+    /// spec.driverPodDisruptionBudget (kubeflow's --enable-driver-pdb).
+    pub enable_driver_pdb: bool,
 }
 
 impl Default for LifecycleOptions {
@@ -47,6 +55,7 @@ impl Default for LifecycleOptions {
             max_tracked_executors: 1000,
             preflight: true,
             exposure: Default::default(),
+            enable_driver_pdb: false,
         }
     }
 }
@@ -64,4 +73,6 @@ pub struct Context {
     pub metrics: Metrics,
     /// Where finished applications' logs go (`--archive-logs`).
     pub archive: Option<crate::archive::LogArchiving>,
+    /// With `--enable-driver-pdb`: the driver PDBs, from a watch.
+    pub driver_pdbs: Option<DriverPdbCache>,
 }

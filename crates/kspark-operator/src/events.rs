@@ -16,8 +16,8 @@ use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use kspark_sparkapp::SparkApplication;
-use kube::api::PostParams;
 use kube::Resource;
+use kube::api::PostParams;
 
 use crate::application_object::ApplicationObject;
 

@@ -4,8 +4,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use futures::stream::{self, BoxStream};
 use futures::{FutureExt, Stream, StreamExt, TryStreamExt, future};
 use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kspark_sparkapp::SparkApplication;
 use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef, Store};
@@ -17,7 +19,7 @@ use serde::de::DeserializeOwned;
 use crate::application_object::ApplicationObject;
 use crate::archive::LogArchiving;
 use crate::build::SubmitterSettings;
-use crate::context::Context;
+use crate::context::{Context, DriverPdbCache};
 use crate::events::Events;
 use crate::executor_index::{APP_NAME_LABEL, ExecutorIndex};
 use crate::facts::NamespaceFacts;
@@ -132,6 +134,7 @@ pub async fn run(
     let executors = ExecutorIndex::default();
     let (pods, pod_events) = watch_pods(&client, &scope, executors.clone());
     let facts = watch_facts(&client, &scope);
+    let (driver_pdbs, pdb_events) = watch_driver_pdbs(&client, &scope, options.lifecycle.enable_driver_pdb);
     let master_url = options.master_url.clone().unwrap_or_else(|| format!("k8s://{}", api_url.trim_end_matches('/')));
     let settings = SubmitterSettings { master_url, user: options.spark_user.clone(), pod_template_dir: None };
     let ctx = Arc::new(Context {
@@ -144,6 +147,7 @@ pub async fn run(
         events: Events::new(client.clone(), std::env::var("POD_NAME").ok(), options.normal_events),
         metrics,
         archive,
+        driver_pdbs,
     });
     // One stop for both controllers.
     let shutdown = shutdown.shared();
@@ -175,6 +179,7 @@ pub async fn run(
     let controller = Controller::for_stream(app_events, apps.clone())
         .with_config(controller::Config::default().concurrency(options.concurrency))
         .watches_stream(pod_events, owning_application)
+        .watches_stream(pdb_events, controlling_application)
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
@@ -227,6 +232,32 @@ pub(crate) fn application_resource() -> ApiResource {
 fn owning_application(pod: WatchedPod) -> Option<ObjectRef<ApplicationObject>> {
     let name = pod.metadata.labels.as_ref()?.get(APP_NAME_LABEL)?;
     Some(ObjectRef::new(name).within(pod.metadata.namespace.as_deref()?))
+}
+
+/// With `--enable-driver-pdb`, the driver PDBs (metadata): the cache that
+/// spares a request per reconcile, and (kubeflow watches the PDBs it owns)
+/// a PDB deleted or changed by someone else brings its application back.
+fn watch_driver_pdbs(
+    client: &Client,
+    scope: &Scope,
+    enabled: bool,
+) -> (Option<DriverPdbCache>, BoxStream<'static, Result<PartialObjectMeta<PodDisruptionBudget>, watcher::Error>>) {
+    if !enabled {
+        return (None, stream::empty().boxed());
+    }
+    let (reader, writer) = reflector::store();
+    let config = watcher::Config::default().labels(LAUNCHED_BY);
+    let api: Api<PartialObjectMeta<PodDisruptionBudget>> = scope.api(client);
+    let events = scope.watch(api, config).reflect(writer).touched_objects().boxed();
+    (Some(reader), events)
+}
+
+/// The SparkApplication that controls a PDB (its controller reference).
+fn controlling_application(pdb: PartialObjectMeta<PodDisruptionBudget>) -> Option<ObjectRef<ApplicationObject>> {
+    let owner = pdb.metadata.owner_references.as_ref()?.iter().find(|o| {
+        o.controller == Some(true) && o.kind == "SparkApplication" && o.api_version.starts_with("sparkoperator.k8s.io/")
+    })?;
+    Some(ObjectRef::new(&owner.name).within(pdb.metadata.namespace.as_deref()?))
 }
 
 fn watch_facts(client: &Client, scope: &Scope) -> NamespaceFacts {

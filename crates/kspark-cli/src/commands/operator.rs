@@ -128,6 +128,11 @@ struct RunArgs {
     /// With --gateway: the Gateway's listener (the routes' sectionName).
     #[arg(long, value_name = "NAME", requires = "gateway")]
     gateway_listener: Option<String>,
+    /// Create a PodDisruptionBudget (minAvailable 1) for the driver of each
+    /// application that sets spec.driverPodDisruptionBudget: true, while it
+    /// runs, so that a drain cannot evict it (kubeflow's flag).
+    #[arg(long)]
+    enable_driver_pdb: bool,
     /// Archive each finished application's driver log to
     /// PREFIX/NAMESPACE/APP/SUBMISSION-ID/driver.log before its TTL may delete
     /// it (abfss://, s3a://, gs:// or file://; credentials from the
@@ -276,6 +281,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             max_tracked_executors: args.max_tracked_executors,
             preflight: !args.skip_preflight,
             exposure: exposure_options(args)?,
+            enable_driver_pdb: args.enable_driver_pdb,
         },
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),

@@ -56,6 +56,10 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         // spec.batchScheduler volcano: the application's PodGroup, created
         // before the driver, its minMember set back, deleted when it ends.
         rule(&["scheduling.volcano.sh"], &["podgroups"], &["get", "create", "patch", "delete"]),
+        // --enable-driver-pdb: the drivers' PodDisruptionBudgets, kept in a
+        // watch cache, server-side applied (creating one by an apply needs
+        // create besides patch), deleted when their runs end.
+        rule(&["policy"], &["poddisruptionbudgets"], &["create", "list", "watch", "patch", "delete"]),
     ]
 }
 

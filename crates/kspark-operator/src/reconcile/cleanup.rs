@@ -19,7 +19,9 @@ pub fn driver_pod_name(work: &Work) -> String {
     kspark_sparkapp::submit::driver_pod_name(&work.app, work.name())
 }
 
-pub async fn delete_resources(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
+pub async fn delete_resources(work: &mut Work, ctx: &Context) -> Result<(), ReconcileError> {
+    // kubeflow: the driver's PodDisruptionBudget first.
+    super::driver_pdb::remove(work, ctx).await;
     let name = driver_pod_name(work);
     tracing::info!(app = work.name(), namespace = work.namespace(), state = ?work.state(), pod = %name, "deleting the driver pod");
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), work.namespace());

@@ -14,6 +14,8 @@ pub use archive::{ARCHIVE_EXECUTOR_LOGS_ANNOTATION, ARCHIVE_LOGS_ANNOTATION};
 mod changes;
 pub use changes::SPEC_DIGEST_ANNOTATION;
 mod cleanup;
+mod driver_pdb;
+pub use driver_pdb::driver_pdb;
 mod expose;
 mod observe;
 mod pod_group;
@@ -46,6 +48,11 @@ pub enum ReconcileError {
     Delete { what: String, source: kube::Error },
     #[error("cannot read {what}: {source}")]
     Read { what: String, source: kube::Error },
+    #[error(
+        "cannot {action} the driver PodDisruptionBudget {name}: {source} (retrying; the operator's role needs \
+         poddisruptionbudgets in the policy group)"
+    )]
+    DriverPdb { action: &'static str, name: String, source: kube::Error },
 }
 
 /// What a state handler decided.
@@ -64,6 +71,9 @@ pub struct Work {
     pub spec_digest: String,
     pub notes: Vec<Note>,
     pub delete_application: bool,
+    /// A failure that must not hold the state back: the status is written,
+    /// then the reconcile fails so that it is retried.
+    pub deferred_error: Option<ReconcileError>,
 }
 
 impl Work {
@@ -94,6 +104,11 @@ impl Work {
     pub fn note(&mut self, note: Note) {
         self.notes.push(note);
     }
+
+    /// Keeps the first such failure ([`on_error`] logs it).
+    pub fn defer_error(&mut self, error: ReconcileError) {
+        self.deferred_error.get_or_insert(error);
+    }
 }
 
 static EMPTY_STATUS: std::sync::LazyLock<SparkApplicationStatus> = std::sync::LazyLock::new(Default::default);
@@ -113,11 +128,12 @@ async fn reconcile_inner(mut app: SparkApplication, ctx: &Context) -> Result<Act
     if app.metadata.deletion_timestamp.is_some() {
         // The driver pod is owned by the application (and everything else
         // by the driver pod): Kubernetes' garbage collector removes them.
+        driver_pdb::remove_on_deletion(&app, ctx).await?;
         return Ok(Action::await_change());
     }
     let before = app.status.clone().unwrap_or_default();
     let spec_digest = crate::identity::spec_digest_of_owned(&mut app.spec);
-    let mut work = Work { app, spec_digest, notes: Vec::new(), delete_application: false };
+    let mut work = Work { app, spec_digest, notes: Vec::new(), delete_application: false, deferred_error: None };
     let wait = run_steps(&mut work, ctx).await?;
     if work.delete_application {
         return delete_application(&work, ctx).await;
@@ -135,6 +151,9 @@ async fn reconcile_inner(mut app: SparkApplication, ctx: &Context) -> Result<Act
     }
     for note in &work.notes {
         ctx.events.publish(&work.app, note).await;
+    }
+    if let Some(error) = work.deferred_error.take() {
+        return Err(error);
     }
     Ok(match wait {
         Some(after) => Action::requeue(after.max(Duration::from_millis(100))),

@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_sparkapp::ApplicationStateType as S;
 use kspark_sparkapp::status::DriverInfo;
 
-use super::{Flow, ReconcileError, Work, archive, changes, cleanup, observe, pod_group, submit};
+use super::{Flow, ReconcileError, Work, archive, changes, cleanup, driver_pdb, observe, pod_group, submit};
 use crate::context::Context;
 use crate::events::Note;
 use crate::retry;
@@ -29,7 +29,8 @@ pub async fn step(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError
     }
     match work.state() {
         S::New | S::Resuming => submit::submit(work, ctx).await,
-        S::Submitted | S::Running | S::Unknown => observe::driver(work, ctx).await,
+        S::Submitted | S::Running => observe_live(work, ctx).await,
+        S::Unknown => observe::driver(work, ctx).await,
         S::Succeeding => succeeding(work, ctx).await,
         S::Failing => failing(work, ctx).await,
         S::SubmissionFailed => submission_failed(work, ctx).await,
@@ -37,8 +38,22 @@ pub async fn step(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError
         S::Invalidating => invalidating(work, ctx).await,
         S::Suspending => suspending(work, ctx).await,
         S::Suspended => suspended(work, ctx).await,
-        S::Completed | S::Failed => Ok(terminated(work, ctx).await),
+        S::Completed | S::Failed => {
+            // kubeflow's cleanUpOnTermination, on every terminal pass.
+            driver_pdb::remove(work, ctx).await;
+            Ok(terminated(work, ctx).await)
+        }
     }
+}
+
+/// SUBMITTED / RUNNING: follow the driver, then (kubeflow) converge its
+/// PodDisruptionBudget to the spec while it is still live.
+async fn observe_live(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
+    let flow = observe::driver(work, ctx).await?;
+    if matches!(work.state(), S::Submitted | S::Running) {
+        driver_pdb::converge(work, ctx).await;
+    }
+    Ok(flow)
 }
 
 /// kubeflow: `spec.suspend` moves any live application to SUSPENDING.

@@ -1,0 +1,252 @@
+//! `kspark operator run --enable-driver-pdb` (kubeflow's flag) with
+//! `spec.driverPodDisruptionBudget` on the real control plane: kubeflow's
+//! PodDisruptionBudget over the driver while it runs, counted by the real
+//! disruption controller (no disruption allowed), deleted when the
+//! application completes and by the garbage collector with the
+//! application. One operator runs as the service account `kspark operator
+//! install` makes, so that its RBAC is checked to be enough.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::authentication::v1::TokenRequest;
+use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::Role;
+use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kspark_testcluster::operator::{OperatorProcess, install_operator_crds, operator_namespace};
+use kspark_testcluster::{TestCluster, TestUser, block_on, unique_name};
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::{Api, Client};
+use serde_json::{Value, json};
+
+fn cluster() -> &'static TestCluster {
+    TestCluster::shared()
+}
+
+fn admin() -> Client {
+    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
+}
+
+fn kspark() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_kspark"))
+}
+
+fn namespace(prefix: &str) -> String {
+    operator_namespace(cluster(), kspark(), prefix).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
+    OperatorProcess::start(cluster(), kspark(), ns, extra).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `kspark operator run --enable-driver-pdb` as the service account of a
+/// `kspark operator install --watch-namespace ns`; killed when dropped.
+struct InstalledOperator(Child);
+
+impl InstalledOperator {
+    fn start(ns: &str) -> InstalledOperator {
+        InstalledOperator::start_with(ns, |_| {})
+    }
+
+    /// [`InstalledOperator::start`], with the installed Role in `ns` edited
+    /// by `edit` first.
+    fn start_with(ns: &str, edit: impl FnOnce(&mut Role)) -> InstalledOperator {
+        install_operator_crds(cluster(), kspark()).unwrap_or_else(|e| panic!("{e}"));
+        let operator_ns = unique_name("op-system");
+        let install = Command::new(kspark())
+            .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
+            .arg(cluster().kubeconfig(TestUser::Admin))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
+        let roles: Api<Role> = Api::namespaced(admin(), ns);
+        let mut role = block_on(roles.get("kspark-operator")).unwrap_or_else(|e| panic!("installed Role: {e}"));
+        edit(&mut role);
+        block_on(roles.replace("kspark-operator", &PostParams::default(), &role)).unwrap_or_else(|e| panic!("{e}"));
+        let child = Command::new(kspark())
+            .args(["operator", "run", "--namespace", ns, "--enable-driver-pdb", "--kubeconfig"])
+            .arg(operator_account_kubeconfig(&operator_ns))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        InstalledOperator(child)
+    }
+}
+
+impl Drop for InstalledOperator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A kubeconfig authenticating as `kspark-operator` of `namespace` (a token
+/// from the TokenRequest API).
+fn operator_account_kubeconfig(namespace: &str) -> PathBuf {
+    let accounts: Api<ServiceAccount> = Api::namespaced(admin(), namespace);
+    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let issued: TokenRequest =
+        block_on(accounts.create_subresource("token", "kspark-operator", &PostParams::default(), &request))
+            .unwrap_or_else(|e| panic!("token for kspark-operator: {e}"));
+    let token = issued.status.map(|s| s.token).unwrap_or_default();
+    let kubeconfig = json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "operator",
+        "clusters": [{"name": "test", "cluster": {
+            "server": cluster().server_url(),
+            "certificate-authority": cluster().ca_cert_path().display().to_string()}}],
+        "users": [{"name": "operator", "user": {"token": token}}],
+        "contexts": [{"name": "operator", "context": {"cluster": "test", "user": "operator"}}]
+    });
+    let path = std::env::temp_dir().join(format!("{namespace}-operator.kubeconfig"));
+    std::fs::write(&path, serde_json::to_vec(&kubeconfig).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+/// An application whose driver the simulated node plays as `outcome` for
+/// `run_millis`.
+fn create_app(ns: &str, name: &str, outcome: &str, run_millis: u64, budget: Option<bool>) -> SparkApplication {
+    let mut value = json!({
+        "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+        "metadata": {"name": name},
+        "spec": {
+            "type": "Scala", "mode": "cluster", "image": "apache/spark:4.0.5", "sparkVersion": "4.0.5",
+            "mainClass": "org.apache.spark.examples.SparkPi",
+            "mainApplicationFile": "local:///opt/spark/examples/jars/spark-examples.jar",
+            "driver": {"cores": 1, "memory": "512m", "serviceAccount": "spark",
+                "annotations": {"kspark.test/outcome": outcome, "kspark.test/run-millis": run_millis.to_string()}},
+            "executor": {"instances": 1, "cores": 1, "memory": "512m"}
+        }
+    });
+    if let Some(budget) = budget {
+        value["spec"]["driverPodDisruptionBudget"] = Value::Bool(budget);
+    }
+    let app: SparkApplication = serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"));
+    block_on(apps(ns).create(&PostParams::default(), &app)).unwrap_or_else(|e| panic!("create {name}: {e}"))
+}
+
+fn apps(ns: &str) -> Api<SparkApplication> {
+    Api::namespaced(admin(), ns)
+}
+
+fn state(app: &SparkApplication) -> ApplicationStateType {
+    app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default()
+}
+
+/// Polls `check` every 200 ms until it gives a value; panics after 60 s.
+fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "waited 60 s for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn wait_state(ns: &str, name: &str, wanted: ApplicationStateType) -> SparkApplication {
+    poll(&format!("{name} to be {wanted:?}"), || {
+        let app = block_on(apps(ns).get(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        (state(&app) == wanted).then_some(app)
+    })
+}
+
+fn pdbs(ns: &str) -> Api<PodDisruptionBudget> {
+    Api::namespaced(admin(), ns)
+}
+
+fn pdb(ns: &str, name: &str) -> Option<PodDisruptionBudget> {
+    block_on(pdbs(ns).get_opt(name)).unwrap_or_else(|e| panic!("get PDB {name}: {e}"))
+}
+
+fn pdb_names(ns: &str) -> Vec<String> {
+    let list = block_on(pdbs(ns).list(&ListParams::default())).unwrap_or_else(|e| panic!("list PDBs: {e}"));
+    list.items.into_iter().filter_map(|p| p.metadata.name).collect()
+}
+
+#[test]
+fn a_running_driver_has_kubeflows_budget_until_it_completes() {
+    let ns = namespace("op-pdb");
+    let _operator = InstalledOperator::start(&ns);
+    create_app(&ns, "pi", "succeed", 12_000, Some(true));
+    let running = wait_state(&ns, "pi", ApplicationStateType::Running);
+    let driver = running.status.clone().unwrap_or_default().driver_info.pod_name;
+    assert_eq!(driver, "pi-driver");
+
+    let budget = poll("the driver's PodDisruptionBudget", || pdb(&ns, "pi-driver"));
+    let labels = budget.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("sparkoperator.k8s.io/launched-by-spark-operator").map(String::as_str), Some("true"));
+    assert_eq!(labels.get("sparkoperator.k8s.io/app-name").map(String::as_str), Some("pi"));
+    let owner = budget.metadata.owner_references.clone().unwrap_or_default();
+    assert_eq!(owner.len(), 1, "{owner:?}");
+    assert_eq!((owner[0].kind.as_str(), owner[0].name.as_str()), ("SparkApplication", "pi"));
+    assert_eq!(Some(owner[0].uid.as_str()), running.metadata.uid.as_deref());
+    assert_eq!(owner[0].controller, Some(true));
+    let spec = serde_json::to_value(budget.spec.clone()).unwrap_or_default();
+    assert_eq!(
+        spec,
+        json!({"minAvailable": 1, "selector": {"matchLabels": {"sparkoperator.k8s.io/app-name": "pi", "spark-role": "driver"}}})
+    );
+
+    // kube-controller-manager's disruption controller: one healthy driver,
+    // one needed, no disruption allowed.
+    let status = poll("the disruption controller to count the driver", || {
+        let status = pdb(&ns, "pi-driver")?.status?;
+        (status.expected_pods == 1 && status.current_healthy == 1).then_some(status)
+    });
+    assert_eq!((status.desired_healthy, status.disruptions_allowed), (1, 0), "{status:?}");
+
+    wait_state(&ns, "pi", ApplicationStateType::Completed);
+    poll("the budget to be deleted at COMPLETED", || pdb(&ns, "pi-driver").is_none().then_some(()));
+    assert!(block_on(Api::<Pod>::namespaced(admin(), &ns).get_opt(&driver)).ok().flatten().is_some());
+}
+
+#[test]
+fn the_budget_goes_with_its_application() {
+    let ns = namespace("op-pdb-gc");
+    let _operator = operator(&ns, &["--enable-driver-pdb"]);
+    create_app(&ns, "forever", "run-forever", 0, Some(true));
+    wait_state(&ns, "forever", ApplicationStateType::Running);
+    poll("the driver's PodDisruptionBudget", || pdb(&ns, "forever-driver"));
+    block_on(apps(&ns).delete("forever", &DeleteParams::background())).unwrap_or_else(|e| panic!("delete: {e}"));
+    poll("the budget to be collected with its application", || pdb(&ns, "forever-driver").is_none().then_some(()));
+}
+
+#[test]
+fn without_the_flag_or_the_field_no_budget_is_made() {
+    let no_flag = namespace("op-pdb-off");
+    let no_field = namespace("op-pdb-nofield");
+    let _without_flag = operator(&no_flag, &[]);
+    let _with_flag = operator(&no_field, &["--enable-driver-pdb"]);
+    create_app(&no_flag, "asks", "run-forever", 0, Some(true));
+    create_app(&no_field, "declines", "run-forever", 0, Some(false));
+    create_app(&no_field, "silent", "run-forever", 0, None);
+    wait_state(&no_flag, "asks", ApplicationStateType::Running);
+    wait_state(&no_field, "declines", ApplicationStateType::Running);
+    wait_state(&no_field, "silent", ApplicationStateType::Running);
+    // A budget is made within a reconcile of RUNNING; give a few more.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(pdb_names(&no_flag), Vec::<String>::new());
+    assert_eq!(pdb_names(&no_field), Vec::<String>::new());
+}
+
+/// kubeflow fails the reconcile when the budget cannot be made, and retries;
+/// kspark too, but the application's state is written first: a budget the
+/// operator may not create never holds its application back.
+#[test]
+fn a_budget_the_operator_may_not_create_does_not_hold_the_application_back() {
+    let ns = namespace("op-pdb-denied");
+    let _operator = InstalledOperator::start_with(&ns, |role| {
+        let rules = role.rules.get_or_insert_default();
+        rules.retain(|r| !r.api_groups.as_ref().is_some_and(|g| g.iter().any(|g| g == "policy")));
+    });
+    create_app(&ns, "denied", "succeed", 3_000, Some(true));
+    wait_state(&ns, "denied", ApplicationStateType::Running);
+    wait_state(&ns, "denied", ApplicationStateType::Completed);
+    assert_eq!(pdb_names(&ns), Vec::<String>::new());
+}
