@@ -19,7 +19,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::authentication::v1::TokenRequest;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ServiceAccount};
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -135,24 +134,8 @@ impl Operator {
 /// A kubeconfig that authenticates as the `kspark-operator` service account
 /// of `namespace` (a token from the TokenRequest API).
 fn operator_account_kubeconfig(namespace: &str) -> PathBuf {
-    let accounts: Api<ServiceAccount> = Api::namespaced(admin(), namespace);
-    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let issued: TokenRequest =
-        block_on(accounts.create_subresource("token", "kspark-operator", &PostParams::default(), &request))
-            .unwrap_or_else(|e| panic!("token for kspark-operator: {e}"));
-    let token = issued.status.map(|s| s.token).unwrap_or_default();
-    let kubeconfig = json!({
-        "apiVersion": "v1", "kind": "Config", "current-context": "operator",
-        "clusters": [{"name": "test", "cluster": {
-            "server": cluster().server_url(),
-            "certificate-authority": cluster().ca_cert_path().display().to_string()}}],
-        "users": [{"name": "operator", "user": {"token": token}}],
-        "contexts": [{"name": "operator", "context": {"cluster": "test", "user": "operator"}}]
-    });
-    let path = std::env::temp_dir().join(format!("{namespace}-operator.kubeconfig"));
-    std::fs::write(&path, serde_json::to_vec(&kubeconfig).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
-    path
+    kspark_testcluster::operator::service_account_kubeconfig(cluster(), namespace, "kspark-operator")
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 impl Drop for Operator {

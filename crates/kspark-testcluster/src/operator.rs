@@ -7,9 +7,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
-use kube::api::{Patch, PatchParams};
+use kube::api::{Patch, PatchParams, PostParams};
 
 use crate::{Error, Result, TestCluster, TestUser, block_on, unique_name};
 
@@ -118,4 +120,34 @@ impl Drop for OperatorProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A kubeconfig that authenticates as service account `account` of
+/// `namespace` (a token from the TokenRequest API, valid an hour): the
+/// operator run with exactly the rights `kspark operator install` gave it.
+pub fn service_account_kubeconfig(cluster: &TestCluster, namespace: &str, account: &str) -> Result<PathBuf> {
+    let token = block_on(async {
+        let accounts: Api<ServiceAccount> = Api::namespaced(cluster.admin_client().await?, namespace);
+        let request = TokenRequest {
+            spec: TokenRequestSpec { audiences: Vec::new(), expiration_seconds: Some(3600), ..Default::default() },
+            ..Default::default()
+        };
+        let issued: TokenRequest = accounts
+            .create_subresource("token", account, &PostParams::default(), &request)
+            .await
+            .map_err(|e| Error::Setup(format!("token for {namespace}/{account}: {e}")))?;
+        Ok::<_, Error>(issued.status.map(|s| s.token).unwrap_or_default())
+    })?;
+    let kubeconfig = serde_json::json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "account",
+        "clusters": [{"name": "test", "cluster": {
+            "server": cluster.server_url(),
+            "certificate-authority": cluster.ca_cert_path().display().to_string()}}],
+        "users": [{"name": "account", "user": {"token": token}}],
+        "contexts": [{"name": "account", "context": {"cluster": "test", "user": "account"}}]
+    });
+    let path = std::env::temp_dir().join(format!("{namespace}-{account}.kubeconfig"));
+    let text = serde_json::to_vec(&kubeconfig).map_err(|e| Error::Setup(format!("kubeconfig: {e}")))?;
+    std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    Ok(path)
 }
