@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ResourceQuota, Service};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use kspark_testcluster::{ExecPlugin, TestCluster, TestUser, block_on};
+use kspark_testcluster::{ExecPlugin, TestCluster, TestUser, block_on, eventually};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 
@@ -102,18 +102,6 @@ where
         .filter_map(|o| o.meta().name.clone())
         .filter(|n| n != "kube-root-ca.crt")
         .collect()
-}
-
-/// Polls `check` for up to `secs` seconds.
-fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[test]

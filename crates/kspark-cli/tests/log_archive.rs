@@ -16,7 +16,7 @@ use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_storage::{Archive, EnvVars};
 use kspark_testcluster::azurite::{ACCOUNT_KEY, Azurite};
 use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestCluster, TestUser, block_on, eventually};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 use serde_json::json;
@@ -96,17 +96,6 @@ fn wait_app(ns: &str, name: &str, secs: u64, done: impl Fn(&SparkApplication) ->
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn pods(ns: &str) -> Vec<Pod> {

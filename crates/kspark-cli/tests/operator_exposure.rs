@@ -14,7 +14,7 @@ use k8s_openapi::api::networking::v1::Ingress;
 use kspark_operator::exposure::http_route_resource;
 use kspark_sparkapp::SparkApplication;
 use kspark_testcluster::operator::{OperatorProcess, install_crd_files, operator_namespace};
-use kspark_testcluster::{TestCluster, block_on};
+use kspark_testcluster::{TestCluster, block_on, eventually};
 use kube::api::{DeleteParams, DynamicObject, PostParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
@@ -74,14 +74,6 @@ fn wait_app(ns: &str, name: &str, done: impl Fn(&SparkApplication) -> bool) -> S
         }
         assert!(start.elapsed() < Duration::from_secs(60), "{name}: {:?}", app.status);
         std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < Duration::from_secs(60), "not within 60 s: {what}");
-        std::thread::sleep(Duration::from_millis(250));
     }
 }
 
@@ -154,7 +146,7 @@ fn the_ui_and_a_driver_port_are_published_through_ingresses_from_url_templates()
     // Owned by the application: the garbage collector removes them with it.
     let apps: Api<SparkApplication> = Api::namespaced(admin(), &ns);
     block_on(apps.delete("web", &DeleteParams::foreground())).unwrap_or_else(|e| panic!("delete: {e}"));
-    eventually("the Ingresses are deleted with the application", || {
+    eventually(60, "the Ingresses are deleted with the application", || {
         ingress(&ns, "web-ui-ingress").is_none() && ingress(&ns, "web-ing-4041").is_none()
     });
 }

@@ -7,13 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, Pod, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
 use kspark_manifests::tenant::{driver_rules, submitter_rules};
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestCluster, TestUser, block_on, eventually};
 use kube::api::{ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client, Resource};
 
@@ -106,18 +105,6 @@ where
 
 fn namespace(ns: &str) -> Option<Namespace> {
     get(&Api::<Namespace>::all(admin()), ns)
-}
-
-/// Polls `check` for up to `secs` seconds.
-fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// `Kind/name` → resourceVersion of the namespace and every object in it

@@ -23,11 +23,6 @@ use crate::exposure::{
 const FIELD_MANAGER: &str = "kspark-operator";
 const REASON: &str = "SparkDriverExposureFailed";
 
-/// Whether this application gets anything exposed at all.
-pub fn wanted(work: &Work, options: &ExposureOptions) -> bool {
-    options.ui_service || !work.app.spec.driver_ingress_options.is_empty()
-}
-
 pub async fn apply(work: &mut Work, ctx: &Context) {
     let options = &ctx.options.exposure;
     if options.ui_service

@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_kube::ClusterError;
 use kspark_kube::preflight::{self, Check, Plan, Verdict};
 use kspark_kube::submit::{SubmitError, submit_adopting};
-use kspark_sparkapp::batch_scheduler::{self, Scheduled};
+use kspark_sparkapp::batch_scheduler::{self, BatchScheduler, Scheduled};
 use kspark_sparkapp::defaults::apply_defaults;
 use kspark_sparkapp::submit::prometheus_config::prometheus_config_map;
 use kspark_sparkapp::{ApplicationStateType as S, DeployMode, SparkApplication};
@@ -43,7 +43,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         // The cache shows this very attempt's driver: an earlier reconcile
         // created it and its status write is not in the cache yet.
         record_submission(work, &identity, attempt, &pod, &app_id);
-        expose(work, ctx).await;
+        super::expose::apply(work, ctx).await;
         return Ok(Flow::Next);
     }
     if work.app.spec.mode == Some(DeployMode::Client) {
@@ -58,14 +58,15 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         Ok(scheduled) => scheduled,
         Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
     };
-    let built = match build_for_namespace(&scheduled.app, work, ctx, &identity, &digest) {
+    let app = scheduled.as_ref().map_or(&work.app, |s| &s.app);
+    let built = match build_for_namespace(app, work, ctx, &identity, &digest) {
         Ok(built) => built,
         Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
     };
     if let Some(reason) = ctx.options.preflight.then(|| refusal(&built, ctx)).flatten() {
         return Ok(wait_for_namespace(work, reason));
     }
-    if let Some(group) = &scheduled.pod_group {
+    if let Some(group) = scheduled.as_ref().and_then(|s| s.pod_group.as_ref()) {
         match pod_group::sync(group, work, ctx).await {
             Ok(()) => {}
             Err(PodGroupError::Transient(message)) => return Ok(postpone(work, message)),
@@ -80,7 +81,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
     match submit_adopting(&ctx.client, built.objects, same).await {
         Ok(submitted) => {
             record_submission(work, &identity, attempt, &submitted.pod_name, &submitted.app_id);
-            expose(work, ctx).await;
+            super::expose::apply(work, ctx).await;
             Ok(Flow::Next)
         }
         Err(e) if transient(&e) => Ok(postpone(work, e.to_string())),
@@ -92,12 +93,6 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
             };
             Ok(submission_failed(work, &identity, attempt, message))
         }
-    }
-}
-
-async fn expose(work: &mut Work, ctx: &Context) {
-    if super::expose::wanted(work, &ctx.options.exposure) {
-        super::expose::apply(work, ctx).await;
     }
 }
 
@@ -113,11 +108,15 @@ fn postpone(work: &mut Work, error: String) -> Flow {
 }
 
 /// What kubeflow's batch scheduler does before the submission, on the
-/// application as kubeflow's defaulting leaves it.
-fn batch_schedule(app: &SparkApplication) -> Result<Scheduled, String> {
+/// application as kubeflow's defaulting leaves it; `None` (and no copy of
+/// the application) when it names no batch scheduler kubeflow has.
+fn batch_schedule(app: &SparkApplication) -> Result<Option<Scheduled>, String> {
+    if BatchScheduler::of(app).is_none() {
+        return Ok(None);
+    }
     let mut defaulted = app.clone();
     apply_defaults(&mut defaulted.spec);
-    batch_scheduler::schedule(&defaulted).map_err(|e| e.to_string())
+    batch_scheduler::schedule(&defaulted).map(Some).map_err(|e| e.to_string())
 }
 
 /// This attempt's driver pod, when the watch cache already has it.
