@@ -1,15 +1,16 @@
 //! [`TestCluster`]: start, accessors, shutdown.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use kube::Client;
 
 use crate::binaries;
 use crate::client::client_from_kubeconfig;
-use crate::components::{self, Inputs};
+use crate::components::{self, APISERVER_KUBELET_CLIENT, Inputs};
 use crate::error::{Error, Result};
 use crate::fake_node::{FAKE_NODE_NAME, FakeNode, FakeNodeConfig};
 use crate::kubeconfig::{self, ClusterEndpoint, ExecPlugin, KubeconfigCredential};
@@ -17,6 +18,7 @@ use crate::pki::{ClientIdentity, Pki, PkiPaths, generate_ca};
 use crate::ports::Ports;
 use crate::process::{ProcessGroup, ProcessInfo, ProcessSpec};
 use crate::readiness::{self, Waiter};
+use crate::real_node::{self, KUBELET_USER, NodeInputs, RealNode};
 use crate::rundir::{Layout, RunDir};
 use crate::runtime::run_isolated;
 use crate::users::{CredentialKind, TestUser, Tokens};
@@ -37,6 +39,10 @@ pub struct StartOptions {
     pub ready_timeout: Duration,
     /// Start the simulated node (without it, pods stay unscheduled).
     pub fake_node: bool,
+    /// Start a real node (containerd, runc, kubelet, kube-proxy, CoreDNS)
+    /// instead of the simulated one: pods really run. Needs root; one real
+    /// node per machine at a time.
+    pub real_node: bool,
 }
 
 impl Default for StartOptions {
@@ -47,6 +53,7 @@ impl Default for StartOptions {
             build_script: binaries::default_build_script(),
             ready_timeout: Duration::from_secs(120),
             fake_node: true,
+            real_node: false,
         }
     }
 }
@@ -64,6 +71,10 @@ pub struct ClientCertPaths {
 #[derive(Debug)]
 pub struct TestCluster {
     fake_node: Option<FakeNode>,
+    /// In a mutex so that the shared real-node cluster (a static) can be
+    /// stopped at process exit.
+    real_node: Mutex<Option<RealNode>>,
+    listen_ip: Ipv4Addr,
     processes: ProcessGroup,
     run_dir: RunDir,
     layout: Layout,
@@ -77,10 +88,12 @@ pub struct TestCluster {
 }
 
 static SHARED: OnceLock<Result<TestCluster>> = OnceLock::new();
+static SHARED_REAL_NODE: OnceLock<Result<TestCluster>> = OnceLock::new();
 
-/// Client-certificate identities: users, then control-plane components
-/// (the bootstrap RBAC policy already binds the `system:kube-*` users).
-const CERT_IDENTITIES: [ClientIdentity; 4] = [
+/// Client-certificate identities: users, then control-plane and node
+/// components (the bootstrap RBAC policy already binds the `system:kube-*`
+/// users, `system:nodes` and `system:kube-proxy`).
+const CERT_IDENTITIES: [ClientIdentity; 7] = [
     ClientIdentity { stem: "admin-cert", common_name: "admin", organizations: &["system:masters"] },
     ClientIdentity { stem: "carol", common_name: "carol", organizations: &[crate::users::SPARK_USERS_GROUP] },
     ClientIdentity {
@@ -89,6 +102,13 @@ const CERT_IDENTITIES: [ClientIdentity; 4] = [
         organizations: &[],
     },
     ClientIdentity { stem: "kube-scheduler", common_name: "system:kube-scheduler", organizations: &[] },
+    ClientIdentity { stem: "kubelet", common_name: KUBELET_USER, organizations: &["system:nodes"] },
+    ClientIdentity { stem: "kube-proxy", common_name: "system:kube-proxy", organizations: &[] },
+    ClientIdentity {
+        stem: APISERVER_KUBELET_CLIENT,
+        common_name: APISERVER_KUBELET_CLIENT,
+        organizations: &["system:masters"],
+    },
 ];
 
 impl TestCluster {
@@ -101,7 +121,11 @@ impl TestCluster {
         let bin_dir = binaries::locate(opts.bin_dir.as_deref(), &opts.build_script)?;
         let located = began.elapsed();
         let run_dir = RunDir::create(opts.run_dir.as_deref())?;
-        let mut cluster = Self::prepare(bin_dir, run_dir)?;
+        let real_node = match opts.real_node {
+            true => Some(RealNode::prepare(run_dir.layout().root())?),
+            false => None,
+        };
+        let mut cluster = Self::prepare(bin_dir, run_dir, real_node)?;
         cluster.phases.push(("locate binaries", located));
         if let Err(e) = cluster.boot(&opts) {
             // Keep the logs the error points at.
@@ -130,20 +154,43 @@ impl TestCluster {
         SHARED.get_or_init(|| TestCluster::start(StartOptions::default())).as_ref()
     }
 
-    fn prepare(bin_dir: PathBuf, run_dir: RunDir) -> Result<Self> {
+    /// [`TestCluster::shared`] with a real node instead of the simulated
+    /// one. The node is stopped (pods, mounts, cgroups, bridge) when the
+    /// test process exits; a killed test process leaves it to the next
+    /// start, which removes it.
+    pub fn shared_real_node() -> &'static TestCluster {
+        let cluster = SHARED_REAL_NODE.get_or_init(|| {
+            let options = StartOptions { fake_node: false, real_node: true, ..StartOptions::default() };
+            let cluster = TestCluster::start(options);
+            if cluster.is_ok() {
+                crate::exit_hook::at_exit(stop_shared_real_node);
+            }
+            cluster
+        });
+        match cluster {
+            Ok(cluster) => cluster,
+            Err(e) => panic!("kspark-testcluster: the shared real-node test cluster is not available: {e}"),
+        }
+    }
+
+    fn prepare(bin_dir: PathBuf, run_dir: RunDir, real_node: Option<RealNode>) -> Result<Self> {
         let layout = run_dir.layout().clone();
         let ports = Ports::pick()?;
-        let pki = Pki::generate(&CERT_IDENTITIES)?;
+        let listen_ip = if real_node.is_some() { real_node::NODE_IP } else { Ipv4Addr::LOCALHOST };
+        let extra_ips: Vec<IpAddr> = real_node.is_some().then_some(IpAddr::V4(listen_ip)).into_iter().collect();
+        let pki = Pki::generate(&CERT_IDENTITIES, &extra_ips)?;
         let pki_paths = pki.write(&layout.pki_dir())?;
         let tokens = Tokens::generate();
         tokens.write(&layout.token_file())?;
         let endpoint = ClusterEndpoint {
-            server: format!("https://127.0.0.1:{}", ports.apiserver),
+            server: format!("https://{listen_ip}:{}", ports.apiserver),
             ca_pem: pki.ca.cert_pem.clone(),
         };
         let credentials = credentials(&pki, &tokens)?;
         let cluster = Self {
             fake_node: None,
+            real_node: Mutex::new(real_node),
+            listen_ip,
             processes: ProcessGroup::new()?,
             run_dir,
             layout,
@@ -164,7 +211,7 @@ impl TestCluster {
             let credential = self.credential(user)?;
             kubeconfig::write(&self.kubeconfig(user), user.label(), &self.endpoint, credential)?;
         }
-        for component in ["kube-controller-manager", "kube-scheduler"] {
+        for component in ["kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"] {
             let pair = pki.client(component).ok_or_else(|| missing_cert(component))?;
             let credential =
                 KubeconfigCredential::ClientCert { cert_pem: pair.cert_pem.clone(), key_pem: pair.key_pem.clone() };
@@ -183,12 +230,35 @@ impl TestCluster {
         let step = Instant::now();
         self.spawn("kube-controller-manager", components::controller_manager_args)?;
         self.spawn("kube-scheduler", components::scheduler_args)?;
-        if opts.fake_node {
+        let fake_node = opts.fake_node && !opts.real_node;
+        if fake_node {
             self.fake_node = Some(FakeNode::start(self.fake_node_config(), opts.ready_timeout)?);
         }
-        self.wait_for_controllers(opts.ready_timeout, opts.fake_node)?;
+        self.wait_for_controllers(opts.ready_timeout, fake_node)?;
         self.processes.ensure_all_running()?;
         self.phases.push(("controllers + fake node ready", step.elapsed()));
+        self.start_real_node(opts.ready_timeout)
+    }
+
+    fn start_real_node(&mut self, timeout: Duration) -> Result<()> {
+        let inputs = NodeInputs {
+            ca_cert: self.pki.ca_cert(),
+            kubelet_kubeconfig: self.layout.kubeconfig("kubelet"),
+            proxy_kubeconfig: self.layout.kubeconfig("kube-proxy"),
+            dns_kubeconfig: self.kubeconfig(TestUser::AdminCert),
+            admin_kubeconfig: self.kubeconfig(TestUser::Admin),
+            logs_dir: self.layout.logs_dir(),
+            // A first run builds and pushes images.
+            timeout: timeout.max(Duration::from_secs(300)),
+        };
+        let mut slot = lock(&self.real_node);
+        let Some(node) = slot.as_mut() else {
+            return Ok(());
+        };
+        node.start(&inputs)?;
+        let phases = node.phases().to_vec();
+        drop(slot);
+        self.phases.extend(phases);
         Ok(())
     }
 
@@ -239,6 +309,8 @@ impl TestCluster {
             ports: self.ports,
             kcm_kubeconfig: &kcm,
             scheduler_kubeconfig: &scheduler,
+            listen_ip: self.listen_ip,
+            real_node: lock(&self.real_node).is_some(),
         };
         self.processes.start(ProcessSpec {
             name: name.to_string(),
@@ -267,8 +339,30 @@ impl TestCluster {
         if let Some(mut node) = self.fake_node.take() {
             node.stop();
         }
+        self.stop_real_node();
         self.processes.stop_all();
     }
+
+    /// Stops the real node (if any) and removes what it made on the
+    /// machine; the control plane keeps running.
+    fn stop_real_node(&self) {
+        if let Some(mut node) = lock(&self.real_node).take() {
+            node.stop();
+        }
+    }
+}
+
+/// Registered with `atexit` by [`TestCluster::shared_real_node`].
+extern "C" fn stop_shared_real_node() {
+    if let Some(Ok(cluster)) = SHARED_REAL_NODE.get() {
+        cluster.stop_real_node();
+    }
+}
+
+/// A poisoned lock only means a thread panicked; the node still needs
+/// stopping.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Accessors.
@@ -327,9 +421,26 @@ impl TestCluster {
         FAKE_NODE_NAME
     }
 
-    /// PID, RSS and log of each process.
+    /// Whether pods really run (a real node) or are played (the fake node).
+    pub fn has_real_node(&self) -> bool {
+        lock(&self.real_node).is_some()
+    }
+
+    /// `127.0.0.1:<port>` of the real node's image registry: an image pushed
+    /// there as `<registry>/apache/spark:x` is pulled by pods as
+    /// `docker.io/apache/spark:x` (containerd mirrors public registry names
+    /// to it). `None` without a real node.
+    pub fn image_registry(&self) -> Option<String> {
+        lock(&self.real_node).as_ref().and_then(|n| n.registry().map(str::to_string))
+    }
+
+    /// PID, RSS and log of each process (the real node's too).
     pub fn processes(&self) -> Vec<ProcessInfo> {
-        self.processes.infos()
+        let mut infos = self.processes.infos();
+        if let Some(node) = lock(&self.real_node).as_ref() {
+            infos.extend(node.processes());
+        }
+        infos
     }
 
     /// How long each start-up phase took (`total` is the whole of `start`).

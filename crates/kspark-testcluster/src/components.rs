@@ -2,6 +2,7 @@
 //! 127.0.0.1 (kube-controller-manager and kube-scheduler default to
 //! 0.0.0.0, so their serving ports are switched off instead).
 
+use std::net::Ipv4Addr;
 use std::path::Path;
 
 use crate::pki::PkiPaths;
@@ -18,6 +19,10 @@ pub(crate) struct Inputs<'a> {
     pub ports: Ports,
     pub kcm_kubeconfig: &'a Path,
     pub scheduler_kubeconfig: &'a Path,
+    /// Where kube-apiserver listens: 127.0.0.1, or with a real node the
+    /// bridge's address, which pods reach.
+    pub listen_ip: Ipv4Addr,
+    pub real_node: bool,
 }
 
 pub(crate) fn etcd_args(i: &Inputs<'_>) -> Vec<String> {
@@ -39,10 +44,10 @@ pub(crate) fn etcd_args(i: &Inputs<'_>) -> Vec<String> {
 
 pub(crate) fn apiserver_args(i: &Inputs<'_>) -> Vec<String> {
     let p = i.pki;
-    vec![
+    let mut args = vec![
         format!("--etcd-servers=http://127.0.0.1:{}", i.ports.etcd_client),
-        "--bind-address=127.0.0.1".into(),
-        "--advertise-address=127.0.0.1".into(),
+        format!("--bind-address={}", i.listen_ip),
+        format!("--advertise-address={}", i.listen_ip),
         format!("--secure-port={}", i.ports.apiserver),
         format!("--tls-cert-file={}", p.serving_cert().display()),
         format!("--tls-private-key-file={}", p.serving_key().display()),
@@ -53,16 +58,32 @@ pub(crate) fn apiserver_args(i: &Inputs<'_>) -> Vec<String> {
         format!("--service-account-signing-key-file={}", p.service_account_private().display()),
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local".into(),
         format!("--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}"),
-        // The default reconciler would publish 127.0.0.1 as the endpoint of
-        // the `kubernetes` Service and complain about it forever.
-        "--endpoint-reconciler-type=none".into(),
         "--kubelet-preferred-address-types=InternalIP".into(),
         "--allow-privileged=true".into(),
         format!("--cert-dir={}", i.layout.root().join("apiserver-certs").display()),
         "--profiling=false".into(),
         "--v=1".into(),
-    ]
+    ];
+    if i.real_node {
+        // Pods reach the apiserver through the `kubernetes` Service, whose
+        // endpoint the lease reconciler publishes (the bridge's address);
+        // pods/log, exec and port-forward go to the kubelet with a client
+        // certificate.
+        args.extend([
+            "--endpoint-reconciler-type=lease".into(),
+            format!("--kubelet-client-certificate={}", p.client_cert(APISERVER_KUBELET_CLIENT).display()),
+            format!("--kubelet-client-key={}", p.client_key(APISERVER_KUBELET_CLIENT).display()),
+        ]);
+    } else {
+        // The default reconciler would publish 127.0.0.1 as the endpoint of
+        // the `kubernetes` Service and complain about it forever.
+        args.push("--endpoint-reconciler-type=none".into());
+    }
+    args
 }
+
+/// The client certificate kube-apiserver shows the kubelet.
+pub(crate) const APISERVER_KUBELET_CLIENT: &str = "apiserver-kubelet-client";
 
 pub(crate) fn controller_manager_args(i: &Inputs<'_>) -> Vec<String> {
     let p = i.pki;
@@ -77,8 +98,9 @@ pub(crate) fn controller_manager_args(i: &Inputs<'_>) -> Vec<String> {
         "--bind-address=127.0.0.1".into(),
         "--secure-port=0".into(),
         // The fake node renews its Lease, but a stalled test machine must not
-        // get the node tainted unreachable and its pods evicted.
-        "--controllers=*,-node-lifecycle-controller".into(),
+        // get the node tainted unreachable and its pods evicted. A real node
+        // needs the controller: it lifts the not-ready taint.
+        if i.real_node { "--controllers=*".into() } else { "--controllers=*,-node-lifecycle-controller".into() },
         "--kube-api-qps=100".into(),
         "--kube-api-burst=200".into(),
         "--profiling=false".into(),

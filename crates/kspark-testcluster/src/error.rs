@@ -80,6 +80,11 @@ pub enum Error {
     #[error("fake node: {0}")]
     FakeNode(String),
 
+    /// The real node could not be started: the machine lacks something
+    /// (named, with what to install or fix), or a host step failed.
+    #[error("real node: {0}")]
+    RealNode(String),
+
     /// A fixture beside the cluster (CRDs, an operator process) failed.
     #[error("test setup: {0}")]
     Setup(String),

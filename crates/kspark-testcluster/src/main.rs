@@ -37,6 +37,10 @@ enum Command {
         /// Do not start the simulated node.
         #[arg(long)]
         no_fake_node: bool,
+        /// Start a real node (containerd, runc, kubelet, kube-proxy, CoreDNS;
+        /// needs root) instead of the simulated one: pods really run.
+        #[arg(long, conflicts_with = "no_fake_node")]
+        real_node: bool,
     },
     /// Serve the recording stand-in API endpoint until killed; prints its
     /// --master URL on stdout. Driver exit code and pace come from
@@ -84,9 +88,13 @@ fn main() -> ExitCode {
         Command::Scrub => scrub(),
         Command::Compare { expected, actual, exact } => return compare(&expected, &actual, exact),
         Command::Build => build(),
-        Command::Up { dir, bin_dir, no_fake_node } => {
-            up(StartOptions { run_dir: dir, bin_dir, fake_node: !no_fake_node, ..StartOptions::default() })
-        }
+        Command::Up { dir, bin_dir, no_fake_node, real_node } => up(StartOptions {
+            run_dir: dir,
+            bin_dir,
+            fake_node: !no_fake_node && !real_node,
+            real_node,
+            ..StartOptions::default()
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,9 +172,7 @@ fn build() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn up(opts: StartOptions) -> Result<(), Box<dyn std::error::Error>> {
-    eprintln!(
-        "kspark-testcluster: starting (without KSPARK_CONTROL_PLANE_BIN or --bin-dir, a first run builds the binaries: 10-20 minutes)"
-    );
+    eprintln!("kspark-testcluster: starting");
     let mut cluster = TestCluster::start(opts)?;
     print_summary(&cluster);
     let outcome = wait_for_stop(&cluster);
@@ -186,6 +192,9 @@ fn print_summary(cluster: &TestCluster) {
     println!("admin kubeconfig: {}", cluster.kubeconfig(TestUser::Admin).display());
     for user in TestUser::ALL.into_iter().filter(|u| *u != TestUser::Admin) {
         println!("{user} kubeconfig: {}", cluster.kubeconfig(user).display());
+    }
+    if let Some(registry) = cluster.image_registry() {
+        println!("image registry: {registry} (pods pull docker.io/apache/spark:4.0.5 and the like from it)");
     }
     println!("export KUBECONFIG={}", cluster.kubeconfig(TestUser::Admin).display());
 }

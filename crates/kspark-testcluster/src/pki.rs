@@ -76,9 +76,13 @@ impl PkiPaths {
 }
 
 impl Pki {
-    pub(crate) fn generate(clients: &[ClientIdentity]) -> Result<Self> {
+    /// `extra_ips`: addresses the apiserver serves on besides 127.0.0.1
+    /// (the real node's bridge address).
+    pub(crate) fn generate(clients: &[ClientIdentity], extra_ips: &[IpAddr]) -> Result<Self> {
         let (ca_issuer, ca) = generate_ca("kspark-testcluster-ca")?;
-        let serving = sign_leaf(&ca_issuer, serving_params()?, "the apiserver serving certificate")?;
+        let mut params = serving_params()?;
+        params.subject_alt_names.extend(extra_ips.iter().copied().map(SanType::IpAddress));
+        let serving = sign_leaf(&ca_issuer, params, "the apiserver serving certificate")?;
         let sa_key = new_key("the service-account signing key")?;
         let clients = clients
             .iter()
@@ -201,7 +205,7 @@ mod tests {
     #[test]
     fn generates_pem_material_for_every_client() -> Result<()> {
         let clients = [ClientIdentity { stem: "carol", common_name: "carol", organizations: &["spark-users"] }];
-        let pki = Pki::generate(&clients)?;
+        let pki = Pki::generate(&clients, &[])?;
         assert!(pki.ca.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(pki.serving.key_pem.contains("PRIVATE KEY"));
         assert!(pki.service_account_public_pem.contains("PUBLIC KEY"));

@@ -132,6 +132,19 @@ impl ProcessGroup {
             .collect()
     }
 
+    /// Whether the named process was started and has not exited.
+    pub(crate) fn is_running(&self, name: &str) -> bool {
+        lock(&self.processes).iter().any(|p| p.name == name && p.exit_status().is_none())
+    }
+
+    /// Kills the named process (by its PID) and forgets it.
+    pub(crate) fn stop_named(&self, name: &str) {
+        let mut processes = lock(&self.processes);
+        if let Some(index) = processes.iter().position(|p| p.name == name) {
+            processes.remove(index).kill_and_wait();
+        }
+    }
+
     /// Kills every process, newest first, waits for each, then lets the
     /// keeper thread end. Safe to call more than once.
     pub(crate) fn stop_all(&self) {

@@ -71,6 +71,19 @@ pub(crate) async fn etcd_health(port: u16) -> std::result::Result<(), String> {
     if response.contains("\"health\":\"true\"") { Ok(()) } else { Err(fsutil::last_lines(&response, 1)) }
 }
 
+/// A plain-HTTP GET on loopback answered 200 (a registry's `/v2/`, a
+/// component's health endpoint).
+pub(crate) async fn http_ok(port: u16, path: &str) -> std::result::Result<(), String> {
+    let mut stream =
+        tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| format!("connecting: {e}"))?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.map_err(|e| format!("sending: {e}"))?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.map_err(|e| format!("reading: {e}"))?;
+    let status = response.lines().next().unwrap_or_default();
+    if status.split_whitespace().nth(1) == Some("200") { Ok(()) } else { Err(status.to_string()) }
+}
+
 pub(crate) async fn apiserver_ready(client: &Client) -> std::result::Result<(), String> {
     let request = http::Request::get("/readyz").body(Vec::new()).map_err(|e| e.to_string())?;
     client.request_text(request).await.map(drop).map_err(|e| e.to_string())

@@ -12,6 +12,7 @@ mod node;
 mod pods;
 pub(crate) mod script;
 pub(crate) mod status;
+mod ui_address;
 mod web_ui;
 
 use std::path::PathBuf;

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use super::log::NodeLog;
 use super::script::{Outcome, Script};
 use super::status::{self, PodFacts};
-use super::web_ui;
+use super::{ui_address, web_ui};
 use crate::annotations::IMAGE_PULL_BACKOFF_MILLIS;
 
 /// Watches pods with `spec.nodeName=<node>` until the task is dropped.
@@ -74,7 +74,13 @@ impl Player {
             return;
         }
         let web_ui = web_ui::page_text(&pod);
-        let ui_ip = web_ui.as_ref().and_then(|_| web_ui::routable_ip());
+        let ui_ip = web_ui.as_ref().and_then(|_| match ui_address::ui_ip() {
+            Ok(ip) => Some(ip),
+            Err(e) => {
+                self.log.line(format_args!("pod {}: no web UI: {e}", pod.name_any()));
+                None
+            }
+        });
         let pod_ip = ui_ip.map_or_else(|| self.allocate_ip(), |ip| ip.to_string());
         let facts = PodFacts::new(&pod, pod_ip);
         let script = Script::from_annotations(pod.metadata.annotations.as_ref());

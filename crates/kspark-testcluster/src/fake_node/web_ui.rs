@@ -2,7 +2,7 @@
 //! plain HTTP on the pod's IP and UI port, reached by kube-apiserver's pod
 //! proxy (`pods/proxy`) as it would reach a real driver.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -31,20 +31,6 @@ pub(crate) fn ui_port(pod: &Pod) -> u16 {
         .find(|p| p.name.as_deref() == Some("spark-ui"))
         .and_then(|p| u16::try_from(p.container_port).ok())
         .unwrap_or(4040)
-}
-
-/// This machine's non-loopback IPv4 address (the one its default route
-/// leaves by; connecting a UDP socket sends nothing). kube-apiserver
-/// proxies only to non-loopback, non-link-local pod IPs.
-pub(crate) fn routable_ip() -> Option<Ipv4Addr> {
-    let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
-    ["192.0.2.1:9", "10.255.255.254:9", "8.8.8.8:53"].iter().find_map(|target| {
-        socket.connect(target).ok()?;
-        match socket.local_addr().ok()?.ip() {
-            IpAddr::V4(ip) if !ip.is_loopback() && !ip.is_unspecified() && !ip.is_link_local() => Some(ip),
-            _ => None,
-        }
-    })
 }
 
 /// Serves the page on `addr` until the task is aborted.
