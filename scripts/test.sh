@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need
 # (Java for Spark's own client, the test control plane, Helm and an OCI registry built from
-# the Go module proxy, Volcano's PodGroup CRD from it, a Spark distribution from PyPI, Node.js for Azurite), then checks formatting and
+# the Go module proxy, Volcano's PodGroup CRD from it, a Spark distribution from PyPI, Node.js for Azurite,
+# a real node: containerd, runc and the CNI plugins from Debian, kubelet, kube-proxy and CoreDNS
+# from the Go module proxy, Spark images built without Docker), then checks formatting and
 # lints and runs every test: unit, golden parity with Spark, bad input, and
 # the integration tests against a real kube-apiserver.
 set -euo pipefail
@@ -48,6 +50,18 @@ export KSPARK_SPARK_HOME
 say "hadoop-azure 3.3.4 and 3.4.1 from Maven Central (cached; the Azure workload identity tests)"
 scripts/fetch-hadoop-azure.sh 3.3.4 >/dev/null && scripts/fetch-hadoop-azure.sh 3.4.1 >/dev/null \
   || die "fetching hadoop-azure failed (see above)"
+
+say "the real node: Debian's containerd, runc and CNI plugins at testcluster/versions.env's versions"
+start=$(date +%s)
+scripts/install-node-packages.sh || die "installing the real node's Debian packages failed (see above)"
+# Built here so that the time shows; the harness finds them in the cache.
+node_bin=$(testcluster/build-node.sh) || die "building kubelet, kube-proxy, CoreDNS and crictl failed (see above)"
+say "node binaries ready in $(( $(date +%s) - start ))s: $node_bin"
+
+say "Spark 4.0.5 and 4.0.4 images for the real node, built without Docker (cached by content)"
+start=$(date +%s)
+images=$(testcluster/build-images.sh) || die "building the Spark images failed (see above)"
+say "images ready in $(( $(date +%s) - start ))s: $images"
 
 if ! command -v npm >/dev/null; then
   say "installing Node.js and npm (the test harness installs Azurite, the Azure Storage emulator, with npm)"

@@ -5,6 +5,9 @@
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
+/// kubeflow's API group, whose SparkApplications kspark's operator runs.
+const SPARK_OPERATOR_GROUP: &str = "sparkoperator.k8s.io";
+
 fn rule(group: &str, resources: &[&str], verbs: &[&str]) -> PolicyRule {
     PolicyRule {
         api_groups: Some(vec![group.to_string()]),
@@ -43,7 +46,11 @@ pub fn driver_rules() -> Vec<PolicyRule> {
 ///   the other people who share the namespace;
 /// * `doctor` reads quotas, limit ranges, service accounts and the Roles and
 ///   bindings, and asks what the driver's account may do with
-///   LocalSubjectAccessReviews.
+///   LocalSubjectAccessReviews;
+/// * the operator path: a user applies, reads, watches and deletes
+///   SparkApplications and ScheduledSparkApplications (`kubectl apply` reads,
+///   creates and patches) and reads their status; the operator, not the
+///   user, creates the pods.
 pub fn submitter_rules() -> Vec<PolicyRule> {
     vec![
         rule("", &["pods"], &["create", "get", "list", "watch", "delete"]),
@@ -55,6 +62,12 @@ pub fn submitter_rules() -> Vec<PolicyRule> {
         rule("", &["resourcequotas", "limitranges", "serviceaccounts"], &["get", "list"]),
         rule("rbac.authorization.k8s.io", &["roles", "rolebindings"], &["get", "list"]),
         rule("authorization.k8s.io", &["localsubjectaccessreviews"], &["create"]),
+        rule(
+            SPARK_OPERATOR_GROUP,
+            &["sparkapplications", "scheduledsparkapplications"],
+            &["create", "get", "list", "watch", "patch", "delete"],
+        ),
+        rule(SPARK_OPERATOR_GROUP, &["sparkapplications/status", "scheduledsparkapplications/status"], &["get"]),
     ]
 }
 
@@ -119,5 +132,22 @@ mod tests {
         assert!(rbac.iter().all(|g| g.ends_with(" get") || g.ends_with(" list")), "{rbac:?}");
         assert!(!all.iter().any(|g| g.contains("serviceaccounts/token") || g.contains("impersonate")));
         assert!(!all.iter().any(|g| g.contains("pods/exec") || g.contains("pods/attach")));
+    }
+
+    #[test]
+    fn submitters_may_run_applications_through_the_operator_but_not_change_their_status() {
+        let all = grants(&submitter_rules());
+        for verb in ["create", "get", "list", "watch", "patch", "delete"] {
+            assert!(all.contains(&format!("sparkoperator.k8s.io/sparkapplications {verb}")), "{verb}");
+            assert!(all.contains(&format!("sparkoperator.k8s.io/scheduledsparkapplications {verb}")), "{verb}");
+        }
+        let status: Vec<&String> = all.iter().filter(|g| g.contains("/status")).collect();
+        assert_eq!(
+            status,
+            [
+                "sparkoperator.k8s.io/scheduledsparkapplications/status get",
+                "sparkoperator.k8s.io/sparkapplications/status get"
+            ]
+        );
     }
 }

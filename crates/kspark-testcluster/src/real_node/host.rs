@@ -41,10 +41,7 @@ pub(crate) fn check() -> Result<()> {
     let missing: Vec<&str> = PACKAGES
         .iter()
         .filter(|(file, _)| !Path::new(file).exists())
-        .map(|(file, package)| {
-            let _ = file;
-            *package
-        })
+        .map(|(_, package)| *package)
         .collect();
     if !missing.is_empty() {
         let mut names = missing;
@@ -125,7 +122,7 @@ pub(crate) fn run(program: &str, args: &[&str]) -> Result<String> {
 pub(crate) fn run_quietly(program: &str, args: &[&str]) {
     if let Err(e) = run(program, args) {
         let text = e.to_string();
-        let gone = ["No such", "does not exist", "Cannot find", "not found", "Bad rule"];
+        let gone = ["No such", "does not exist", "Cannot find", "not found", "Bad rule", "No chain"];
         if !gone.iter().any(|g| text.contains(g)) {
             eprintln!("kspark-testcluster: cleanup: {text}");
         }

@@ -97,6 +97,7 @@ impl RealNode {
         sweep::unmount_leftovers(&self.paths);
         sweep::remove_cgroups();
         sweep::remove_proxy_rules(&self.bin("kube-proxy"));
+        sweep::remove_kubelet_rules();
         self.phases.push(("containerd", step.elapsed()));
         let step = Instant::now();
         self.start_kubelet(inputs, ports)?;
@@ -243,6 +244,7 @@ impl RealNode {
             return;
         };
         group.stop_named("kubelet");
+        sweep::remove_kubelet_rules();
         if group.is_running("containerd") {
             sweep::remove_sandboxes(&self.bin("crictl"), &self.paths);
         }

@@ -87,6 +87,29 @@ pub(crate) fn remove_proxy_rules(kube_proxy: &Path) {
     }
 }
 
+/// The kubelet's own chains, which nothing removes when it stops: the
+/// localnet guard `KUBE-FIREWALL` (jumped to from INPUT and OUTPUT) and the
+/// `KUBE-KUBELET-CANARY` chains it uses to notice a flushed table.
+const KUBELET_CHAINS: [(&str, &[&str], &str); 4] = [
+    ("filter", &["INPUT", "OUTPUT"], "KUBE-FIREWALL"),
+    ("filter", &[], "KUBE-KUBELET-CANARY"),
+    ("nat", &[], "KUBE-KUBELET-CANARY"),
+    ("mangle", &[], "KUBE-KUBELET-CANARY"),
+];
+
+/// Removes the kubelet's iptables chains (IPv4 and IPv6) after it stopped.
+pub(crate) fn remove_kubelet_rules() {
+    for program in ["iptables", "ip6tables"] {
+        for (table, hooks, chain) in KUBELET_CHAINS {
+            for hook in hooks {
+                while run(program, &["-w", "-t", table, "-D", hook, "-j", chain]).is_ok() {}
+            }
+            run_quietly(program, &["-w", "-t", table, "-F", chain]);
+            run_quietly(program, &["-w", "-t", table, "-X", chain]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
