@@ -79,6 +79,29 @@ fn invalid_memory_names_key_file_and_line() {
     refused(&base(&["--conf", "spark.executor.memory=1.5g", "local:///a.py"]), &[]);
 }
 
+/// What spark-submit 4.0.5 answers to `--num-executors 0` and to
+/// `--conf spark.executor.instances=0` without dynamic allocation:
+/// "Number of executors must be a positive number", before any request.
+#[test]
+fn zero_executors_without_dynamic_allocation() {
+    refused(
+        &base(&["--num-executors", "0", "local:///a.py"]),
+        &["spark.executor.instances=0", "--num-executors", "Number of executors must be a positive number"],
+    );
+    refused(&base(&["--conf", "spark.executor.instances=0", "local:///a.py"]), &["spark.executor.instances=0"]);
+    refused(&base(&["--conf", "spark.executor.instances=two", "local:///a.py"]), &["spark.executor.instances=two"]);
+    let dynamic = base(&[
+        "--conf",
+        "spark.executor.instances=0",
+        "--conf",
+        "spark.dynamicAllocation.enabled=true",
+        "--dry-run",
+        "local:///a.py",
+    ]);
+    let (code, output, _) = submit(&dynamic);
+    assert_eq!(code, 0, "dynamic allocation may start from 0 executors:\n{output}");
+}
+
 #[test]
 fn unknown_master_scheme() {
     refused(&["--master", "k8s://ftp://host:443", "--deploy-mode", "cluster", "local:///a.py"], &["ftp"]);

@@ -278,9 +278,10 @@ fn attributes(verb: &str, group: &str, resource: &str, subresource: &str, ns: &s
 
 /// Namespaced (group, resource, subresource) worth asking about: all that
 /// Spark and kspark touch, and the dangerous neighbours.
-const RESOURCES: [(&str, &str, &str); 19] = [
+const RESOURCES: [(&str, &str, &str); 23] = [
     ("", "pods", ""),
     ("", "pods", "log"),
+    ("", "pods", "proxy"),
     ("", "pods", "exec"),
     ("", "pods", "status"),
     ("", "services", ""),
@@ -298,6 +299,9 @@ const RESOURCES: [(&str, &str, &str); 19] = [
     ("apps", "statefulsets", ""),
     ("batch", "jobs", ""),
     ("authorization.k8s.io", "localsubjectaccessreviews", ""),
+    ("sparkoperator.k8s.io", "sparkapplications", ""),
+    ("sparkoperator.k8s.io", "sparkapplications", "status"),
+    ("sparkoperator.k8s.io", "scheduledsparkapplications", ""),
 ];
 const VERBS: [&str; 8] = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
 
@@ -358,6 +362,12 @@ fn the_driver_account_and_submitters_have_exactly_their_roles() {
     assert!(!granted(&driver_rules(), "create", "", "services", ""));
     assert!(!granted(&submitter_rules(), "get", "", "secrets", ""));
     assert!(granted(&submitter_rules(), "get", "", "pods", "log"));
+    // The operator path: apply and follow SparkApplications, never write their status.
+    assert!(granted(&submitter_rules(), "create", "sparkoperator.k8s.io", "sparkapplications", ""));
+    assert!(!granted(&submitter_rules(), "update", "sparkoperator.k8s.io", "sparkapplications", "status"));
+    // `kspark ui`: GET through the pod proxy only.
+    assert!(granted(&submitter_rules(), "get", "", "pods", "proxy"));
+    assert!(!granted(&submitter_rules(), "create", "", "pods", "proxy"));
 }
 
 #[test]

@@ -2,12 +2,12 @@
 //! stand-in Spark UI on the driver's pod IP, and kube-apiserver's pod proxy
 //! is the only way to it.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Pod;
+use kspark_testcluster::http::get;
 use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::Api;
 use kube::api::PostParams;
@@ -61,18 +61,6 @@ fn wait_for_phase(ns: &str, name: &str, phase: &str) {
 }
 
 /// A plain HTTP/1.0 GET; returns (status line, body).
-fn get(url: &str) -> (String, String) {
-    let rest = url.strip_prefix("http://").unwrap_or_else(|| panic!("not http: {url}"));
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let mut stream = TcpStream::connect(host).unwrap_or_else(|e| panic!("connect {host}: {e}"));
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap_or_else(|e| panic!("{e}"));
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap_or_else(|e| panic!("send: {e}"));
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap_or_else(|e| panic!("read {url}: {e}"));
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (head.lines().next().unwrap_or_default().to_string(), body.to_string())
-}
-
 #[test]
 fn ui_forwards_to_the_driver_through_the_api_server_until_the_driver_ends() {
     let ns = kspark_testcluster::unique_name("ui");

@@ -157,6 +157,7 @@ impl SubmitArgs {
             (None, None) => return Err(SubmissionError::NoMainClass),
         };
         self.apply_flags(&mut conf, env, &master, &primary, kind)?;
+        check_executor_count(&conf)?;
         let packages = Packages::from_conf(&conf, &env.cwd)?;
         Ok(Submission {
             master,
@@ -276,6 +277,27 @@ impl SubmitArgs {
             .or_else(|| self.main_class.clone())
             .unwrap_or_else(|| primary.rsplit('/').next().unwrap_or(primary).to_string())
     }
+}
+
+/// spark-submit's own check (SparkSubmitArguments): a fixed executor count
+/// must be positive; only dynamic allocation may start from none. Spark
+/// refuses it before contacting the cluster, so kspark does too, instead of
+/// creating a driver whose spark-submit then exits 1.
+fn check_executor_count(conf: &SparkConf) -> Result<(), ConfError> {
+    const KEY: &str = "spark.executor.instances";
+    let Some(setting) = conf.setting(KEY) else {
+        return Ok(());
+    };
+    let positive = setting.value.trim().parse::<i32>().is_ok_and(|n| n > 0);
+    if positive || conf.bool("spark.dynamicAllocation.enabled")?.unwrap_or(false) {
+        return Ok(());
+    }
+    Err(ConfError {
+        key: KEY.into(),
+        value: setting.value.clone(),
+        origin: setting.source.clone(),
+        reason: "Number of executors must be a positive number (as spark-submit says; only spark.dynamicAllocation.enabled=true may start from 0)".into(),
+    })
 }
 
 fn merge_file(conf: &mut SparkConf, path: &Path, shown: &Path) -> Result<(), PropertiesError> {

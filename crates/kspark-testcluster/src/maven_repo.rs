@@ -5,7 +5,7 @@
 //! remembers every request line so tests can say what was asked.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,15 +15,21 @@ pub struct MavenRepo {
     root: PathBuf,
     requests: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
-    port: u16,
+    address: SocketAddr,
 }
 
 impl MavenRepo {
-    /// Serves `root` (created if missing) until dropped.
+    /// Serves `root` (created if missing) on 127.0.0.1 until dropped.
     pub fn serve(root: &Path) -> std::io::Result<MavenRepo> {
+        MavenRepo::serve_on(root, IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// Serves `root` on `ip` (e.g. the real node's bridge address, which
+    /// pods reach) until dropped.
+    pub fn serve_on(root: &Path, ip: IpAddr) -> std::io::Result<MavenRepo> {
         std::fs::create_dir_all(root)?;
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
+        let listener = TcpListener::bind((ip, 0))?;
+        let address = listener.local_addr()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (dir, seen, stopped) = (root.to_path_buf(), requests.clone(), stop.clone());
@@ -35,13 +41,7 @@ impl MavenRepo {
                 answer(stream, &dir, &seen);
             }
         });
-        Ok(MavenRepo {
-            url: format!("http://127.0.0.1:{port}/maven2/"),
-            root: root.to_path_buf(),
-            requests,
-            stop,
-            port,
-        })
+        Ok(MavenRepo { url: format!("http://{address}/maven2/"), root: root.to_path_buf(), requests, stop, address })
     }
 
     /// The repository root URL (ends in `/`).
@@ -60,6 +60,13 @@ impl MavenRepo {
         std::fs::write(dir.join(format!("{artifact}-{version}.pom")), pom)
     }
 
+    /// Publishes `group:artifact:version` with its jar, copied from `jar`.
+    pub fn publish_jar(&self, group: &str, artifact: &str, version: &str, jar: &Path) -> std::io::Result<()> {
+        self.publish(group, artifact, version)?;
+        let dir = self.root.join(group.replace('.', "/")).join(artifact).join(version);
+        std::fs::copy(jar, dir.join(format!("{artifact}-{version}.jar"))).map(|_| ())
+    }
+
     /// Request lines so far, e.g. `HEAD /maven2/g/a/1/a-1.pom`.
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().map(|r| r.clone()).unwrap_or_default()
@@ -70,7 +77,7 @@ impl Drop for MavenRepo {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so that it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        let _ = TcpStream::connect(self.address);
     }
 }
 

@@ -38,6 +38,8 @@ pub fn driver_rules() -> Vec<PolicyRule> {
 ///
 /// * the driver pod is created, read, watched, listed (globs, `list`) and
 ///   deleted (`kill`, and the rollback of a failed submission);
+/// * `kspark ui` reads the driver's Spark UI through the API server's pod
+///   proxy: GET only, so the UI's kill buttons (POSTs) stay out of reach;
 /// * the driver's companions are server-side applied, i.e. PATCHed, and an
 ///   apply that creates also needs `create`; NetworkPolicies since Spark 4.2;
 /// * Secrets: create and patch only, for the driver-credentials Secret Spark
@@ -55,6 +57,7 @@ pub fn submitter_rules() -> Vec<PolicyRule> {
     vec![
         rule("", &["pods"], &["create", "get", "list", "watch", "delete"]),
         rule("", &["pods/log"], &["get"]),
+        rule("", &["pods/proxy"], &["get"]),
         rule("", &["services", "configmaps", "persistentvolumeclaims"], &["create", "patch"]),
         rule("", &["secrets"], &["create", "patch"]),
         rule("networking.k8s.io", &["networkpolicies"], &["create", "patch"]),

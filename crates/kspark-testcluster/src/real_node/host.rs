@@ -38,11 +38,8 @@ pub(crate) fn check() -> Result<()> {
             "the real node needs root: containerd, the kubelet, kube-proxy's iptables rules and the pod bridge all do",
         ));
     }
-    let missing: Vec<&str> = PACKAGES
-        .iter()
-        .filter(|(file, _)| !Path::new(file).exists())
-        .map(|(_, package)| *package)
-        .collect();
+    let missing: Vec<&str> =
+        PACKAGES.iter().filter(|(file, _)| !Path::new(file).exists()).map(|(_, package)| *package).collect();
     if !missing.is_empty() {
         let mut names = missing;
         names.dedup();

@@ -34,8 +34,8 @@ use crate::process::{ProcessGroup, ProcessSpec};
 use crate::readiness::{self, Waiter};
 use crate::runtime::run_isolated;
 
-pub use self::paths::REAL_NODE_NAME;
-pub(crate) use self::paths::{KUBELET_USER, NODE_IP};
+pub(crate) use self::paths::KUBELET_USER;
+pub use self::paths::{NODE_IP, REAL_NODE_NAME};
 
 /// What the node's components need from the cluster.
 #[derive(Debug, Clone)]

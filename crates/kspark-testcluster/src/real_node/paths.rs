@@ -16,7 +16,7 @@ pub(crate) const KUBELET_USER: &str = "system:node:kspark-node-1";
 pub(crate) const BRIDGE: &str = "kspark0";
 /// The bridge's address: the node's InternalIP, the pods' gateway, where
 /// kube-apiserver, the kubelet and CoreDNS listen.
-pub(crate) const NODE_IP: Ipv4Addr = Ipv4Addr::new(10, 244, 0, 1);
+pub const NODE_IP: Ipv4Addr = Ipv4Addr::new(10, 244, 0, 1);
 /// Pod addresses (host-local IPAM) and kube-proxy's cluster CIDR.
 pub(crate) const POD_SUBNET: &str = "10.244.0.0/24";
 pub(crate) const POD_PREFIX_LEN: u8 = 24;

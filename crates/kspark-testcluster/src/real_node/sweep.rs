@@ -89,12 +89,14 @@ pub(crate) fn remove_proxy_rules(kube_proxy: &Path) {
 
 /// The kubelet's own chains, which nothing removes when it stops: the
 /// localnet guard `KUBE-FIREWALL` (jumped to from INPUT and OUTPUT) and the
-/// `KUBE-KUBELET-CANARY` chains it uses to notice a flushed table.
-const KUBELET_CHAINS: [(&str, &[&str], &str); 4] = [
+/// `KUBE-KUBELET-CANARY` chains it uses to notice a flushed table, and the
+/// `KUBE-IPTABLES-HINT` telling other tools which iptables it used.
+const KUBELET_CHAINS: [(&str, &[&str], &str); 5] = [
     ("filter", &["INPUT", "OUTPUT"], "KUBE-FIREWALL"),
     ("filter", &[], "KUBE-KUBELET-CANARY"),
     ("nat", &[], "KUBE-KUBELET-CANARY"),
     ("mangle", &[], "KUBE-KUBELET-CANARY"),
+    ("mangle", &[], "KUBE-IPTABLES-HINT"),
 ];
 
 /// Removes the kubelet's iptables chains (IPv4 and IPv6) after it stopped.

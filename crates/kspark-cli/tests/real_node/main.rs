@@ -5,6 +5,13 @@
 //! (the node has the machine's 2 CPUs): each proves a path a user takes on
 //! AKS, on pods that run Spark.
 
+mod failures;
+mod files;
+mod operator;
+mod seed;
+mod spark_submit;
+mod ui;
+
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
@@ -16,38 +23,38 @@ use kube::api::ListParams;
 use kube::{Api, Client};
 
 /// The image every job here runs: built from pyspark 4.0.5's jars.
-const IMAGE: &str = "apache/spark:4.0.5";
+pub(crate) const IMAGE: &str = "apache/spark:4.0.5";
 
-fn cluster() -> &'static TestCluster {
+pub(crate) fn cluster() -> &'static TestCluster {
     TestCluster::shared_real_node()
 }
 
 /// One Spark application at a time: the node has 2 CPUs.
-fn one_at_a_time() -> MutexGuard<'static, ()> {
+pub(crate) fn one_at_a_time() -> MutexGuard<'static, ()> {
     static NODE: Mutex<()> = Mutex::new(());
     NODE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn admin() -> Client {
+pub(crate) fn admin() -> Client {
     block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
 }
 
-fn kspark_as(user: TestUser, args: &[&str]) -> Output {
+pub(crate) fn kspark_as(user: TestUser, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kspark"));
     cmd.args(args).env("KUBECONFIG", cluster().kubeconfig(user)).env("HOME", std::env::temp_dir());
     cmd.output().unwrap_or_else(|e| panic!("cannot run kspark: {e}"))
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-fn master() -> String {
+pub(crate) fn master() -> String {
     format!("k8s://{}", cluster().server_url())
 }
 
 /// `kspark tenant create NS --user alice` as admin, as the seed's admin does.
-fn tenant_for_alice(prefix: &str) -> String {
+pub(crate) fn tenant_for_alice(prefix: &str) -> String {
     let ns = kspark_testcluster::unique_name(prefix);
     let out = kspark_as(TestUser::Admin, &["tenant", "create", &ns, "--user", "alice"]);
     assert!(out.status.success(), "tenant create {ns}: {}", text(&out));
@@ -56,7 +63,7 @@ fn tenant_for_alice(prefix: &str) -> String {
 
 /// spark-submit arguments for `resource` in `ns`, with small CPU requests so
 /// that a driver and two executors fit the node.
-fn submission(ns: &str, name: &str, executors: u32, class_and_resource: &[&str]) -> Vec<String> {
+pub(crate) fn submission(ns: &str, name: &str, executors: u32, class_and_resource: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "--master".into(),
         master(),
@@ -85,12 +92,12 @@ fn submission(ns: &str, name: &str, executors: u32, class_and_resource: &[&str])
     args
 }
 
-fn strs(args: &[String]) -> Vec<&str> {
+pub(crate) fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
 /// Executor pods of `ns` seen while `run` runs, with their owners.
-fn executors_seen_during(ns: &str, run: impl FnOnce() -> Output) -> (Output, BTreeSet<(String, String)>) {
+pub(crate) fn executors_seen_during(ns: &str, run: impl FnOnce() -> Output) -> (Output, BTreeSet<(String, String)>) {
     let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
@@ -112,42 +119,8 @@ fn executors_seen_during(ns: &str, run: impl FnOnce() -> Output) -> (Output, BTr
     })
 }
 
-fn driver_log(ns: &str, app: &str) -> String {
+pub(crate) fn driver_log(ns: &str, app: &str) -> String {
     let out = kspark_as(TestUser::Alice, &["logs", &format!("{ns}:{app}")]);
     assert!(out.status.success(), "kspark logs {ns}:{app}: {}", text(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-#[test]
-fn the_seed_path_runs_the_jvm_sparkpi_with_two_executors_created_by_the_driver() {
-    let ns = tenant_for_alice("seed-jvm");
-    let _node = one_at_a_time();
-    let args = submission(
-        &ns,
-        "sparkpi",
-        2,
-        &["--class", "org.apache.spark.examples.SparkPi", "local:///opt/spark/examples/jars/spark-examples.jar", "20"],
-    );
-    let doctor = kspark_as(TestUser::Alice, &[&["doctor"], strs(&args).as_slice()].concat());
-    assert!(doctor.status.success(), "alice's kspark doctor: {}", text(&doctor));
-    let (out, executors) =
-        executors_seen_during(&ns, || kspark_as(TestUser::Alice, &[&["submit"], strs(&args).as_slice()].concat()));
-    assert!(out.status.success(), "kspark submit: {}", text(&out));
-    let drivers: BTreeSet<&str> = executors.iter().map(|(_, owner)| owner.as_str()).collect();
-    assert_eq!(executors.len(), 2, "two executor pods, created by the driver under the tenant's Role: {executors:?}");
-    assert_eq!(drivers.len(), 1, "owned by the one driver pod: {executors:?}");
-    assert!(drivers.iter().all(|d| d.ends_with("-driver")), "{executors:?}");
-    let log = driver_log(&ns, "sparkpi");
-    assert!(log.contains("Pi is roughly 3.1"), "driver log:\n{log}");
-}
-
-#[test]
-fn the_seed_path_runs_pi_py() {
-    let ns = tenant_for_alice("seed-py");
-    let _node = one_at_a_time();
-    let args = submission(&ns, "pipy", 1, &["local:///opt/spark/examples/src/main/python/pi.py", "10"]);
-    let out = kspark_as(TestUser::Alice, &[&["submit"], strs(&args).as_slice()].concat());
-    assert!(out.status.success(), "kspark submit pi.py: {}", text(&out));
-    let log = driver_log(&ns, "pipy");
-    assert!(log.contains("Pi is roughly 3.1"), "driver log:\n{log}");
 }

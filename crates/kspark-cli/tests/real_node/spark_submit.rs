@@ -1,0 +1,52 @@
+//! Spark's own spark-submit (4.0.5, JVM) into a kspark tenant, with the
+//! tenant user's token: the tenant serves Spark's client as well as
+//! kspark's.
+
+use std::path::Path;
+use std::process::Command;
+
+use kspark_testcluster::TestUser;
+
+use crate::{cluster, driver_log, one_at_a_time, submission, tenant_for_alice, text};
+
+fn spark_home() -> String {
+    std::env::var("KSPARK_SPARK_HOME").unwrap_or_else(|_| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-spark.sh");
+        let out = Command::new(script).arg("4.0.5").output().unwrap_or_else(|e| panic!("fetch-spark.sh: {e}"));
+        assert!(out.status.success(), "fetching Spark failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+#[test]
+fn spark_s_own_spark_submit_runs_the_same_job_in_a_kspark_tenant() {
+    let ns = tenant_for_alice("spark-submit");
+    let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
+    let ca = cluster().ca_cert_path();
+    let auth = [
+        "--conf".to_string(),
+        format!("spark.kubernetes.authenticate.submission.caCertFile={}", ca.display()),
+        "--conf".to_string(),
+        format!("spark.kubernetes.authenticate.submission.oauthToken={token}"),
+        "--class".to_string(),
+        "org.apache.spark.examples.SparkPi".to_string(),
+        "local:///opt/spark/examples/jars/spark-examples.jar".to_string(),
+        "20".to_string(),
+    ];
+    let auth: Vec<&str> = auth.iter().map(String::as_str).collect();
+    let args = submission(&ns, "sparkpi", 2, &auth);
+    let spark_home = spark_home();
+    let _node = one_at_a_time();
+    let out = Command::new(format!("{spark_home}/bin/spark-submit"))
+        .args(&args)
+        .env_remove("KUBECONFIG")
+        .env("HOME", std::env::temp_dir())
+        .env("SPARK_HOME", &spark_home)
+        .output()
+        .unwrap_or_else(|e| panic!("spark-submit: {e}"));
+    let said = text(&out).replace(token, "<token>");
+    assert!(out.status.success(), "spark-submit: {said}");
+    assert!(said.contains("phase: Succeeded"), "spark-submit watched the driver to the end: {said}");
+    let log = driver_log(&ns, "sparkpi");
+    assert!(log.contains("Pi is roughly 3.1"), "driver log:\n{log}");
+}
