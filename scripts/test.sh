@@ -26,11 +26,13 @@ KSPARK_CONTROL_PLANE_BIN=$(testcluster/build-control-plane.sh) || die "building 
 export KSPARK_CONTROL_PLANE_BIN
 say "control plane ready in $(( $(date +%s) - start ))s: $KSPARK_CONTROL_PLANE_BIN"
 
-say "Helm, for the chart's tests (built from the Go module proxy, cached after the first build)"
+say "Helm 4 and Helm 3, for the chart's tests (built from the Go module proxy, cached after the first build)"
 start=$(date +%s)
 KSPARK_HELM=$(testcluster/build-helm.sh) || die "building Helm failed (see above)"
 export KSPARK_HELM
-say "Helm ready in $(( $(date +%s) - start ))s: $KSPARK_HELM"
+# shellcheck source=testcluster/versions.env disable=SC1091
+helm3=$(. testcluster/versions.env && testcluster/build-helm.sh "$HELM3_VERSION") || die "building Helm 3 failed (see above)"
+say "Helm ready in $(( $(date +%s) - start ))s: $KSPARK_HELM and $helm3"
 
 say "Volcano's PodGroup CRD for the batch-scheduler tests (from the Go module proxy, cached)"
 KSPARK_VOLCANO_CRD=$(testcluster/fetch-volcano-crd.sh) || die "fetching Volcano's PodGroup CRD failed (see above)"
@@ -80,4 +82,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
 
 say "tests"
-cargo test --workspace --no-fail-fast
+status=0
+cargo test --workspace --no-fail-fast || status=$?
+say "the Helm chart's tests again, with Helm 3 ($helm3)"
+KSPARK_HELM=$helm3 cargo test -p kspark-cli --test helm_chart || status=1
+exit $status

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
@@ -28,30 +27,8 @@ fn chart_dir() -> PathBuf {
     repo_root().join("charts/kspark-operator")
 }
 
-/// Helm, built once (cached in ~/.cache/kspark/helm) unless $KSPARK_HELM names one.
-fn helm_bin() -> &'static Path {
-    static HELM: OnceLock<PathBuf> = OnceLock::new();
-    HELM.get_or_init(|| {
-        if let Some(path) = std::env::var_os("KSPARK_HELM") {
-            return PathBuf::from(path);
-        }
-        let script = repo_root().join("testcluster/build-helm.sh");
-        let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e}", script.display()));
-        assert!(out.status.success(), "build-helm.sh failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
-}
-
-/// Helm with its caches and configuration in a directory of this test run, never in ~.
 fn helm() -> Command {
-    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
-    let home = HOME.get_or_init(|| tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")));
-    let mut command = Command::new(helm_bin());
-    for (key, dir) in [("HELM_CACHE_HOME", "cache"), ("HELM_CONFIG_HOME", "config"), ("HELM_DATA_HOME", "data")] {
-        command.env(key, home.path().join(dir));
-    }
-    command.env_remove("KUBECONFIG");
-    command
+    kspark_testcluster::helm::helm_command()
 }
 
 fn run(mut command: Command) -> Output {

@@ -22,7 +22,12 @@ const TAIL_LINES: usize = 40;
 /// The build script of this workspace. The crate is only used from inside
 /// the workspace (as a path dependency), so its manifest dir locates it.
 pub fn default_build_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testcluster/build-control-plane.sh")
+    testcluster_script("build-control-plane.sh")
+}
+
+/// A script of the workspace's `testcluster/` directory.
+pub fn testcluster_script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testcluster").join(name)
 }
 
 /// The bin directory to use: `explicit`, else `$KSPARK_CONTROL_PLANE_BIN`,

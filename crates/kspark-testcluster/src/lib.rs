@@ -82,13 +82,14 @@ mod versions;
 pub mod annotations;
 pub mod azurite;
 pub mod entra;
+pub mod helm;
 pub mod http;
 pub mod maven_repo;
 pub mod operator;
 pub mod recorder;
 pub mod tenant;
 
-pub use binaries::{BIN_DIR_ENV, BINARIES, check_bin_dir, default_build_script, run_build_script};
+pub use binaries::{BIN_DIR_ENV, BINARIES, check_bin_dir, default_build_script, run_build_script, testcluster_script};
 pub use client::{client_from_kubeconfig, config_from_kubeconfig};
 pub use cluster::{ClientCertPaths, StartOptions, TestCluster};
 pub use error::{Error, Result};

@@ -19,7 +19,10 @@ fn a_driver_that_fails_gives_its_exit_code_and_spark_s_exception() {
     assert!(text(&out).contains("terminated: exit 101 (Error)"), "{}", text(&out));
     let logs = kspark_as(TestUser::Alice, &["logs", &format!("{ns}:noclass")]);
     let log = String::from_utf8_lossy(&logs.stdout);
-    assert!(log.contains("Error: Failed to load class org.example.DoesNotExist."), "Spark's own message in the driver log:\n{log}");
+    assert!(
+        log.contains("Error: Failed to load class org.example.DoesNotExist."),
+        "Spark's own message in the driver log:\n{log}"
+    );
     let wait = kspark_as(TestUser::Alice, &["wait", &format!("{ns}:noclass")]);
     assert_eq!(wait.status.code(), Some(101), "kspark wait on the ended driver: {}", text(&wait));
 }

@@ -3,6 +3,7 @@
 //! tenant user applies, and kubeflow's own examples, to COMPLETED.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use kspark_testcluster::operator::{OperatorProcess, install_operator_crds};
 use kspark_testcluster::{TestUser, block_on, kubeflow_examples_dir};
@@ -75,9 +76,79 @@ fn a_tenant_user_runs_examples_spark_pi_yaml_through_the_operator() {
     completes_with_pi(TestUser::Alice, &ns, "spark-pi");
 }
 
+/// The chart's appVersion: the tag of the image the chart runs.
+fn chart_app_version() -> String {
+    let chart =
+        std::fs::read_to_string(repo_file("charts/kspark-operator/Chart.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let line = chart.lines().find(|l| l.starts_with("appVersion:")).unwrap_or_else(|| panic!("no appVersion"));
+    line.trim_start_matches("appVersion:").trim().trim_matches('"').to_string()
+}
+
+/// Runs a testcluster script; its stdout.
+fn script(name: &str, args: &[&str]) -> String {
+    let path = kspark_testcluster::testcluster_script(name);
+    let out = Command::new(&path).args(args).output().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(out.status.success(), "{name} {args:?}:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The operator as a user installs it: this build of kspark in the
+/// chart's default image (`ghcr.io/kspark/kspark:<appVersion>`, which the
+/// node pulls from the harness's registry), installed by the Helm chart.
+/// Uninstalled when dropped.
+struct HelmRelease;
+
+const RELEASE_NAMESPACE: &str = "kspark-system";
+
+impl HelmRelease {
+    fn install(watched: &str) -> HelmRelease {
+        let image = format!("ghcr.io/kspark/kspark:{}", chart_app_version());
+        let layout = script("build-operator-image.sh", &[env!("CARGO_BIN_EXE_kspark"), &image]);
+        let registry = cluster().image_registry().unwrap_or_else(|| panic!("the real node has no registry"));
+        script("push-images.sh", &[&layout, &registry]);
+        let out = kspark_testcluster::helm::helm_command()
+            .args(["install", "kspark-operator"])
+            .arg(repo_file("charts/kspark-operator"))
+            .args(["--namespace", RELEASE_NAMESPACE, "--create-namespace", "--kubeconfig"])
+            .arg(cluster().kubeconfig(TestUser::Admin))
+            .args(["--set", &format!("watchNamespaces={{{watched}}}")])
+            // kubeflow's examples ask 1 CPU for the driver and 1 for the
+            // executor: the whole 2-CPU node, so the operator asks none.
+            .args(["--set", "resources.requests=null"])
+            .args(["--wait", "--timeout", "180s"])
+            .output()
+            .unwrap_or_else(|e| panic!("helm: {e}"));
+        assert!(out.status.success(), "helm install: {}", text(&out));
+        HelmRelease
+    }
+}
+
+impl Drop for HelmRelease {
+    fn drop(&mut self) {
+        let _ = kspark_testcluster::helm::helm_command()
+            .args(["uninstall", "kspark-operator", "--namespace", RELEASE_NAMESPACE, "--wait", "--kubeconfig"])
+            .arg(cluster().kubeconfig(TestUser::Admin))
+            .output();
+    }
+}
+
+/// The operator pod holds the leader Lease (the chart runs it with
+/// --leader-elect).
+fn leader_is_the_operator_pod() -> bool {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let leases: Api<Lease> = Api::namespaced(admin(), RELEASE_NAMESPACE);
+    let items = block_on(leases.list(&Default::default())).map(|l| l.items).unwrap_or_default();
+    items.iter().any(|lease| {
+        lease
+            .spec
+            .as_ref()
+            .and_then(|s| s.holder_identity.as_deref())
+            .is_some_and(|h| h.starts_with("kspark-operator-"))
+    })
+}
+
 #[test]
-fn kubeflow_s_examples_run_unmodified_to_completed() {
-    install_operator_crds(cluster(), kspark_path()).unwrap_or_else(|e| panic!("{e}"));
+fn kubeflow_s_examples_run_unmodified_under_the_operator_the_helm_chart_installs() {
     let ns = kspark_testcluster::unique_name("op-kubeflow");
     // The service account kubeflow's chart makes for its examples, with
     // the driver's rights.
@@ -92,11 +163,12 @@ fn kubeflow_s_examples_run_unmodified_to_completed() {
         serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": "test-configmap", "namespace": ns}, "data": {"testKey": "testValue"}}),
     );
-    let _operator = OperatorProcess::start(cluster(), kspark_path(), &ns, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let _node = one_at_a_time();
+    let _release = HelmRelease::install(&ns);
+    kspark_testcluster::eventually(60, "the operator pod to hold the leader Lease", leader_is_the_operator_pod);
     let examples =
         ["spark-pi.yaml", "spark-pi-python.yaml", "spark-pi-configmap.yaml", "spark-pi-custom-resource.yaml"];
     for example in examples {
-        let _node = one_at_a_time();
         let docs = documents_in(&kubeflow_examples_dir().join(example), &ns);
         let name = docs[0]["metadata"]["name"].as_str().unwrap_or_default().to_string();
         for doc in docs {
@@ -133,16 +205,20 @@ fn a_ready_driver_under_its_pod_disruption_budget_is_not_evicted() {
     let budgets: Api<PodDisruptionBudget> = Api::namespaced(admin(), &ns);
     let driver = "spark-pi-pdb-driver";
     kspark_testcluster::eventually(120, "the driver Ready and its budget allowing no disruption", || {
-        let ready = block_on(pods.get_opt(driver)).ok().flatten().and_then(|p| p.status).is_some_and(|s| {
-            s.conditions.unwrap_or_default().iter().any(|c| c.type_ == "Ready" && c.status == "True")
-        });
-        let held = block_on(budgets.get_opt(driver)).ok().flatten().and_then(|b| b.status).is_some_and(|s| {
-            s.current_healthy == 1 && s.disruptions_allowed == 0
-        });
+        let ready =
+            block_on(pods.get_opt(driver)).ok().flatten().and_then(|p| p.status).is_some_and(|s| {
+                s.conditions.unwrap_or_default().iter().any(|c| c.type_ == "Ready" && c.status == "True")
+            });
+        let held = block_on(budgets.get_opt(driver))
+            .ok()
+            .flatten()
+            .and_then(|b| b.status)
+            .is_some_and(|s| s.current_healthy == 1 && s.disruptions_allowed == 0);
         ready && held
     });
     let eviction = evict(&ns, driver);
-    let driver_left = block_on(pods.get_opt(driver)).ok().flatten().is_some_and(|p| p.metadata.deletion_timestamp.is_none());
+    let driver_left =
+        block_on(pods.get_opt(driver)).ok().flatten().is_some_and(|p| p.metadata.deletion_timestamp.is_none());
     let gvk = GroupVersionKind::gvk("sparkoperator.k8s.io", "v1beta2", "SparkApplication");
     let apps: Api<DynamicObject> = Api::namespaced_with(admin(), &ns, &ApiResource::from_gvk(&gvk));
     let _ = block_on(apps.delete("spark-pi-pdb", &DeleteParams::default()));

@@ -26,7 +26,7 @@ use self::configs::NodePorts;
 use self::host::NodeLock;
 use self::network::Network;
 use self::paths::NodePaths;
-use crate::binaries::run_build_script;
+use crate::binaries::{run_build_script, testcluster_script};
 use crate::client::client_from_kubeconfig;
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -285,11 +285,6 @@ fn write_json(path: &Path, document: &Value) -> Result<()> {
     let text = serde_json::to_vec_pretty(document)
         .map_err(|e| host::real_node_error(format!("rendering {}: {e}", path.display())))?;
     fsutil::write_public(path, &text)
-}
-
-/// A script of the workspace's `testcluster/` directory.
-pub(crate) fn testcluster_script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testcluster").join(name)
 }
 
 /// `$KSPARK_CACHE`, else `~/.cache/kspark`, as the scripts use.
