@@ -449,6 +449,13 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
                 let message = failed.status.unwrap_or_default().app_state.error_message;
                 assert!(message.contains("podgroups.scheduling.volcano.sh"), "{name}: {message}");
             }
+            // Nor scheduler-plugins: kubeflow's kube-scheduler cannot create
+            // its PodGroup (operator_batch_schedulers.rs installs the CRD).
+            Some(scheduler) if scheduler == "kube-scheduler" => {
+                let failed = wait_state(&ns, &name, ApplicationStateType::Failed);
+                let message = failed.status.unwrap_or_default().app_state.error_message;
+                assert!(message.contains("podgroups.scheduling.x-k8s.io"), "{name}: {message}");
+            }
             Some(scheduler) => {
                 let submitted = wait_state(&ns, &name, ApplicationStateType::Submitted);
                 let pod_name = submitted.status.unwrap_or_default().driver_info.pod_name;

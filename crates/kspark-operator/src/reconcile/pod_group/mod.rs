@@ -1,13 +1,17 @@
-//! Volcano's PodGroup of an application (kubeflow's volcano scheduler):
-//! created before the driver when the application names Volcano, deleted
-//! when it ends (COMPLETED/FAILED); the owner reference lets Kubernetes'
-//! garbage collector remove it with the application otherwise.
+//! The PodGroup of an application whose batch scheduler has one (kubeflow's
+//! volcano and kube-scheduler schedulers): created before the driver,
+//! deleted when the application ends (COMPLETED/FAILED); the owner
+//! reference lets Kubernetes' garbage collector remove it with the
+//! application otherwise.
 //!
-//! kubeflow refuses to use Volcano when its PodGroup CRD is not installed;
-//! here that refusal is the application's submission failure, naming the CRD.
+//! kubeflow refuses to use Volcano when its PodGroup CRD is not installed,
+//! and its kube-scheduler fails to create the group without scheduler-plugins'
+//! CRD; here either is the application's submission failure, naming the CRD.
 
-use kspark_sparkapp::batch_scheduler::BatchScheduler;
-use kspark_sparkapp::batch_scheduler::volcano::{POD_GROUP_API_VERSION, POD_GROUP_CRD, PodGroup, pod_group_name};
+mod kinds;
+
+use kinds::GroupKind;
+use kspark_sparkapp::batch_scheduler::{BatchScheduler, PodGroup, kube_scheduler, volcano};
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 
@@ -22,13 +26,20 @@ pub enum PodGroupError {
     Refused(String),
 }
 
-/// kubeflow's `syncPodGroup`: creates the group, or sets `minMember` back
-/// to the wanted size on one that exists (from an earlier attempt).
+/// kubeflow's `syncPodGroup`: creates the group, or sets one that exists
+/// (from an earlier attempt) back to the wanted spec.
 pub async fn sync(group: &PodGroup, work: &Work, ctx: &Context) -> Result<(), PodGroupError> {
-    ensure_crd(ctx).await?;
-    let name = group.metadata.name.clone().unwrap_or_default();
-    let api: Api<PodGroup> = Api::namespaced(ctx.client.clone(), work.namespace());
-    let failed = |e: kube::Error| classify(format!("cannot create Volcano PodGroup {name}"), e);
+    match group {
+        PodGroup::Volcano(group) => sync_kind(group, work, ctx).await,
+        PodGroup::KubeScheduler(group) => sync_kind(group, work, ctx).await,
+    }
+}
+
+async fn sync_kind<K: GroupKind>(group: &K, work: &Work, ctx: &Context) -> Result<(), PodGroupError> {
+    ensure_crd::<K>(ctx).await?;
+    let name = group.meta().name.clone().unwrap_or_default();
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), work.namespace());
+    let failed = |e: kube::Error| classify(format!("cannot create {} PodGroup {name}", K::SCHEDULER), e);
     match api.get_opt(&name).await.map_err(failed)? {
         None => match api.create(&PostParams::default(), group).await {
             Ok(_) => {}
@@ -36,30 +47,33 @@ pub async fn sync(group: &PodGroup, work: &Work, ctx: &Context) -> Result<(), Po
             Err(kube::Error::Api(s)) if s.code == 409 => {}
             Err(e) => return Err(failed(e)),
         },
-        Some(existing) if existing.spec.min_member != group.spec.min_member => {
-            let patch = serde_json::json!({"spec": {"minMember": group.spec.min_member}});
-            api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.map_err(failed)?;
+        Some(existing) => {
+            if let Some(patch) = K::drift(&existing, group) {
+                api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.map_err(failed)?;
+            }
         }
-        Some(_) => {}
     }
     tracing::info!(app = work.name(), namespace = work.namespace(), pod_group = %name, "PodGroup in place");
     Ok(())
 }
 
-/// Whether the API server serves PodGroups (discovery needs no RBAC).
-async fn ensure_crd(ctx: &Context) -> Result<(), PodGroupError> {
+/// Whether the API server serves the PodGroups (discovery needs no RBAC).
+async fn ensure_crd<K: GroupKind>(ctx: &Context) -> Result<(), PodGroupError> {
     let missing = || {
         PodGroupError::Refused(format!(
-            "spec.batchScheduler is volcano, but the CustomResourceDefinition {POD_GROUP_CRD} \
-             ({POD_GROUP_API_VERSION} PodGroup) is not installed in the cluster (hint: install Volcano, \
-             https://volcano.sh/en/docs/installation/, or remove spec.batchScheduler)"
+            "spec.batchScheduler is {}, but the CustomResourceDefinition {} ({} PodGroup) is not installed in \
+             the cluster (hint: {}, or remove spec.batchScheduler)",
+            K::SCHEDULER,
+            K::CRD,
+            K::API_VERSION,
+            K::INSTALL_HINT
         ))
     };
-    match ctx.client.list_api_group_resources(POD_GROUP_API_VERSION).await {
+    match ctx.client.list_api_group_resources(K::API_VERSION).await {
         Ok(list) if list.resources.iter().any(|r| r.name == "podgroups") => Ok(()),
         Ok(_) => Err(missing()),
         Err(kube::Error::Api(s)) if s.code == 404 => Err(missing()),
-        Err(e) => Err(classify(format!("cannot look up {POD_GROUP_API_VERSION}"), e)),
+        Err(e) => Err(classify(format!("cannot look up {}", K::API_VERSION), e)),
     }
 }
 
@@ -72,15 +86,23 @@ fn classify(what: String, error: kube::Error) -> PodGroupError {
     }
 }
 
-/// kubeflow's volcano `Cleanup` when the application ends: its PodGroup
-/// goes (a missing one, or a missing CRD, is no error).
+/// kubeflow's `Cleanup` of the batch scheduler when the application ends:
+/// its PodGroup goes (a missing one, or a missing CRD, is no error).
 pub async fn delete(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
-    if BatchScheduler::of(&work.app) != Some(BatchScheduler::Volcano) {
-        return Ok(());
+    match BatchScheduler::of(&work.app) {
+        Some(BatchScheduler::Volcano) => {
+            delete_kind::<volcano::PodGroup>(&volcano::pod_group_name(&work.app), work, ctx).await
+        }
+        Some(BatchScheduler::KubeScheduler) => {
+            delete_kind::<kube_scheduler::PodGroup>(&kube_scheduler::pod_group_name(&work.app), work, ctx).await
+        }
+        Some(BatchScheduler::Yunikorn) | None => Ok(()),
     }
-    let name = pod_group_name(&work.app);
-    let api: Api<PodGroup> = Api::namespaced(ctx.client.clone(), work.namespace());
-    match api.delete(&name, &DeleteParams::background()).await {
+}
+
+async fn delete_kind<K: GroupKind>(name: &str, work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), work.namespace());
+    match api.delete(name, &DeleteParams::background()).await {
         Ok(_) => {
             tracing::info!(app = work.name(), namespace = work.namespace(), pod_group = %name, "deleted PodGroup");
             Ok(())
@@ -92,6 +114,6 @@ pub async fn delete(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
             tracing::warn!(app = work.name(), pod_group = %name, error = %s.message, "cannot delete PodGroup");
             Ok(())
         }
-        Err(source) => Err(ReconcileError::Delete { what: format!("Volcano PodGroup {name}"), source }),
+        Err(source) => Err(ReconcileError::Delete { what: format!("{} PodGroup {name}", K::SCHEDULER), source }),
     }
 }
