@@ -38,6 +38,11 @@ say "Volcano's PodGroup CRD for the batch-scheduler tests (from the Go module pr
 KSPARK_VOLCANO_CRD=$(testcluster/fetch-volcano-crd.sh) || die "fetching Volcano's PodGroup CRD failed (see above)"
 export KSPARK_VOLCANO_CRD
 
+say "scheduler-plugins' PodGroup CRD for the kube-scheduler batch-scheduler test (from the Go module proxy, cached)"
+KSPARK_SCHEDULER_PLUGINS_CRD=$(testcluster/fetch-scheduler-plugins-crd.sh) ||
+  die "fetching scheduler-plugins' PodGroup CRD failed (see above)"
+export KSPARK_SCHEDULER_PLUGINS_CRD
+
 say "OCI registry for the image tests (cached after the first build)"
 testcluster/build-registry.sh >/dev/null || die "building the test registry failed (see above)"
 

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
+use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
 use kspark_testcluster::{TestCluster, TestUser, block_on};
@@ -150,6 +151,82 @@ fn submission_failures_retry_until_the_retries_are_exhausted() {
     assert_eq!(status.submission_attempts, 3, "{status:?}");
     assert!(status.app_state.error_message.contains("spark.driver.memoryOverhead"), "{status:?}");
     assert!(driver_pods(&ns).is_empty());
+}
+
+/// kubeflow's e2e test `fail-submission` (test/e2e/bad_examples): a driver
+/// service account that does not exist is a submission failure, retried
+/// per `spec.restartPolicy`, then FAILED; never a wait.
+#[test]
+fn a_missing_driver_service_account_fails_submission_as_kubeflows_e2e_test_expects() {
+    let ns = namespace("op-no-sa");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _operator = operator(&ns, &["--metrics-addr", &addr]);
+    let mut value = app("fail-submission", "succeed");
+    value["spec"]["driver"]["serviceAccount"] = json!("non-existent");
+    value["spec"]["restartPolicy"] =
+        json!({"type": "OnFailure", "onSubmissionFailureRetries": 3, "onSubmissionFailureRetryInterval": 1});
+    create(&ns, value);
+    // Every state seen until it ends, as the e2e test collects them.
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    let failed = loop {
+        let current = get(&ns, "fail-submission").unwrap_or_else(|| panic!("fail-submission is gone"));
+        if state(&current) == ApplicationStateType::Failed {
+            break current;
+        }
+        seen.push(state(&current));
+        assert!(start.elapsed() < Duration::from_secs(60), "not FAILED: {:?} after {seen:?}", current.status);
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let status = failed.status.unwrap_or_default();
+    assert_eq!(status.submission_attempts, 4, "onSubmissionFailureRetries + 1: {status:?}");
+    let allowed = [ApplicationStateType::New, ApplicationStateType::SubmissionFailed];
+    assert!(seen.iter().all(|s| allowed.contains(s)), "{seen:?}");
+    assert!(seen.contains(&ApplicationStateType::SubmissionFailed), "{seen:?}");
+    let message = &status.app_state.error_message;
+    let expected = format!(
+        "failed to run spark-submit: driver service account non-existent does not exist in namespace {ns} (hint: "
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(driver_pods(&ns).is_empty());
+
+    // kubeflow's events: one SubmissionFailed per attempt, then Failed.
+    let events = block_on(Api::<Event>::namespaced(admin(), &ns).list(&ListParams::default()))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .items;
+    let notes = |reason: &str| -> Vec<String> {
+        events.iter().filter(|e| e.reason.as_deref() == Some(reason)).filter_map(|e| e.note.clone()).collect()
+    };
+    let submission_failed = notes("SparkApplicationSubmissionFailed");
+    assert!(!submission_failed.is_empty());
+    assert!(
+        submission_failed
+            .iter()
+            .all(|n| n.starts_with(&format!("failed to submit SparkApplication fail-submission: {expected}"))),
+        "{submission_failed:?}"
+    );
+    assert_eq!(notes("SparkApplicationFailed"), vec![format!("SparkApplication fail-submission failed: {message}")]);
+    assert!(notes("SparkApplicationWaiting").is_empty());
+
+    // kubeflow's metrics follow state changes: SUBMISSION_FAILED entered
+    // once (the retries stay in it), FAILED once, nothing submitted.
+    let label = format!("{{app_namespace=\"{ns}\"}}");
+    let wanted = [
+        format!("spark_application_failed_submission_count_total{label} 1"),
+        format!("spark_application_failure_count_total{label} 1"),
+    ];
+    let start = Instant::now();
+    let metrics = loop {
+        let metrics = http_get(&addr, "/metrics");
+        if wanted.iter().all(|line| metrics.contains(line)) || start.elapsed() > Duration::from_secs(10) {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for line in &wanted {
+        assert!(metrics.contains(line), "no `{line}` in\n{metrics}");
+    }
+    assert!(!metrics.contains(&format!("spark_application_submit_count_total{label}")), "{metrics}");
 }
 
 #[test]
@@ -371,6 +448,13 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
                 let failed = wait_state(&ns, &name, ApplicationStateType::Failed);
                 let message = failed.status.unwrap_or_default().app_state.error_message;
                 assert!(message.contains("podgroups.scheduling.volcano.sh"), "{name}: {message}");
+            }
+            // Nor scheduler-plugins: kubeflow's kube-scheduler cannot create
+            // its PodGroup (operator_batch_schedulers.rs installs the CRD).
+            Some(scheduler) if scheduler == "kube-scheduler" => {
+                let failed = wait_state(&ns, &name, ApplicationStateType::Failed);
+                let message = failed.status.unwrap_or_default().app_state.error_message;
+                assert!(message.contains("podgroups.scheduling.x-k8s.io"), "{name}: {message}");
             }
             Some(scheduler) => {
                 let submitted = wait_state(&ns, &name, ApplicationStateType::Submitted);

@@ -1,27 +1,30 @@
 //! `kspark operator run` with kubeflow's batch-scheduler examples
-//! (examples/spark-pi-volcano.yaml, spark-pi-yunikorn.yaml) against a real
-//! control plane: the objects kubeflow's operator makes for Volcano and
-//! YuniKorn, Volcano's real PodGroup CRD (fetched by
-//! testcluster/fetch-volcano-crd.sh), and the garbage collection of the
-//! real controller-manager.
+//! (examples/spark-pi-volcano.yaml, spark-pi-yunikorn.yaml,
+//! spark-pi-kube-scheduler.yaml) against a real control plane: the objects
+//! kubeflow's operator makes for Volcano, YuniKorn and kube-scheduler with
+//! scheduler-plugins, the real PodGroup CRDs (fetched by
+//! testcluster/fetch-volcano-crd.sh and fetch-scheduler-plugins-crd.sh),
+//! and the garbage collection of the real controller-manager.
 //!
-//! Neither Volcano's nor YuniKorn's scheduler runs here, and kube-scheduler
-//! leaves pods that name another scheduler alone: the test binds them to the
-//! simulated node itself (a `pods/binding`, as those schedulers do once the
-//! group fits), so that the application can run to COMPLETED.
+//! None of Volcano's, YuniKorn's or a scheduler named kube-scheduler runs
+//! here, and the cluster's default scheduler leaves pods that name another
+//! scheduler alone: the test binds them to the simulated node itself (a
+//! `pods/binding`, as those schedulers do once the group fits), so that the
+//! application can run to COMPLETED.
 //!
-//! This binary has a control plane of its own (the Volcano CRD is installed
-//! into it halfway through one test); the volcano example runs unmodified,
-//! in `default`, under the operator's installed RBAC.
+//! This binary has a control plane of its own (the PodGroup CRDs are
+//! installed into it); the volcano example runs unmodified, in `default`,
+//! under the operator's installed RBAC.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ServiceAccount};
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kspark_sparkapp::batch_scheduler::kube_scheduler;
 use kspark_sparkapp::batch_scheduler::volcano::PodGroup;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_testcluster::{FAKE_NODE_NAME, TestCluster, TestUser, block_on};
@@ -365,4 +368,99 @@ fn kubeflows_yunikorn_example_carries_its_task_groups_queue_and_scheduler() {
         assert!(properties.contains(expected), "{expected} in {properties}");
     }
     assert!(!properties.contains("spark.kubernetes.executor.annotation.yunikorn.apache.org/task-groups"));
+}
+
+/// scheduler-plugins' own PodGroup CRD: $KSPARK_SCHEDULER_PLUGINS_CRD, else
+/// fetched (and cached) by testcluster/fetch-scheduler-plugins-crd.sh.
+fn scheduler_plugins_crd() -> PathBuf {
+    if let Some(path) = std::env::var_os("KSPARK_SCHEDULER_PLUGINS_CRD") {
+        return PathBuf::from(path);
+    }
+    let script = repo_root().join("testcluster/fetch-scheduler-plugins-crd.sh");
+    let out = Command::new(&script).output().unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+    assert!(out.status.success(), "{} failed:\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn kspark_status(id: &str) -> Output {
+    kspark()
+        .args(["status", id, "--kubeconfig"])
+        .arg(cluster().kubeconfig(TestUser::Admin))
+        .output()
+        .unwrap_or_else(|e| panic!("kspark status: {e}"))
+}
+
+#[test]
+fn kubeflows_kube_scheduler_example_gets_its_pod_group_and_an_unpicked_driver_is_told() {
+    kspark_testcluster::operator::install_crd_files(cluster(), &[scheduler_plugins_crd()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ns = kspark_testcluster::unique_name("kube-sched");
+    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
+    service_account(&ns);
+    let _operator = Operator::start_as_installed(&ns);
+    let mut doc = example("spark-pi-kube-scheduler");
+    doc["metadata"]["namespace"] = json!(ns);
+    create(&ns, doc);
+
+    // kubeflow's kube-scheduler: a PodGroup <app>-pg before the driver.
+    let groups: Api<kube_scheduler::PodGroup> = Api::namespaced(admin(), &ns);
+    let group = poll("the PodGroup", Duration::from_secs(30), || {
+        block_on(groups.get_opt("spark-pi-kube-scheduler-pg")).ok().flatten()
+    });
+    let app = block_on(apps(&ns).get("spark-pi-kube-scheduler")).unwrap_or_else(|e| panic!("{e}"));
+    let group = serde_json::to_value(&group).unwrap_or_default();
+    assert_eq!(group["apiVersion"], "scheduling.x-k8s.io/v1alpha1");
+    assert_eq!(group["spec"], json!({"minMember": 1, "minResources": {"cpu": "3", "memory": "1536m"}}));
+    let owner = &group["metadata"]["ownerReferences"][0];
+    assert_eq!(owner["kind"], "SparkApplication");
+    assert_eq!(owner["uid"].as_str(), app.metadata.uid.as_deref());
+    assert_eq!(owner["controller"], true);
+
+    // The group label on both roles, the pods' scheduler spec.batchScheduler.
+    let driver_name = "spark-pi-kube-scheduler-driver";
+    let driver = poll("the driver", Duration::from_secs(30), || {
+        block_on(Api::<Pod>::namespaced(admin(), &ns).get_opt(driver_name)).ok().flatten()
+    });
+    assert_eq!(label(&driver, kube_scheduler::POD_GROUP_LABEL), Some("spark-pi-kube-scheduler-pg"));
+    assert_eq!(driver.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()), Some("kube-scheduler"));
+    let properties = driver_config_maps(&ns, &driver);
+    assert!(
+        properties.contains("spark.kubernetes.executor.label.scheduling.x-k8s.io/pod-group=spark-pi-kube-scheduler-pg"),
+        "{properties}"
+    );
+
+    // No scheduler answers to kube-scheduler: past the grace period the
+    // application, an event and `kspark status` say so.
+    let expected = format!("driver pod {driver_name} has not been picked up by any scheduler in 30s");
+    let waiting = poll("the unscheduled-driver message", Duration::from_secs(60), || {
+        let app = block_on(apps(&ns).get("spark-pi-kube-scheduler")).ok()?;
+        let status = app.status.clone()?;
+        status.app_state.error_message.starts_with(&expected).then_some(status)
+    });
+    assert_eq!(waiting.app_state.state, ApplicationStateType::Submitted);
+    assert!(waiting.app_state.error_message.contains("no scheduler named \"kube-scheduler\""), "{waiting:?}");
+    let pod_now = pod(&ns, driver_name);
+    let conditions = pod_now.status.and_then(|s| s.conditions).unwrap_or_default();
+    assert!(!conditions.iter().any(|c| c.type_ == "PodScheduled"), "a scheduler touched it: {conditions:?}");
+    let events: Api<Event> = Api::namespaced(admin(), &ns);
+    let warnings: Vec<Event> = block_on(events.list(&ListParams::default()))
+        .map(|l| l.items)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("SparkDriverNotScheduled"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].type_.as_deref(), Some("Warning"));
+    assert!(warnings[0].note.as_deref().is_some_and(|n| n.starts_with(&expected)), "{warnings:?}");
+    let status = kspark_status(&format!("{ns}:spark-pi-kube-scheduler"));
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success() && text.contains(&expected), "{text}{}", String::from_utf8_lossy(&status.stderr));
+
+    // Once bound (as a scheduler would), it runs; kubeflow's Cleanup then
+    // deletes the group.
+    let completed = run_until(&ns, "spark-pi-kube-scheduler", "kube-scheduler", ApplicationStateType::Completed);
+    assert!(completed.status.unwrap_or_default().app_state.error_message.is_empty());
+    poll("the PodGroup to be deleted after COMPLETED", Duration::from_secs(30), || {
+        block_on(groups.get_opt("spark-pi-kube-scheduler-pg")).ok().flatten().is_none().then_some(())
+    });
 }

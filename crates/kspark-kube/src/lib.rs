@@ -21,6 +21,7 @@ pub mod sparkapps;
 pub mod submit;
 pub mod tenant;
 pub mod ui_forward;
+pub mod unscheduled;
 pub mod wait;
 pub mod workload_identity;
 

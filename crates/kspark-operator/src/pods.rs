@@ -40,6 +40,8 @@ pub(crate) fn keep_what_matters(pod: &mut Pod) {
         // Container names tell the Spark container apart from sidecars.
         containers: spec.containers.into_iter().map(|c| Container { name: c.name, ..Default::default() }).collect(),
         node_name: spec.node_name,
+        // Named when no scheduler picks the driver up.
+        scheduler_name: spec.scheduler_name,
         ..Default::default()
     });
     pod.status = pod.status.take().map(|status| PodStatus {
@@ -112,6 +114,7 @@ struct SpecWire {
     #[serde(default)]
     containers: Vec<ContainerName>,
     node_name: Option<String>,
+    scheduler_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +145,7 @@ impl<'de> Deserialize<'de> for WatchedPod {
                     .map(|c| Container { name: c.name, ..Default::default() })
                     .collect(),
                 node_name: spec.node_name,
+                scheduler_name: spec.scheduler_name,
                 ..Default::default()
             }),
             status: wire.status.map(|status| PodStatus {
@@ -168,7 +172,7 @@ mod tests {
         let text = r#"{"metadata":{"name":"d","namespace":"n","labels":{"spark-role":"driver"},
               "annotations":{"kspark.io/spec-digest":"x","other":"y"},
               "managedFields":[{"manager":"kspark"}],"ownerReferences":[{"apiVersion":"v1","kind":"K","name":"o","uid":"u"}]},
-            "spec":{"nodeName":"node-1","containers":[{"name":"spark-kubernetes-driver","image":"i","env":[{"name":"A","value":"1"}]}],
+            "spec":{"nodeName":"node-1","schedulerName":"kube-scheduler","containers":[{"name":"spark-kubernetes-driver","image":"i","env":[{"name":"A","value":"1"}]}],
               "volumes":[{"name":"v","emptyDir":{}}]},
             "status":{"phase":"Failed","hostIP":"10.0.0.1","startTime":"2026-11-29T10:00:00Z",
               "conditions":[{"type":"Ready","status":"False"},{"type":"PodScheduled","status":"True"}],
@@ -180,6 +184,7 @@ mod tests {
         // The same as parsing the whole pod and stripping it.
         assert_eq!(pod.0, whole);
         assert_eq!(pod.metadata.annotations.as_ref().map(|a| a.len()), Some(1));
+        assert_eq!(pod.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()), Some("kube-scheduler"));
         let status = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref()).map(|c| c.len());
         assert_eq!(status, Some(1));
     }

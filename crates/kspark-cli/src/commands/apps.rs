@@ -274,13 +274,16 @@ pub async fn status(args: IdArgs) -> anyhow::Result<ExitCode> {
             Found::Driver(p) => {
                 let s = kspark_kube::wait::DriverStatus::of(p);
                 let name = p.metadata.name.clone().unwrap_or_default();
+                let unscheduled = kspark_kube::unscheduled::unscheduled(p, jiff::Timestamp::now());
                 statuses.push(serde_json::json!({
                     "id": format!("{ns}:{name}"),
                     "app": p.metadata.labels.as_ref().and_then(|l| l.get("spark-app-name")),
                     "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
                     "reason": s.reason, "message": s.message, "node": s.node,
+                    "unscheduled": unscheduled,
                 }));
-                lines.push(format!("{ns}:{name}  {}", output::describe(&s)));
+                let warning = unscheduled.map(|w| format!("\n  warning: {w}")).unwrap_or_default();
+                lines.push(format!("{ns}:{name}  {}{warning}", output::describe(&s)));
             }
             Found::App(app) => {
                 let driver = app_driver(&conn, &ns, app).await;

@@ -6,8 +6,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kspark_kube::sparkapps::{self, AppOutcome};
+use kspark_kube::unscheduled::unscheduled;
 use kspark_kube::wait::DriverStatus;
 use kspark_kube::{ClusterError, Connection};
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
@@ -23,6 +25,7 @@ pub fn describe(ns: &str, app: &SparkApplication, driver: Option<&Pod>) -> (serd
     let status = app.status.clone().unwrap_or_default();
     let state = sparkapps::state(app);
     let driver_status = driver.map(DriverStatus::of);
+    let unscheduled = driver.and_then(|pod| unscheduled(pod, Timestamp::now())).map(|m| format!("driver {m}"));
     let json = serde_json::json!({
         "id": format!("{ns}:{name}"),
         "kind": "SparkApplication",
@@ -36,6 +39,7 @@ pub fn describe(ns: &str, app: &SparkApplication, driver: Option<&Pod>) -> (serd
             "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
             "reason": s.reason, "message": s.message, "node": s.node,
         })),
+        "driverUnscheduled": unscheduled,
         "logArchive": status.log_archive,
     });
     let mut text = format!(
@@ -49,6 +53,11 @@ pub fn describe(ns: &str, app: &SparkApplication, driver: Option<&Pod>) -> (serd
     }
     if !status.app_state.error_message.is_empty() {
         text.push_str(&format!("\n  error: {}", status.app_state.error_message.trim()));
+    }
+    // Seen from the pod itself, so also under kubeflow's operator, which
+    // does not say it.
+    if let Some(warning) = unscheduled.filter(|w| !status.app_state.error_message.contains(w.as_str())) {
+        text.push_str(&format!("\n  warning: {warning}"));
     }
     if let Some(archive) = &status.log_archive {
         text.push_str(&match (&archive.archived_time, archive.last_error.trim()) {

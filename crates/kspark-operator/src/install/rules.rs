@@ -56,6 +56,8 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         // spec.batchScheduler volcano: the application's PodGroup, created
         // before the driver, its minMember set back, deleted when it ends.
         rule(&["scheduling.volcano.sh"], &["podgroups"], &["get", "create", "patch", "delete"]),
+        // spec.batchScheduler kube-scheduler: scheduler-plugins' PodGroup, the same way.
+        rule(&["scheduling.x-k8s.io"], &["podgroups"], &["get", "create", "patch", "delete"]),
         // --enable-driver-pdb: the drivers' PodDisruptionBudgets, kept in a
         // watch cache, server-side applied (creating one by an apply needs
         // create besides patch), deleted when their runs end.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kspark_kube::unscheduled::{unscheduled, until_unscheduled};
 use kspark_sparkapp::ApplicationStateType as S;
 use kspark_sparkapp::status::{DriverState, ExecutorState};
 use kube::Api;
@@ -98,19 +99,36 @@ fn driver_missing(work: &mut Work, ctx: &Context, name: &str) -> Flow {
 
 /// A pending driver: say why it is stuck; fail it at the start deadline.
 fn pending(work: &mut Work, ctx: &Context, pod: &Pod) -> Flow {
+    let now = Timestamp::now();
     let problem = pending_problem(pod);
     if let Some(problem) = problem.as_ref().filter(|p| work.status().app_state.error_message != **p) {
         work.note(Note::warning("SparkDriverPending", problem.clone()));
         work.status_mut().app_state.error_message = problem.clone();
     }
-    let Some(deadline) = ctx.options.driver_start_deadline else { return Flow::Wait(None) };
+    let problem = problem.or_else(|| not_scheduled(work, pod, now));
+    // Looked at again when the grace period ends: an untouched pod changes
+    // no more, so no watch event would bring it back.
+    let recheck = until_unscheduled(pod, now).filter(|d| !d.is_zero());
+    let Some(deadline) = ctx.options.driver_start_deadline else { return Flow::Wait(recheck) };
     let since = since_submission(work);
     if since < deadline {
-        return Flow::Wait(Some(deadline - since));
+        return Flow::Wait(Some(recheck.map_or(deadline - since, |r| r.min(deadline - since))));
     }
     let why = problem.unwrap_or_else(|| "it is still Pending".into());
     fail(work, format!("driver not running {}s after submission: {why}", deadline.as_secs()));
     Flow::Next
+}
+
+/// A driver no scheduler has touched past the grace period: said once, in
+/// the status and a Warning event (kubeflow says nothing; the driver would
+/// wait forever, silently).
+fn not_scheduled(work: &mut Work, pod: &Pod, now: Timestamp) -> Option<String> {
+    let message = format!("driver {}", unscheduled(pod, now)?);
+    if work.status().app_state.error_message != message {
+        work.note(Note::warning("SparkDriverNotScheduled", message.clone()));
+        work.status_mut().app_state.error_message = message.clone();
+    }
+    Some(message)
 }
 
 /// A running driver without a running executor fails at the executor deadline.

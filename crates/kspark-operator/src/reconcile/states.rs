@@ -108,14 +108,11 @@ async fn submission_failed(work: &mut Work, ctx: &Context) -> Result<Flow, Recon
         pod_group::delete(work, ctx).await?;
         work.set_state(S::Failed);
         work.status_mut().termination_time = Some(Time(Timestamp::now()));
+        // kubeflow's event for FAILED, whichever way the application got there.
         let message = work.status().app_state.error_message.clone();
         work.note(Note::warning(
             "SparkApplicationFailed",
-            format!(
-                "SparkApplication {} failed after {} submission attempts: {message}",
-                work.name(),
-                work.status().submission_attempts
-            ),
+            format!("SparkApplication {} failed: {message}", work.name()),
         ));
         return Ok(Flow::Next);
     }

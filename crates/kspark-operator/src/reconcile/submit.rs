@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_kube::ClusterError;
-use kspark_kube::preflight::{self, Check, Plan, Verdict};
+use kspark_kube::preflight::{self, Plan, Verdict};
 use kspark_kube::submit::{SubmitError, submit_adopting};
 use kspark_sparkapp::batch_scheduler::{self, BatchScheduler, Scheduled};
 use kspark_sparkapp::defaults::apply_defaults;
@@ -19,6 +19,7 @@ use kube::api::{Patch, PatchParams};
 use kube::runtime::reflector::ObjectRef;
 
 use super::changes::SPEC_DIGEST_ANNOTATION;
+use super::driver_account;
 use super::pod_group::{self, PodGroupError};
 use super::{Flow, ReconcileError, Work};
 use crate::build::{Built, build};
@@ -29,6 +30,9 @@ use crate::identity::{AttemptIdentity, attempt_identity};
 use crate::pods::WatchedPod;
 
 const SUBMISSION_ID_LABEL: &str = "sparkoperator.k8s.io/submission-id";
+/// How kubeflow's error message starts when spark-submit fails (its e2e
+/// test fail-submission looks for it).
+pub const SPARK_SUBMIT_FAILED: &str = "failed to run spark-submit";
 /// How soon to look again while the namespace cannot take the application.
 const PREFLIGHT_RETRY: Duration = Duration::from_secs(10);
 /// How soon to try again after an error that says nothing about the application.
@@ -63,8 +67,15 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         Ok(built) => built,
         Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
     };
-    if let Some(reason) = ctx.options.preflight.then(|| refusal(&built, ctx)).flatten() {
-        return Ok(wait_for_namespace(work, reason));
+    if ctx.options.preflight {
+        match driver_account::missing(&built, work, ctx).await {
+            Ok(None) => {}
+            Ok(Some(why)) => return Ok(submission_failed(work, &identity, attempt, spark_submit_failed(&why))),
+            Err(error) => return Ok(postpone(work, error)),
+        }
+        if let Some(reason) = refusal(&built, ctx) {
+            return Ok(wait_for_namespace(work, reason));
+        }
     }
     if let Some(group) = scheduled.as_ref().and_then(|s| s.pod_group.as_ref()) {
         match pod_group::sync(group, work, ctx).await {
@@ -91,7 +102,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
                 Some(hint) => format!("{e} (hint: {hint})"),
                 None => e.to_string(),
             };
-            Ok(submission_failed(work, &identity, attempt, message))
+            Ok(submission_failed(work, &identity, attempt, spark_submit_failed(&message)))
         }
     }
 }
@@ -171,7 +182,7 @@ fn build_for_namespace(
     Ok(built)
 }
 
-fn plan(built: &Built) -> Plan<'_> {
+pub(super) fn plan(built: &Built) -> Plan<'_> {
     Plan {
         objects: &built.objects,
         conf: &built.submission.conf,
@@ -180,22 +191,19 @@ fn plan(built: &Built) -> Plan<'_> {
     }
 }
 
-/// What keeps the namespace from taking the application now, from the
-/// watched quotas, LimitRanges and service accounts.
+/// kubeflow's message for what spark-submit itself fails on (the API
+/// server refusing the driver, a missing service account), with kspark's
+/// reason after it.
+fn spark_submit_failed(reason: &str) -> String {
+    format!("{SPARK_SUBMIT_FAILED}: {reason}")
+}
+
+/// What keeps the namespace from taking the application now (and may stop
+/// doing so: a quota that frees up), from the watched quotas and LimitRanges.
 fn refusal(built: &Built, ctx: &Context) -> Option<String> {
     let plan = plan(built);
     let ns = plan.namespace().to_string();
-    let mut checks = preflight::namespace_checks(ctx.facts.quotas_in(&ns), ctx.facts.ranges_in(&ns), &plan);
-    let account = plan.driver_account();
-    if ctx.facts.account_exists(&ns, &account) == Some(false) {
-        checks.push(
-            Check::fail(
-                "driver service account",
-                format!("service account {account} does not exist in namespace {ns}"),
-            )
-            .with_hint("create it (kspark tenant create does), or set spec.driver.serviceAccount"),
-        );
-    }
+    let checks = preflight::namespace_checks(ctx.facts.quotas_in(&ns), ctx.facts.ranges_in(&ns), &plan);
     let failed = checks.into_iter().find(|c| c.verdict == Verdict::Fail)?;
     Some(match failed.hint {
         Some(hint) => format!("{}: {} (hint: {hint})", failed.name, failed.detail),

@@ -19,18 +19,19 @@ pub fn record(before: &SparkApplicationStatus, work: &Work, ctx: &Context) {
         .as_ref()
         .map(|t| Timestamp::now().duration_since(t.0).as_secs_f64().max(0.0))
         .unwrap_or_default();
-    if after.submission_attempts > before.submission_attempts {
-        if to == S::SubmissionFailed {
-            m.failed_submission.get_or_create(&ns).inc();
-        } else {
-            m.submitted.get_or_create(&ns).inc();
-            if after.submission_attempts == 1 {
-                m.submit_latency.get_or_create(&ns).observe(age);
-            }
+    if after.submission_attempts > before.submission_attempts && to != S::SubmissionFailed {
+        m.submitted.get_or_create(&ns).inc();
+        if after.submission_attempts == 1 {
+            m.submit_latency.get_or_create(&ns).observe(age);
         }
     }
     if from == to {
         return;
+    }
+    // kubeflow counts entering SUBMISSION_FAILED (its metrics follow state
+    // changes), not each retry that fails again.
+    if to == S::SubmissionFailed {
+        m.failed_submission.get_or_create(&ns).inc();
     }
     if to == S::Running {
         m.running.get_or_create(&ns).inc();

@@ -1,11 +1,13 @@
 //! What kubeflow's batch schedulers (internal/scheduler) do to an
 //! application before it is submitted, as pure functions: Volcano's
 //! PodGroup and group annotation ([`volcano`]), YuniKorn's task groups,
-//! queue label and scheduler name ([`yunikorn`]). The operator applies
+//! queue label and scheduler name ([`yunikorn`]), scheduler-plugins'
+//! PodGroup and group label for kube-scheduler ([`kube_scheduler`]). The operator applies
 //! [`schedule`] to the (defaulted) application it is about to submit; the
 //! annotations and labels it adds reach the pods as every other
 //! `spec.driver`/`spec.executor` annotation and label does.
 
+pub mod kube_scheduler;
 pub mod requests;
 pub mod volcano;
 pub mod yunikorn;
@@ -13,7 +15,6 @@ mod yunikorn_memory;
 
 use crate::application::SparkApplication;
 use crate::submit::MappingError;
-use volcano::PodGroup;
 
 /// The batch scheduler `spec.batchScheduler` names, when kubeflow has one
 /// of that name.
@@ -21,6 +22,7 @@ use volcano::PodGroup;
 pub enum BatchScheduler {
     Volcano,
     Yunikorn,
+    KubeScheduler,
 }
 
 impl BatchScheduler {
@@ -28,17 +30,25 @@ impl BatchScheduler {
         match app.spec.batch_scheduler.as_deref()? {
             volcano::VOLCANO => Some(Self::Volcano),
             yunikorn::YUNIKORN => Some(Self::Yunikorn),
+            kube_scheduler::KUBE_SCHEDULER => Some(Self::KubeScheduler),
             _ => None,
         }
     }
 }
 
 /// The application as its batch scheduler leaves it, and the PodGroup to
-/// create before the driver (Volcano).
+/// create before the driver (Volcano, kube-scheduler).
 #[derive(Clone, Debug)]
 pub struct Scheduled {
     pub app: SparkApplication,
     pub pod_group: Option<PodGroup>,
+}
+
+/// A batch scheduler's PodGroup: each scheduler has its own kind.
+#[derive(Clone, Debug)]
+pub enum PodGroup {
+    Volcano(volcano::PodGroup),
+    KubeScheduler(kube_scheduler::PodGroup),
 }
 
 /// kubeflow's `Schedule` of the application's batch scheduler; the
@@ -47,7 +57,8 @@ pub struct Scheduled {
 pub fn schedule(app: &SparkApplication) -> Result<Scheduled, MappingError> {
     let mut app = app.clone();
     let pod_group = match BatchScheduler::of(&app) {
-        Some(BatchScheduler::Volcano) => volcano::schedule(&mut app)?,
+        Some(BatchScheduler::Volcano) => volcano::schedule(&mut app)?.map(PodGroup::Volcano),
+        Some(BatchScheduler::KubeScheduler) => Some(PodGroup::KubeScheduler(kube_scheduler::schedule(&mut app))),
         Some(BatchScheduler::Yunikorn) => {
             yunikorn::schedule(&mut app)?;
             None

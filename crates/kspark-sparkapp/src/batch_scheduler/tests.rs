@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::volcano::{GROUP_NAME_ANNOTATION, PodGroup};
 use super::yunikorn::{QUEUE_LABEL, TASK_GROUP_NAME_ANNOTATION, TASK_GROUPS_ANNOTATION};
+use super::{PodGroup as AnyGroup, kube_scheduler};
 use super::{Scheduled, schedule};
 use crate::application::SparkApplication;
 
@@ -29,7 +30,10 @@ fn scheduled(app: &SparkApplication) -> Scheduled {
 }
 
 fn group(scheduled: &Scheduled) -> &PodGroup {
-    scheduled.pod_group.as_ref().unwrap_or_else(|| panic!("no PodGroup"))
+    match scheduled.pod_group.as_ref() {
+        Some(AnyGroup::Volcano(group)) => group,
+        other => panic!("no Volcano PodGroup: {other:?}"),
+    }
 }
 
 fn resources(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
@@ -310,11 +314,54 @@ fn yunikorn_refuses_a_memory_spark_cannot_read() {
 
 #[test]
 fn other_schedulers_change_nothing() {
-    for scheduler in [None, Some("kube-scheduler"), Some("")] {
+    for scheduler in [None, Some("default-scheduler"), Some("")] {
         let mut app = app("plain", json!({"driver": {}, "executor": {}}));
         app.spec.batch_scheduler = scheduler.map(str::to_string);
         let done = scheduled(&app);
         assert!(done.pod_group.is_none());
         assert_eq!(done.app.spec, app.spec);
     }
+}
+
+#[test]
+fn kube_scheduler_for_kubeflows_spark_pi_kube_scheduler_example() {
+    // examples/spark-pi-kube-scheduler.yaml; kubeflow's kubescheduler
+    // Schedule: a PodGroup named <app>-pg, minMember 1, the driver's and
+    // executors' requests summed, and the group label on the application.
+    let app = app(
+        "spark-pi-kube-scheduler",
+        json!({"mode": "cluster", "driver": {"cores": 1, "memory": "512m"},
+               "executor": {"instances": 2, "cores": 1, "memory": "512m"}, "batchScheduler": "kube-scheduler"}),
+    );
+    let done = scheduled(&app);
+    let Some(AnyGroup::KubeScheduler(group)) = done.pod_group.as_ref() else {
+        panic!("no kube-scheduler PodGroup: {:?}", done.pod_group)
+    };
+    assert_eq!(
+        serde_json::to_value(group).unwrap_or_else(|e| panic!("{e}")),
+        json!({
+            "apiVersion": "scheduling.x-k8s.io/v1alpha1", "kind": "PodGroup",
+            "metadata": {"name": "spark-pi-kube-scheduler-pg", "namespace": "default", "ownerReferences": [{
+                "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+                "name": "spark-pi-kube-scheduler", "uid": "u-1", "controller": true, "blockOwnerDeletion": true}]},
+            "spec": {"minMember": 1, "minResources": {"cpu": "3", "memory": "1536m"}}
+        })
+    );
+    let labels = done.app.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get(kube_scheduler::POD_GROUP_LABEL).map(String::as_str), Some("spark-pi-kube-scheduler-pg"));
+    // kubeflow's kube-scheduler sets no scheduler name of its own (the
+    // webhook gives the pods spec.batchScheduler) and no annotation.
+    assert_eq!(done.app.spec.driver.pod.scheduler_name, None);
+    assert_eq!(annotated(&done), (None, None));
+}
+
+#[test]
+fn kube_scheduler_sums_both_roles_in_client_mode_too() {
+    let app = app(
+        "client",
+        json!({"mode": "client", "driver": {"cores": 1}, "executor": {"instances": 2, "cores": 1},
+               "batchScheduler": "kube-scheduler"}),
+    );
+    let Some(AnyGroup::KubeScheduler(group)) = scheduled(&app).pod_group else { panic!("no PodGroup") };
+    assert_eq!(group.spec.min_resources, resources(&[("cpu", "3")]));
 }
