@@ -82,7 +82,12 @@ fn ui_forwards_to_the_driver_through_the_api_server_until_the_driver_ends() {
     assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "{url:?}");
 
     let (status, page) = get(&url);
-    assert!(status.contains(" 200"), "{status}: {page}");
+    if !status.contains(" 200") {
+        let _ = child.kill();
+        let mut stderr = String::new();
+        let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut stderr));
+        panic!("{status}: {page}\nkspark ui said: {stderr}");
+    }
     assert!(page.contains("stand-in UI of ui-driver path=/"), "{page}");
     // The API server rewrote the page's absolute link to its proxy prefix;
     // following it through the local port reaches the same UI.

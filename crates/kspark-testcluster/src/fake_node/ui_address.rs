@@ -1,7 +1,10 @@
 //! The address the simulated node serves stand-in Spark UIs on. kube-apiserver
 //! proxies only to non-loopback pod IPs, so the harness makes one of its
-//! own: a dummy network interface `ksui<pid>` holding `10.253.x.y/32`
-//! (derived from the PID, so concurrent test processes do not collide).
+//! own: an interface `ksui<pid>` holding `10.253.x.y/32` (derived from the
+//! PID, so concurrent test processes do not collide). It is a bridge without
+//! ports, not a `dummy` link: kernels built without the dummy driver (this
+//! machine's) still have bridges, and either way the address is local, so
+//! nothing sent to it leaves the machine.
 //! Nothing else ever sends to it; it is removed when the process exits, and
 //! a crashed process's interface is removed by the next one that needs one.
 
@@ -39,7 +42,7 @@ fn address_for(pid: u32) -> Ipv4Addr {
 fn create(pid: u32) -> Result<Ipv4Addr, String> {
     let link = link_name(pid);
     let ip = address_for(pid);
-    ip_command(&["link", "add", &link, "type", "dummy"])?;
+    ip_command(&["link", "add", &link, "type", "bridge"])?;
     ip_command(&["addr", "add", &format!("{ip}/32"), "dev", &link])?;
     ip_command(&["link", "set", &link, "up"])?;
     Ok(ip)
