@@ -18,6 +18,7 @@ client (fetched by scripts/fetch-spark.sh).
 """
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -135,6 +136,7 @@ def real_node(args, kspark, spark_home):
     finally:
         cluster.terminate()
         cluster.wait()
+        shutil.rmtree(run_dir, ignore_errors=True)
     print(f"{'client':<22} {'to driver Running s (min/median/max)':>38} {'to completion s (min/median/max)':>36}")
     for name, runs in results.items():
         cols = []

@@ -56,7 +56,7 @@ pub const INVALID_SCRIPT_EXIT_CODE: i32 = 2;
 /// run, the fake node answers HTTP on `<podIP>:<spark-ui containerPort>`
 /// (4040 without one) with a page containing this value and the requested
 /// path. kube-apiserver refuses to proxy to loopback pod IPs, so such a pod
-/// gets an address of the harness's own as its podIP: `10.253.x.y` on a
+/// gets an address of the harness's own as its podIP: `10.253.x.y` on an
 /// interface the harness makes (needs root), shared by every UI pod
 /// of the process: give each its own `spark.ui.port`.
 pub const WEB_UI: &str = "kspark.test/web-ui";
