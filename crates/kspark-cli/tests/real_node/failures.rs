@@ -61,7 +61,7 @@ fn a_missing_image_shows_the_registry_s_pull_error() {
     let mut args = submission(
         &ns,
         "noimage",
-        0,
+        1,
         &["--timeout", "20s", "--class", "org.apache.spark.examples.SparkPi", EXAMPLES_JAR],
     );
     for arg in args.iter_mut() {

@@ -176,6 +176,40 @@ fn kubeflow_s_examples_run_unmodified_under_the_operator_the_helm_chart_installs
         }
         completes_with_pi(TestUser::Admin, &ns, &name);
     }
+    fails_as_kubeflow_s_fail_application(&ns);
+}
+
+/// The SparkApplication of kubeflow's e2e `fail-application.yaml` (a main
+/// class and a jar that do not exist, 3 retries on failure, 1 s apart): it
+/// ends FAILED with kubeflow's "driver container failed" after 4 attempts,
+/// and the last driver's log holds Spark's own error.
+fn fails_as_kubeflow_s_fail_application(ns: &str) {
+    let pod_spec = serde_json::json!({"cores": 1, "memory": "512m"});
+    let mut driver = pod_spec.clone();
+    driver["serviceAccount"] = Value::from("spark-operator-spark");
+    let mut executor = pod_spec;
+    executor["instances"] = Value::from(1);
+    create_as(
+        TestUser::Admin,
+        serde_json::json!({"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+            "metadata": {"name": "fail-application", "namespace": ns},
+            "spec": {"type": "Scala", "mode": "cluster", "image": "apache/spark:4.0.4",
+                "imagePullPolicy": "IfNotPresent", "mainClass": "non-existent",
+                "mainApplicationFile": "local:///non-existent.jar", "sparkVersion": "4.0.4",
+                "restartPolicy": {"type": "OnFailure", "onFailureRetries": 3, "onFailureRetryInterval": 1},
+                "driver": driver, "executor": executor}}),
+    );
+    let id = format!("{ns}:fail-application");
+    let wait = kspark_as(TestUser::Admin, &["wait", &id, "--timeout", "300s"]);
+    let status = application_state(ns, "fail-application");
+    assert!(!wait.status.success(), "kspark wait {id} succeeded: {}", text(&wait));
+    assert_eq!(status["applicationState"]["state"], "FAILED", "{status}");
+    let message = status["applicationState"]["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("driver container failed"), "{status}");
+    assert_eq!(status["executionAttempts"], 4, "{status}");
+    let logs = kspark_as(TestUser::Admin, &["logs", &id]);
+    let log = String::from_utf8_lossy(&logs.stdout);
+    assert!(log.contains("non-existent"), "Spark's own error in the driver's log:\n{log}{}", text(&logs));
 }
 
 /// The doubt from the simulated node: an Eviction of a driver whose budget
