@@ -7,6 +7,7 @@
 
 mod failures;
 mod files;
+mod image;
 mod operator;
 mod seed;
 mod spark_submit;
