@@ -320,12 +320,7 @@ fn tls_is_verified_against_the_cluster_ca() {
 /// is accepted (including its server-side apply of the Service).
 #[test]
 fn real_spark_submit_is_accepted_by_the_control_plane() {
-    let spark_home = std::env::var("KSPARK_SPARK_HOME").unwrap_or_else(|_| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-spark.sh");
-        let out = Command::new(script).arg("4.0.5").output().unwrap_or_else(|e| panic!("fetch-spark.sh: {e}"));
-        assert!(out.status.success(), "fetching Spark failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    });
+    let spark_home = kspark_testcluster::spark_home().display().to_string();
     let ns = tenant("spark", "alice");
     let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
     let mut args = app(&ns, "succeed", &[]);

@@ -25,7 +25,7 @@ fn fetched(script_name: &str, version: &str) -> PathBuf {
 }
 
 fn spark_home() -> PathBuf {
-    std::env::var("KSPARK_SPARK_HOME").map(PathBuf::from).unwrap_or_else(|_| fetched("fetch-spark.sh", "4.0.5"))
+    kspark_testcluster::spark_home().to_path_buf()
 }
 
 /// Whether the jar holds the class (entry names are stored uncompressed).

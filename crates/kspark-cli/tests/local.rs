@@ -6,13 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn spark_home() -> PathBuf {
-    let home = std::env::var("KSPARK_SPARK_HOME").unwrap_or_else(|_| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-spark.sh");
-        let out = Command::new(script).arg("4.0.5").output().unwrap_or_else(|e| panic!("fetch-spark.sh: {e}"));
-        assert!(out.status.success(), "fetching Spark failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    });
-    PathBuf::from(home)
+    kspark_testcluster::spark_home().to_path_buf()
 }
 
 /// The pyspark source archive keeps the Python side next to `deps/`.

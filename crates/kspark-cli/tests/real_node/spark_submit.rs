@@ -2,21 +2,11 @@
 //! tenant user's token: the tenant serves Spark's client as well as
 //! kspark's.
 
-use std::path::Path;
 use std::process::Command;
 
 use kspark_testcluster::TestUser;
 
 use crate::{cluster, driver_log, one_at_a_time, submission, tenant_for_alice, text};
-
-fn spark_home() -> String {
-    std::env::var("KSPARK_SPARK_HOME").unwrap_or_else(|_| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-spark.sh");
-        let out = Command::new(script).arg("4.0.5").output().unwrap_or_else(|e| panic!("fetch-spark.sh: {e}"));
-        assert!(out.status.success(), "fetching Spark failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    })
-}
 
 #[test]
 fn spark_s_own_spark_submit_runs_the_same_job_in_a_kspark_tenant() {
@@ -35,7 +25,7 @@ fn spark_s_own_spark_submit_runs_the_same_job_in_a_kspark_tenant() {
     ];
     let auth: Vec<&str> = auth.iter().map(String::as_str).collect();
     let args = submission(&ns, "sparkpi", 2, &auth);
-    let spark_home = spark_home();
+    let spark_home = kspark_testcluster::spark_home().display().to_string();
     let _node = one_at_a_time();
     let out = Command::new(format!("{spark_home}/bin/spark-submit"))
         .args(&args)

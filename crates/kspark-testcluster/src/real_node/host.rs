@@ -31,8 +31,15 @@ pub(crate) fn real_node_error(message: impl Into<String>) -> Error {
     Error::RealNode(message.into())
 }
 
-/// Root, the Debian packages, `ip`, and cgroups mounted.
+/// Free space the node needs where it keeps images and pods: the Spark
+/// images unpack to about 1.2 GiB, and below 1 % free (its eviction
+/// threshold) the kubelet evicts running pods, which looks like a driver
+/// killed for no reason (exit 143).
+const MIN_FREE_DISK_GIB: u64 = 5;
+
+/// Root, the Debian packages, `ip`, cgroups mounted and free disk space.
 pub(crate) fn check() -> Result<()> {
+    check_free_disk(Path::new("/var/lib"))?;
     if !is_root() {
         return Err(real_node_error(
             "the real node needs root: containerd, the kubelet, kube-proxy's iptables rules and the pod bridge all do",
@@ -56,6 +63,21 @@ pub(crate) fn check() -> Result<()> {
         ));
     }
     Ok(())
+}
+
+fn check_free_disk(dir: &Path) -> Result<()> {
+    let shown = dir.display().to_string();
+    let Ok(out) = run("df", &["--output=avail", "-B1G", &shown]) else {
+        return Ok(()); // no df: the kubelet still says so in its events
+    };
+    let free = out.lines().nth(1).and_then(|l| l.trim().parse::<u64>().ok());
+    match free {
+        Some(gib) if gib < MIN_FREE_DISK_GIB => Err(real_node_error(format!(
+            "only {gib} GiB free on the file system of {shown}; the real node needs {MIN_FREE_DISK_GIB} GiB (images, pods; \
+             the kubelet evicts pods when it runs low): free some space (e.g. `cargo clean` in other work trees)"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn is_root() -> bool {
