@@ -37,7 +37,7 @@
 //! | `kspark.test/run-millis` | ms Running before terminating | `1500` |
 //! | `kspark.test/start-millis` | ms before the first status | `0` |
 //!
-//! Running pods carry podIP (10.244.x.y, unique), hostIP, startTime,
+//! Running pods carry podIP (10.246.x.y, unique), hostIP, startTime,
 //! conditions (PodReadyToStartContainers, Initialized, Ready,
 //! ContainersReady, PodScheduled) and a containerStatus per container.
 //! Terminated containers carry exitCode, reason, message, startedAt and

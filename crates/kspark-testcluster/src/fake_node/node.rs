@@ -26,7 +26,7 @@ pub(crate) async fn register(client: &Client, name: &str, kubelet_version: &str,
         "apiVersion": "v1",
         "kind": "Node",
         "metadata": { "name": name, "labels": labels(name) },
-        "spec": { "podCIDR": "10.244.0.0/16", "podCIDRs": ["10.244.0.0/16"] },
+        "spec": { "podCIDR": "10.246.0.0/16", "podCIDRs": ["10.246.0.0/16"] },
         "status": status,
     }))
     .map_err(|e| Error::FakeNode(format!("building the Node object: {e}")))?;

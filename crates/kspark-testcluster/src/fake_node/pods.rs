@@ -107,11 +107,13 @@ impl Player {
         Api::namespaced(self.client.clone(), &pod.namespace().unwrap_or_default())
     }
 
-    /// 10.244.0.2, 10.244.0.3, …: unique per pod for the life of the node.
+    /// 10.246.0.2, 10.246.0.3, …: unique per pod for the life of the node,
+    /// apart from the real node's 10.244.0.0/24 so that the two never share
+    /// an address when both run.
     fn allocate_ip(&mut self) -> String {
         let n = self.next_ip;
         self.next_ip = self.next_ip.wrapping_add(1);
-        format!("10.244.{}.{}", (n / 250) % 256, n % 250 + 2)
+        format!("10.246.{}.{}", (n / 250) % 256, n % 250 + 2)
     }
 }
 

@@ -161,7 +161,7 @@ mod tests {
             uid: "u1".into(),
             containers: vec![("spark-kubernetes-driver".into(), "spark:4".into())],
             init_containers: vec![],
-            pod_ip: "10.244.0.2".into(),
+            pod_ip: "10.246.0.2".into(),
             start_time: now(),
         }
     }
@@ -170,7 +170,7 @@ mod tests {
     fn running_names_every_container() {
         let s = running(&facts(), &now());
         assert_eq!(s["phase"], "Running");
-        assert_eq!(s["podIP"], "10.244.0.2");
+        assert_eq!(s["podIP"], "10.246.0.2");
         assert_eq!(s["containerStatuses"][0]["name"], "spark-kubernetes-driver");
         assert!(s["containerStatuses"][0]["state"]["running"]["startedAt"].is_string());
         assert_eq!(s["conditions"][2]["type"], "Ready");
