@@ -12,6 +12,6 @@ pub(crate) fn at_exit(hook: extern "C" fn()) {
     // leaves the cleanup to the next start's sweep, so it is only reported.
     let status = unsafe { libc::atexit(hook) };
     if status != 0 {
-        eprintln!("kspark-testcluster: could not register the real node's cleanup at exit");
+        eprintln!("kspark-testcluster: could not register a cleanup at exit");
     }
 }

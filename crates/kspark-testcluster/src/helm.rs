@@ -25,12 +25,22 @@ pub fn helm_binary() -> &'static Path {
     })
 }
 
-/// `helm` with its homes in a temporary directory of this test binary.
+fn helm_home() -> PathBuf {
+    std::env::temp_dir().join(format!("kspark-helm-home-{}", std::process::id()))
+}
+
+extern "C" fn remove_helm_home() {
+    let _ = std::fs::remove_dir_all(helm_home());
+}
+
+/// `helm` with its homes in a temporary directory of this test binary,
+/// removed when the process exits.
 pub fn helm_command() -> Command {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     let home = HOME.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("kspark-helm-home-{}", std::process::id()));
+        let dir = helm_home();
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        crate::exit_hook::at_exit(remove_helm_home);
         dir
     });
     let mut command = Command::new(helm_binary());

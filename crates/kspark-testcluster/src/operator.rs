@@ -90,7 +90,10 @@ impl OperatorProcess {
         extra: &[&str],
         env: &[(String, String)],
     ) -> Result<OperatorProcess> {
-        let child = Command::new(kspark)
+        let mut command = Command::new(kspark);
+        // A test process killed mid-test leaves no operator behind.
+        crate::process::die_with_parent(&mut command);
+        let child = command
             .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
             .arg(cluster.kubeconfig(TestUser::Admin))
             .args(extra)

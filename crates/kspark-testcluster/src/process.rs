@@ -205,13 +205,12 @@ fn open_log(path: &Path) -> Result<File> {
 /// Makes the kernel SIGKILL the child when the forking thread dies, so no
 /// etcd or apiserver outlives a panicking, killed or forgotten test process.
 #[allow(unsafe_code)]
-fn die_with_parent(command: &mut Command) {
+pub(crate) fn die_with_parent(command: &mut Command) {
     use std::os::unix::process::CommandExt;
     let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
     // SAFETY: the closure runs between fork and exec and only makes the
     // async-signal-safe calls prctl(2) and getppid(2); it allocates nothing.
-    // `unsafe` is needed because pre_exec cannot check that; this is the
-    // crate's only unsafe code.
+    // `unsafe` is needed because pre_exec cannot check that.
     unsafe {
         command.pre_exec(move || {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
