@@ -320,7 +320,6 @@ fn tls_is_verified_against_the_cluster_ca() {
 /// is accepted (including its server-side apply of the Service).
 #[test]
 fn real_spark_submit_is_accepted_by_the_control_plane() {
-    let spark_home = kspark_testcluster::spark_home().display().to_string();
     let ns = tenant("spark", "alice");
     let token = cluster().token(TestUser::Alice).unwrap_or_else(|| panic!("alice has no token"));
     let mut args = app(&ns, "succeed", &[]);
@@ -334,13 +333,8 @@ fn real_spark_submit_is_accepted_by_the_control_plane() {
         args.insert(at, setting.clone());
         args.insert(at, "--conf".into());
     }
-    let out = Command::new(format!("{spark_home}/bin/spark-submit"))
-        .args(&args)
-        .env_remove("KUBECONFIG")
-        .env("HOME", std::env::temp_dir())
-        .env("SPARK_HOME", &spark_home)
-        .output()
-        .unwrap_or_else(|e| panic!("spark-submit: {e}"));
+    let out =
+        kspark_testcluster::spark_submit_command().args(&args).output().unwrap_or_else(|e| panic!("spark-submit: {e}"));
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(names::<Pod>(&ns).len(), 1, "{}", text(&out));
     assert_eq!(names::<Service>(&ns).len(), 1);

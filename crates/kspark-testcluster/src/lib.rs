@@ -101,7 +101,7 @@ pub use poll::eventually;
 pub use process::ProcessInfo;
 pub use real_node::{NODE_IP as REAL_NODE_ADDRESS, REAL_NODE_NAME};
 pub use runtime::block_on;
-pub use spark_home::{TEST_SPARK_VERSION, spark_home};
+pub use spark_home::{TEST_SPARK_VERSION, spark_home, spark_submit_command};
 pub use unique::unique_name;
 pub use users::{CredentialKind, SPARK_USERS_GROUP, TestUser};
 pub use versions::{etcd_version, kubernetes_version};

@@ -27,3 +27,12 @@ pub fn spark_home() -> &'static Path {
         PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
     })
 }
+
+/// Spark's own `bin/spark-submit`, isolated from this machine's settings: no
+/// KUBECONFIG (credentials come from its `--conf`s), a throw-away HOME.
+pub fn spark_submit_command() -> Command {
+    let home = spark_home();
+    let mut command = Command::new(home.join("bin/spark-submit"));
+    command.env_remove("KUBECONFIG").env("HOME", std::env::temp_dir()).env("SPARK_HOME", home);
+    command
+}

@@ -2,8 +2,6 @@
 //! tenant user's token: the tenant serves Spark's client as well as
 //! kspark's.
 
-use std::process::Command;
-
 use kspark_testcluster::TestUser;
 
 use crate::{cluster, driver_log, one_at_a_time, submission, tenant_for_alice, text};
@@ -25,15 +23,9 @@ fn spark_s_own_spark_submit_runs_the_same_job_in_a_kspark_tenant() {
     ];
     let auth: Vec<&str> = auth.iter().map(String::as_str).collect();
     let args = submission(&ns, "sparkpi", 2, &auth);
-    let spark_home = kspark_testcluster::spark_home().display().to_string();
     let _node = one_at_a_time();
-    let out = Command::new(format!("{spark_home}/bin/spark-submit"))
-        .args(&args)
-        .env_remove("KUBECONFIG")
-        .env("HOME", std::env::temp_dir())
-        .env("SPARK_HOME", &spark_home)
-        .output()
-        .unwrap_or_else(|e| panic!("spark-submit: {e}"));
+    let out =
+        kspark_testcluster::spark_submit_command().args(&args).output().unwrap_or_else(|e| panic!("spark-submit: {e}"));
     let said = text(&out).replace(token, "<token>");
     assert!(out.status.success(), "spark-submit: {said}");
     assert!(said.contains("phase: Succeeded"), "spark-submit watched the driver to the end: {said}");
