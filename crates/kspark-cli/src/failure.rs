@@ -3,12 +3,14 @@
 
 use std::process::ExitCode;
 
+use crate::exit_status::ExitStatus;
+
 /// An error carrying a hint line.
 #[derive(Debug)]
 pub struct Hinted {
     pub message: String,
     pub hint: Option<String>,
-    pub exit_code: u8,
+    pub exit_status: ExitStatus,
 }
 
 impl std::fmt::Display for Hinted {
@@ -19,21 +21,21 @@ impl std::fmt::Display for Hinted {
 
 impl std::error::Error for Hinted {}
 
-pub fn hinted(message: impl std::fmt::Display, hint: Option<String>, exit_code: u8) -> anyhow::Error {
-    anyhow::Error::new(Hinted { message: message.to_string(), hint, exit_code })
+pub fn hinted(message: impl std::fmt::Display, hint: Option<String>, exit_status: ExitStatus) -> anyhow::Error {
+    anyhow::Error::new(Hinted { message: message.to_string(), hint, exit_status })
 }
 
 pub fn report(err: &anyhow::Error) -> ExitCode {
-    eprintln!("error: {err:#}");
+    errln!("error: {err:#}");
     let hinted = err.downcast_ref::<Hinted>();
     if let Some(hint) = hinted.and_then(|h| h.hint.as_ref()) {
-        eprintln!("\nhint: {hint}");
+        errln!("\nhint: {hint}");
     }
-    ExitCode::from(hinted.map_or(1, |h| h.exit_code))
+    hinted.map_or(ExitStatus::Failure, |h| h.exit_status).into()
 }
 
-/// A cluster error with its hint, exit code 1.
+/// A cluster error with its hint: a failure.
 pub fn cluster(e: kspark_kube::ClusterError) -> anyhow::Error {
     let hint = e.hint();
-    hinted(e, hint, 1)
+    hinted(e, hint, ExitStatus::Failure)
 }

@@ -1,6 +1,10 @@
 //! The `kspark` command line: a thin layer over the kspark libraries.
 
+#[macro_use]
+mod stdio;
+
 mod commands;
+mod exit_status;
 mod failure;
 mod output;
 mod usage;
@@ -125,13 +129,17 @@ fn main() -> ExitCode {
             Command::Completions { shell } => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 let name = command.get_name().to_string();
-                clap_complete::generate(shell, &mut command, name, &mut std::io::stdout());
+                // Rendered first: clap_complete panics on a failed write.
+                let mut script = Vec::new();
+                clap_complete::generate(shell, &mut command, name, &mut script);
+                std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
                 Ok(ExitCode::SUCCESS)
             }
         }
     });
     match result {
         Ok(code) => code,
+        Err(e) if stdio::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => failure::report(&e),
     }
 }

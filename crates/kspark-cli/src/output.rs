@@ -1,45 +1,97 @@
 //! Rendering for people and programs: objects as YAML or JSON (secrets
 //! redacted), driver states as one short line.
 
+use clap::ValueEnum;
 use kspark_kube::wait::DriverStatus;
 use kspark_manifests::DriverObjects;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+/// `-o` of the commands that print Kubernetes objects (dry runs), and the
+/// two ways any structured value is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ObjectFormat {
+    #[default]
     Yaml,
     Json,
 }
 
-impl Format {
-    pub fn parse(text: Option<&str>) -> Result<Format, String> {
-        match text.unwrap_or("yaml") {
-            "yaml" => Ok(Format::Yaml),
-            "json" => Ok(Format::Json),
-            other => Err(format!("unknown output format `{other}`: use yaml or json")),
+/// `-o` of `kspark list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ListFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+}
+
+/// `-o` of the commands that report to a person by default (`status`,
+/// `events`, `tenant show`, `doctor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    Yaml,
+}
+
+impl ReportFormat {
+    /// The structured format asked for, or `None` for text.
+    pub fn structured(self) -> Option<ObjectFormat> {
+        match self {
+            ReportFormat::Text => None,
+            ReportFormat::Json => Some(ObjectFormat::Json),
+            ReportFormat::Yaml => Some(ObjectFormat::Yaml),
         }
     }
+}
+
+/// `-o` of the commands that print lines as things happen (`wait`, `auth`):
+/// text, or one JSON object per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum StreamFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Parses `-o` of `submit`, `doctor` and `--as-resource` (spark-submit's
+/// command line, not clap's) as clap would: an unknown value is a usage error.
+pub fn parse_format<F: ValueEnum>(value: Option<&str>) -> Result<Option<F>, String> {
+    let Some(value) = value else { return Ok(None) };
+    F::from_str(value, false).map(Some).map_err(|_| {
+        let known: Vec<String> = F::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        format!("--output: invalid value `{value}` (possible values: {})", known.join(", "))
+    })
 }
 
 /// Prints the objects a submission would create, each with the namespace
 /// it would be created in (Spark sends the pod and Service without one and
 /// names it in the URL), so that `kubectl apply -f -` puts them together.
 /// Secret values are never printed, only their sizes.
-pub fn print_objects(objects: &DriverObjects, format: Format) -> anyhow::Result<()> {
+pub fn print_objects(objects: &DriverObjects, format: ObjectFormat) -> anyhow::Result<()> {
     let mut items = objects.to_json();
     for item in &mut items {
         redact_secret(item);
         redact_url_credentials(item);
         set_namespace(item, &objects.namespace);
     }
+    print_documents(&items, format)
+}
+
+/// Objects as one JSON `List`, or as YAML documents.
+pub fn print_documents(items: &[Value], format: ObjectFormat) -> anyhow::Result<()> {
     match format {
-        Format::Json => {
+        ObjectFormat::Json => {
             let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            outln!("{}", serde_json::to_string_pretty(&list)?)?;
         }
-        Format::Yaml => {
-            for item in &items {
-                println!("---\n{}", serde_saphyr::to_string(item)?.trim_end());
+        ObjectFormat::Yaml => {
+            for item in items {
+                outln!("---\n{}", serde_saphyr::to_string(item)?.trim_end())?;
             }
         }
     }
@@ -103,11 +155,10 @@ fn hide_userinfo(text: &str) -> String {
 }
 
 /// A value as pretty JSON or YAML.
-pub fn print_value(value: &Value, format: &str) -> anyhow::Result<()> {
-    if format == "yaml" {
-        println!("{}", serde_saphyr::to_string(value)?.trim_end());
-    } else {
-        println!("{}", serde_json::to_string_pretty(value)?);
+pub fn print_value(value: &Value, format: ObjectFormat) -> anyhow::Result<()> {
+    match format {
+        ObjectFormat::Yaml => outln!("{}", serde_saphyr::to_string(value)?.trim_end())?,
+        ObjectFormat::Json => outln!("{}", serde_json::to_string_pretty(value)?)?,
     }
     Ok(())
 }

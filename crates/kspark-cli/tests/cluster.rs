@@ -861,3 +861,48 @@ fn without_the_sparkapplication_crd_everything_behaves_as_without_an_operator() 
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("no SparkApplication CRD"), "{}", text(&out));
 }
+
+/// The reader of standard output gone (`kspark logs -f … | head -n1`): every
+/// command that prints about applications stops quietly with exit 0, and
+/// `logs -f` does not go on following a running driver for nobody.
+#[test]
+fn printing_commands_end_quietly_on_a_closed_pipe() {
+    let ns = tenant("pipe", "alice");
+    let ticking = [
+        "--no-wait",
+        "--conf",
+        "spark.kubernetes.driver.annotation.kspark.test/log-interval-millis=100",
+        "--conf",
+        "spark.kubernetes.driver.annotation.kspark.test/run-millis=600000",
+    ];
+    let out = kspark(Some(&alice()), &app(&ns, "succeed", &ticking));
+    assert!(out.status.success(), "{}", text(&out));
+    let pod = driver_of(&ns).metadata.name.unwrap_or_default();
+    let id = format!("{ns}:{pod}");
+    eventually(30, "the driver to log", || {
+        String::from_utf8_lossy(&kspark_cmd(&alice(), &["logs", &id]).stdout).contains("tick 2")
+    });
+    let mut dry_run = vec!["submit".to_string(), "--dry-run".into(), "-o".into(), "yaml".into()];
+    dry_run.extend(app(&ns, "succeed", &[]));
+    let dry_run: Vec<&str> = dry_run.iter().map(String::as_str).collect();
+    let commands: [&[&str]; 9] = [
+        &["list", "-n", &ns],
+        &["list", "-n", &ns, "-o", "json"],
+        &["status", &id],
+        &["status", &id, "-o", "yaml"],
+        &["events", &id],
+        &["logs", &id],
+        &["logs", "-f", &id],
+        &["wait", &id, "-o", "json"],
+        &dry_run,
+    ];
+    for args in commands {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kspark"));
+        command.args(args).env("KUBECONFIG", alice()).env("HOME", std::env::temp_dir());
+        let out = kspark_testcluster::run_with_closed_stdout(command, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("cannot run kspark {args:?}: {e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "kspark {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "kspark {args:?}: {stderr}");
+    }
+}

@@ -242,3 +242,53 @@ fn help_after_the_application_belongs_to_the_application() {
     assert!(stdout.contains("kind: Pod") && !stdout.contains("usage:"), "{stdout}");
     assert!(stdout.contains("- --help"), "--help is the application's argument:\n{stdout}");
 }
+
+/// The reader of standard output gone (`kspark … | head -n1`): the command
+/// stops quietly and exits 0, as ripgrep does, instead of panicking.
+#[test]
+fn printing_commands_end_quietly_on_a_closed_pipe() {
+    let commands: [&[&str]; 8] = [
+        &["tenant", "create", "team-x", "--user", "a", "--dry-run", "-o", "yaml"],
+        &["tenant", "create", "team-x", "--user", "a", "--dry-run", "-o", "json"],
+        &["operator", "install", "--dry-run", "-o", "yaml"],
+        &["operator", "install", "--dry-run", "-o", "json"],
+        &["completions", "bash"],
+        &["submit", "--help"],
+        &["image", "dockerfile", "--spark", "4.0.5"],
+        &["--help"],
+    ];
+    for args in commands {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kspark"));
+        command.args(args).env_remove("KUBECONFIG").env_remove("KUBERNETES_SERVICE_HOST");
+        let out = kspark_testcluster::run_with_closed_stdout(command, std::time::Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("cannot run kspark {args:?}: {e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "kspark {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "kspark {args:?}: {stderr}");
+    }
+}
+
+/// `-o` takes only the formats a command has; anything else is a usage
+/// error (exit 2) naming the value, before any cluster is contacted.
+#[test]
+fn unknown_output_formats_are_usage_errors() {
+    let commands: [&[&str]; 9] = [
+        &["list", "-A", "-o", "jsn"],
+        &["status", "ns:app", "-o", "jsn"],
+        &["events", "ns:app", "-o", "table"],
+        &["wait", "ns:app", "-o", "yaml"],
+        &["auth", "-o", "jsn"],
+        &["tenant", "show", "team-x", "-o", "jsn"],
+        &["operator", "install", "--dry-run", "-o", "text"],
+        &["submit", "--dry-run", "-o", "jsn", "--master", "k8s://https://127.0.0.1:9", "local:///app.jar"],
+        &["doctor", "-o", "jsn", "--master", "k8s://https://127.0.0.1:9", "local:///app.jar"],
+    ];
+    for args in commands {
+        let out = kspark(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "kspark {args:?}: {stderr}");
+        let value = args[args.iter().position(|a| *a == "-o").unwrap_or(0) + 1];
+        assert!(stderr.contains(&format!("'{value}'")) || stderr.contains(&format!("`{value}`")), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "kspark {args:?} printed {:?}", String::from_utf8_lossy(&out.stdout));
+    }
+}

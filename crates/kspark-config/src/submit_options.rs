@@ -277,7 +277,8 @@ pub static OPTIONS: &[OptionSpec] = &[
         &["--dry-run"],
         None,
         "print the objects (with the namespace they would be created in) instead of creating them; \
-         contacts no cluster",
+         creates nothing, and only reads the driver's service account (for Azure workload identity) \
+         when the cluster answers",
         Handling::Switch(|a| a.kspark.dry_run = true),
     ),
     kspark(

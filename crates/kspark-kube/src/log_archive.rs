@@ -109,9 +109,13 @@ fn label(pod: &Pod, key: &str) -> Option<String> {
 }
 
 /// Prints an archived file line by line.
-pub async fn read(dir: &Archive, file: &str, mut on_line: impl FnMut(&str)) -> Result<(), StorageError> {
+pub async fn read(
+    dir: &Archive,
+    file: &str,
+    mut on_line: impl FnMut(&str) -> std::ops::ControlFlow<()>,
+) -> Result<(), StorageError> {
     let bytes = dir.get(file).await?;
-    String::from_utf8_lossy(&bytes).lines().for_each(&mut on_line);
+    let _ = String::from_utf8_lossy(&bytes).lines().try_for_each(&mut on_line);
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! the stream ends or stays silent too long while the container still runs,
 //! it is reopened from the last timestamp seen (skipping what was printed).
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use futures::{AsyncBufReadExt, TryStreamExt};
@@ -24,13 +25,14 @@ pub struct LogRequest {
     pub since_seconds: Option<i64>,
 }
 
-/// Streams the logs of one container to `on_line`. With `reconnect`, a 401
-/// (expired credentials) renews them and the stream goes on where it was.
+/// Streams the logs of one container to `on_line`, until the container's
+/// log ends or `on_line` breaks (its reader has gone). With `reconnect`, a
+/// 401 (expired credentials) renews them and the stream goes on where it was.
 pub async fn stream(
     api: &Api<Pod>,
     req: &LogRequest,
     reconnect: Option<&crate::ConnectOptions>,
-    mut on_line: impl FnMut(&str),
+    mut on_line: impl FnMut(&str) -> ControlFlow<()>,
 ) -> Result<(), ClusterError> {
     let mut api = api.clone();
     let mut last: Option<(Timestamp, String)> = None;
@@ -63,7 +65,11 @@ pub async fn stream(
                 Ok(lines.try_next().await)
             };
             match next {
-                Ok(Ok(Some(line))) => emit(&line, &mut last, &mut on_line),
+                Ok(Ok(Some(line))) => {
+                    if emit(&line, &mut last, &mut on_line).is_break() {
+                        return Ok(());
+                    }
+                }
                 Ok(Ok(None)) | Ok(Err(_)) | Err(_) => break,
             }
         }
@@ -74,7 +80,11 @@ pub async fn stream(
 }
 
 /// Prints a `TIMESTAMP text` line unless it was printed before a reopen.
-fn emit(line: &str, last: &mut Option<(Timestamp, String)>, on_line: &mut impl FnMut(&str)) {
+fn emit(
+    line: &str,
+    last: &mut Option<(Timestamp, String)>,
+    on_line: &mut impl FnMut(&str) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     let (stamp, text) = match line.split_once(' ') {
         Some((ts, rest)) => match ts.parse::<Timestamp>() {
             Ok(t) => (Some(t), rest),
@@ -85,12 +95,12 @@ fn emit(line: &str, last: &mut Option<(Timestamp, String)>, on_line: &mut impl F
     if let (Some(t), Some((seen, seen_text))) = (stamp, last.as_ref())
         && (t < *seen || (t == *seen && text == seen_text))
     {
-        return;
+        return ControlFlow::Continue(());
     }
-    on_line(text);
     if let Some(t) = stamp {
         *last = Some((t, text.to_string()));
     }
+    on_line(text)
 }
 
 async fn finished(api: &Api<Pod>, pod: &str) -> bool {
@@ -109,12 +119,16 @@ mod tests {
     fn reopened_streams_do_not_repeat_lines() {
         let mut printed = Vec::new();
         let mut last = None;
-        let mut sink = |l: &str| printed.push(l.to_string());
-        emit("2026-01-01T00:00:01Z one", &mut last, &mut sink);
-        emit("2026-01-01T00:00:02Z two", &mut last, &mut sink);
+        let mut sink = |l: &str| {
+            printed.push(l.to_string());
+            if l == "stop" { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        };
+        let _ = emit("2026-01-01T00:00:01Z one", &mut last, &mut sink);
+        let _ = emit("2026-01-01T00:00:02Z two", &mut last, &mut sink);
         // The reopened stream starts again at the last timestamp.
-        emit("2026-01-01T00:00:02Z two", &mut last, &mut sink);
-        emit("2026-01-01T00:00:03Z three", &mut last, &mut sink);
-        assert_eq!(printed, vec!["one", "two", "three"]);
+        let _ = emit("2026-01-01T00:00:02Z two", &mut last, &mut sink);
+        let _ = emit("2026-01-01T00:00:03Z three", &mut last, &mut sink);
+        assert!(emit("2026-01-01T00:00:04Z stop", &mut last, &mut sink).is_break());
+        assert_eq!(printed, vec!["one", "two", "three", "stop"]);
     }
 }

@@ -59,6 +59,7 @@
 
 mod binaries;
 mod client;
+mod closed_pipe;
 mod cluster;
 mod components;
 mod error;
@@ -92,6 +93,7 @@ pub mod tenant;
 
 pub use binaries::{BIN_DIR_ENV, BINARIES, check_bin_dir, default_build_script, run_build_script, testcluster_script};
 pub use client::{client_from_kubeconfig, config_from_kubeconfig};
+pub use closed_pipe::run_with_closed_stdout;
 pub use cluster::{ClientCertPaths, StartOptions, TestCluster};
 pub use error::{Error, Result};
 pub use fake_node::FAKE_NODE_NAME;

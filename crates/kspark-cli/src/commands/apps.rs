@@ -17,6 +17,7 @@ use kube::api::ListParams;
 
 use super::archived_logs;
 use super::auth::Target;
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 use crate::output;
 
@@ -30,9 +31,9 @@ pub struct ListArgs {
     /// All namespaces.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
-    /// Output format: table, json or yaml.
-    #[arg(short, long, default_value = "table")]
-    pub output: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: output::ListFormat,
 }
 
 #[derive(Args)]
@@ -41,9 +42,9 @@ pub struct IdArgs {
     pub id: String,
     #[command(flatten)]
     pub target: Target,
-    /// Output format: text, json or yaml.
-    #[arg(short, long, default_value = "text")]
-    pub output: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: output::ReportFormat,
 }
 
 #[derive(Args)]
@@ -53,8 +54,8 @@ pub struct WaitArgs {
     #[command(flatten)]
     pub target: Target,
     /// Output format: text, or json for one JSON object per driver state change.
-    #[arg(short, long, default_value = "text")]
-    pub output: String,
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: output::StreamFormat,
     /// Give up and exit 124 when the driver is still Pending after this long
     /// (e.g. 10m; a bare number is seconds).
     #[arg(long)]
@@ -146,7 +147,7 @@ async fn targets(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Fou
         return Err(hinted(
             format!("no Spark application matches {ns}:{pattern}"),
             Some(format!("see what runs there with `kspark list -n {ns}`")),
-            1,
+            ExitStatus::Failure,
         ));
     }
     Ok((ns, found))
@@ -163,7 +164,7 @@ fn launched_for(pod: &Pod, app: &SparkApplication) -> bool {
 /// current driver (`status.driverInfo.podName`).
 pub(crate) async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(String, Pod)> {
     let (ns, found) = targets(conn, id).await?;
-    let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
+    let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, ExitStatus::Failure))?;
     match first {
         Found::Driver(pod) => Ok((ns, *pod)),
         Found::App(app) => {
@@ -172,7 +173,7 @@ pub(crate) async fn one_driver(conn: &Connection, id: &str) -> anyhow::Result<(S
                 hinted(
                     format!("sparkapplication {ns}/{name} has no driver pod (state {})", sparkapps::state(&app)),
                     Some(format!("the operator has not started one yet; watch it with `kspark wait {ns}:{name}`")),
-                    1,
+                    ExitStatus::Failure,
                 )
             };
             let pod_name = sparkapps::driver_pod(&app).ok_or_else(no_driver)?;
@@ -200,11 +201,11 @@ pub async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         Some(args.namespace.clone().unwrap_or_else(|| default_namespace(&conn)))
     };
     let apps = apps::list_apps(&conn.client, ns.as_deref()).await.map_err(crate::failure::cluster)?;
-    match args.output.as_str() {
-        "json" | "yaml" => {
-            output::print_value(&serde_json::Value::Array(apps.iter().map(app_json).collect()), &args.output)?
-        }
-        _ => print_table(&apps),
+    let apps_json = || serde_json::Value::Array(apps.iter().map(app_json).collect());
+    match args.output {
+        output::ListFormat::Json => output::print_value(&apps_json(), output::ObjectFormat::Json)?,
+        output::ListFormat::Yaml => output::print_value(&apps_json(), output::ObjectFormat::Yaml)?,
+        output::ListFormat::Table => print_table(&apps)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -228,15 +229,22 @@ fn app_json(app: &AppSummary) -> serde_json::Value {
     })
 }
 
-fn print_table(apps: &[AppSummary]) {
+fn print_table(apps: &[AppSummary]) -> std::io::Result<()> {
     if apps.is_empty() {
-        eprintln!("no Spark applications");
-        return;
+        errln!("no Spark applications");
+        return Ok(());
     }
-    println!(
+    outln!(
         "{:<16} {:<28} {:<8} {:<17} {:>6} {:<22} {:>10} {:>8}  SPARK",
-        "NAMESPACE", "NAME", "VIA", "STATE", "AGE", "DRIVER", "EXECUTORS", "ATTEMPTS"
-    );
+        "NAMESPACE",
+        "NAME",
+        "VIA",
+        "STATE",
+        "AGE",
+        "DRIVER",
+        "EXECUTORS",
+        "ATTEMPTS"
+    )?;
     let now = jiff::Timestamp::now();
     for app in apps {
         let age = app.created.map_or("-".to_string(), |t| output::age(now.duration_since(t)));
@@ -244,7 +252,7 @@ fn print_table(apps: &[AppSummary]) {
             app.driver.as_ref().map_or("-".to_string(), |d| d.container.clone().unwrap_or_else(|| d.phase.clone()));
         let executors = format!("{}/{}/{}", app.executors_running, app.executors_pending, app.executors_failed);
         let attempts = app.operator.as_ref().map_or("-".to_string(), |o| o.execution_attempts.to_string());
-        println!(
+        outln!(
             "{:<16} {:<28} {:<8} {:<17} {:>6} {:<22} {:>10} {:>8}  {}",
             app.namespace,
             app.name,
@@ -255,9 +263,9 @@ fn print_table(apps: &[AppSummary]) {
             executors,
             attempts,
             app.spark_version
-        );
+        )?;
     }
-    println!("(executors: running/pending/failed; via operator: a SparkApplication, see `kspark status NS:NAME`)");
+    outln!("(executors: running/pending/failed; via operator: a SparkApplication, see `kspark status NS:NAME`)")
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -293,9 +301,9 @@ pub async fn status(args: IdArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    match args.output.as_str() {
-        "json" | "yaml" => output::print_value(&serde_json::Value::Array(statuses), &args.output)?,
-        _ => lines.iter().for_each(|l| println!("{l}")),
+    match args.output.structured() {
+        Some(format) => output::print_value(&serde_json::Value::Array(statuses), format)?,
+        None => lines.iter().try_for_each(|l| outln!("{l}"))?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -311,19 +319,19 @@ pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
     let (ns, found) = targets(&conn, &args.id).await?;
     let names: Vec<String> = found.iter().map(Found::name).collect();
     if names.len() > 1 && !args.yes && !confirm(&ns, &names)? {
-        eprintln!("kspark: nothing killed");
-        return Ok(ExitCode::from(1));
+        errln!("kspark: nothing killed");
+        return Ok(ExitStatus::Failure.into());
     }
     for target in &found {
         let name = target.name();
         match target {
             Found::Driver(_) => {
                 apps::kill(&conn.client, &ns, &name, args.grace_period).await.map_err(crate::failure::cluster)?;
-                eprintln!("kspark: killed {ns}:{name} (its executors, Service and ConfigMaps follow)");
+                errln!("kspark: killed {ns}:{name} (its executors, Service and ConfigMaps follow)");
             }
             Found::App(_) => {
                 sparkapps::delete(&conn.client, &ns, &name).await.map_err(crate::failure::cluster)?;
-                eprintln!(
+                errln!(
                     "kspark: deleted sparkapplication {ns}/{name}: killing an operator's application deletes the \
                      SparkApplication (its driver and executors follow); recreate it to run it again"
                 );
@@ -334,11 +342,11 @@ pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn confirm(ns: &str, names: &[String]) -> anyhow::Result<bool> {
-    eprintln!("kspark: {} applications match:", names.len());
+    errln!("kspark: {} applications match:", names.len());
     for n in names {
-        eprintln!("  {ns}:{n}");
+        errln!("  {ns}:{n}");
     }
-    eprint!("kill them all? [y/N] ");
+    err!("kill them all? [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
@@ -352,11 +360,11 @@ pub async fn wait(args: WaitArgs) -> anyhow::Result<ExitCode> {
         return Err(hinted(
             format!("{} applications match {}", found.len(), args.id),
             Some("name one driver pod or SparkApplication".into()),
-            2,
+            ExitStatus::Usage,
         ));
     }
     let opts = super::follow::FollowOptions {
-        json: args.output == "json",
+        json: args.output == output::StreamFormat::Json,
         timeout: super::submit::parse_timeout(args.timeout.as_deref())?,
         reconnect: Some(args.target.options()),
         ..Default::default()
@@ -379,7 +387,7 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
         LogSource::Live(ns, driver) => (ns, *driver),
         LogSource::Archived(archived) => {
             if args.since.is_some() || args.follow {
-                eprintln!("kspark: note: archived logs are printed whole (--since and --follow apply to live pods)");
+                errln!("kspark: note: archived logs are printed whole (--since and --follow apply to live pods)");
             }
             archived_logs::print(&args.id, &archived, args.executor.as_deref(), args.all_executors).await?;
             return Ok(ExitCode::SUCCESS);
@@ -391,7 +399,7 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(|s| kspark_config::time::parse_millis(s, "s").map(|ms| (ms / 1000) as i64))
         .transpose()
-        .map_err(|e| hinted(format!("--since: {e}"), None, 2))?;
+        .map_err(|e| hinted(format!("--since: {e}"), None, ExitStatus::Usage))?;
     let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
     let mut targets = Vec::new();
     if args.executor.is_none() {
@@ -412,12 +420,14 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
         let container = spark_container(&api, &pod).await;
         let request = kspark_kube::logs::LogRequest { pod: pod.clone(), container, follow: args.follow, since_seconds };
         if several {
-            println!("==> {ns}:{pod} <==");
+            outln!("==> {ns}:{pod} <==")?;
         }
         let reconnect = args.target.options();
-        kspark_kube::logs::stream(&api, &request, Some(&reconnect), |line| println!("{line}"))
+        let mut out = crate::stdio::LineWriter::default();
+        kspark_kube::logs::stream(&api, &request, Some(&reconnect), |line| out.line(line))
             .await
             .map_err(crate::failure::cluster)?;
+        out.finish()?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -468,7 +478,7 @@ async fn spark_container(api: &Api<Pod>, pod: &str) -> Option<String> {
 pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
     let conn = args.target.connect().await?;
     let (ns, found) = targets(&conn, &args.id).await?;
-    let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, 1))?;
+    let first = found.into_iter().next().ok_or_else(|| hinted("no driver", None, ExitStatus::Failure))?;
     let (driver, operator_app) = match first {
         Found::Driver(pod) => (Some(*pod), None),
         // A SparkApplication without a driver yet still has its own events.
@@ -515,7 +525,7 @@ pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
             .map(|t| t.0))
     };
     list.sort_by_key(|e| time(e));
-    if args.output == "json" || args.output == "yaml" {
+    if let Some(format) = args.output.structured() {
         let items: Vec<serde_json::Value> = list
             .iter()
             .map(|e| {
@@ -525,22 +535,22 @@ pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        output::print_value(&serde_json::Value::Array(items), &args.output)?;
+        output::print_value(&serde_json::Value::Array(items), format)?;
         return Ok(ExitCode::SUCCESS);
     }
     if list.is_empty() {
         let shown = driver.and_then(|d| d.metadata.name).or(app_name).unwrap_or_default();
-        eprintln!("no events for {ns}:{shown} (events expire after an hour)");
+        errln!("no events for {ns}:{shown} (events expire after an hour)");
     }
     for e in &list {
-        println!(
+        outln!(
             "{}  {:<7} {:<18} {:<40} {}",
             time(e).map(|t| t.strftime("%H:%M:%S").to_string()).unwrap_or_default(),
             e.type_.clone().unwrap_or_default(),
             e.reason.clone().unwrap_or_default(),
             e.involved_object.name.clone().unwrap_or_default(),
             e.message.clone().unwrap_or_default().trim()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

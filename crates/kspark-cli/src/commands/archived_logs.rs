@@ -21,6 +21,7 @@ use kspark_storage::{Archive, EnvVars, HadoopConf};
 use kube::Api;
 use serde_json::{Value, json};
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 /// How long `kspark submit` gives the store before it gives up.
@@ -38,7 +39,7 @@ pub fn open(uri: Option<&str>, submission: &Submission, env: &SubmitEnv) -> anyh
         hinted(
             format!("--archive-logs: {e}"),
             Some("e.g. --archive-logs abfss://logs@ACCOUNT.dfs.core.windows.net/spark or file:///shared/logs".into()),
-            2,
+            ExitStatus::Usage,
         )
     })
 }
@@ -50,12 +51,12 @@ pub async fn archive_ended(conn: &Connection, prefix: &Archive, namespace: &str,
     let pods: Api<Pod> = Api::namespaced(conn.client.clone(), namespace);
     let driver = match pods.get_opt(driver_pod).await {
         Ok(Some(pod)) => pod,
-        Ok(None) => return eprintln!("kspark: warning: {namespace}:{driver_pod} is gone; its log was not archived"),
-        Err(e) => return eprintln!("kspark: warning: logs not archived: cannot read {namespace}:{driver_pod}: {e}"),
+        Ok(None) => return errln!("kspark: warning: {namespace}:{driver_pod} is gone; its log was not archived"),
+        Err(e) => return errln!("kspark: warning: logs not archived: cannot read {namespace}:{driver_pod}: {e}"),
     };
     let phase = driver.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or_default();
     if !matches!(phase, "Succeeded" | "Failed") {
-        return eprintln!("kspark: note: {namespace}:{driver_pod} has not ended ({phase}); its logs were not archived");
+        return errln!("kspark: note: {namespace}:{driver_pod} has not ended ({phase}); its logs were not archived");
     }
     let label = |key: &str| driver.metadata.labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default();
     let (app, submission) = (label("spark-app-name"), label("spark-app-selector"));
@@ -64,16 +65,16 @@ pub async fn archive_ended(conn: &Connection, prefix: &Archive, namespace: &str,
     let archived =
         match tokio::time::timeout(ARCHIVE_TIMEOUT, log_archive::archive(&conn.client, prefix, &request)).await {
             Ok(Ok(archived)) => archived,
-            Ok(Err(e)) => return eprintln!("kspark: warning: the logs were not archived: {e}"),
+            Ok(Err(e)) => return errln!("kspark: warning: the logs were not archived: {e}"),
             Err(_) => {
-                return eprintln!(
+                return errln!(
                     "kspark: warning: the logs were not archived: {} did not answer within {}s",
                     prefix.uri(),
                     ARCHIVE_TIMEOUT.as_secs()
                 );
             }
         };
-    eprintln!(
+    errln!(
         "kspark: archived the logs of {namespace}:{driver_pod} to {}/ ({})",
         archived.location,
         archived.files.join(", ")
@@ -83,7 +84,7 @@ pub async fn archive_ended(conn: &Connection, prefix: &Archive, namespace: &str,
         "location": archived.location, "files": archived.files, "archivedAt": jiff::Timestamp::now().to_string(),
     });
     if let Err(e) = append_record(&record) {
-        eprintln!(
+        errln!(
             "kspark: warning: cannot keep a record of the archive ({e}); find it with `kspark logs --archive PREFIX`"
         );
     }
@@ -135,8 +136,10 @@ pub fn recorded(namespace: &str, name: &str) -> Option<Archived> {
 
 /// The newest archive of `NS/NAME` below `prefix` (`kspark logs --archive`).
 pub async fn below_prefix(prefix: &str, namespace: &str, name: &str) -> anyhow::Result<Option<Archived>> {
-    let archive = Archive::open(prefix, &HadoopConf::new(), &process_env()).map_err(|e| hinted(e, None, 2))?;
-    let found = log_archive::latest(&archive, namespace, name).await.map_err(|e| hinted(e, None, 1))?;
+    let archive =
+        Archive::open(prefix, &HadoopConf::new(), &process_env()).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
+    let found =
+        log_archive::latest(&archive, namespace, name).await.map_err(|e| hinted(e, None, ExitStatus::Failure))?;
     Ok(found.map(|(dir, files)| Archived { location: dir.uri().to_string(), files }))
 }
 
@@ -147,8 +150,9 @@ fn process_env() -> EnvVars {
 /// Prints archived logs: the driver's, one executor's, or the driver's and
 /// every executor's.
 pub async fn print(id: &str, archived: &Archived, executor: Option<&str>, all_executors: bool) -> anyhow::Result<()> {
-    eprintln!("kspark: the pods of {id} are gone; reading the archive at {}/", archived.location);
-    let dir = Archive::open(&archived.location, &HadoopConf::new(), &process_env()).map_err(|e| hinted(e, None, 1))?;
+    errln!("kspark: the pods of {id} are gone; reading the archive at {}/", archived.location);
+    let dir = Archive::open(&archived.location, &HadoopConf::new(), &process_env())
+        .map_err(|e| hinted(e, None, ExitStatus::Failure))?;
     let executor_files = || archived.files.iter().filter(|f| f.starts_with("executor-")).cloned();
     let files: Vec<String> = match executor {
         Some(n) => vec![format!("executor-{n}.log")],
@@ -157,9 +161,11 @@ pub async fn print(id: &str, archived: &Archived, executor: Option<&str>, all_ex
     };
     for file in &files {
         if files.len() > 1 {
-            println!("==> {}/{file} <==", archived.location);
+            outln!("==> {}/{file} <==", archived.location)?;
         }
-        log_archive::read(&dir, file, |line| println!("{line}")).await.map_err(|e| hinted(e, None, 1))?;
+        let mut out = crate::stdio::LineWriter::default();
+        log_archive::read(&dir, file, |line| out.line(line)).await.map_err(|e| hinted(e, None, ExitStatus::Failure))?;
+        out.finish()?;
     }
     Ok(())
 }

@@ -8,8 +8,9 @@ use kspark_config::{Master, Submission, SubmitArgs, SubmitEnv};
 use kspark_kube::{ConnectOptions, sparkapps};
 use kspark_sparkapp::from_submission::{ResourceInputs, from_submission};
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
-use crate::output::{self, Format};
+use crate::output;
 
 pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) -> anyhow::Result<ExitCode> {
     let inputs = ResourceInputs {
@@ -22,20 +23,19 @@ pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) ->
         driver_template: read_template(submission, env, "driver")?,
         executor_template: read_template(submission, env, "executor")?,
     };
-    let converted = from_submission(submission, &inputs).map_err(|e| hinted(e, None, 2))?;
+    let converted = from_submission(submission, &inputs).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     for note in &converted.notes {
-        eprintln!("kspark: note: {note}");
+        errln!("kspark: note: {note}");
     }
     let app = converted.app;
     if args.kspark.dry_run {
-        let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
-        let text = if format == Format::Json { "json" } else { "yaml" };
-        output::print_value(&serde_json::to_value(&app)?, text)?;
+        let format = super::submit::dry_run_format(args)?;
+        output::print_value(&serde_json::to_value(&app)?, format)?;
         return Ok(ExitCode::SUCCESS);
     }
     let connection = kspark_kube::connect(&connect_options(args, submission, env)).await.map_err(|e| {
         let hint = e.hint();
-        hinted(e, hint, 1)
+        hinted(e, hint, ExitStatus::Failure)
     })?;
     let ns = app.metadata.namespace.clone().unwrap_or_default();
     let name = app.metadata.name.clone().unwrap_or_default();
@@ -52,9 +52,9 @@ pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) ->
             ),
             other => other.hint(),
         };
-        return Err(hinted(e, hint, 1));
+        return Err(hinted(e, hint, ExitStatus::Failure));
     }
-    eprintln!("kspark: created sparkapplication {ns}/{name}; follow it with kspark wait {ns}:{name}");
+    errln!("kspark: created sparkapplication {ns}/{name}; follow it with kspark wait {ns}:{name}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -64,9 +64,9 @@ fn read_template(submission: &Submission, env: &SubmitEnv, role: &str) -> anyhow
     let Some(path) = submission.conf.get(&key) else { return Ok(None) };
     let full = env.cwd.join(path);
     let text = std::fs::read_to_string(&full)
-        .map_err(|e| hinted(format!("{key}: cannot read {}: {e}", full.display()), None, 2))?;
+        .map_err(|e| hinted(format!("{key}: cannot read {}: {e}", full.display()), None, ExitStatus::Usage))?;
     let pod = serde_saphyr::from_str(&text)
-        .map_err(|e| hinted(format!("{key}: {} is not YAML: {e}", full.display()), None, 2))?;
+        .map_err(|e| hinted(format!("{key}: {} is not YAML: {e}", full.display()), None, ExitStatus::Usage))?;
     Ok(Some(pod))
 }
 

@@ -9,7 +9,9 @@ use kspark_kube::ConnectOptions;
 use kspark_kube::connect::human;
 use secrecy::ExposeSecret;
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
+use crate::output::StreamFormat;
 
 #[derive(Args)]
 pub struct AuthArgs {
@@ -17,9 +19,9 @@ pub struct AuthArgs {
     pub command: Option<AuthCommand>,
     #[command(flatten)]
     pub target: Target,
-    /// Output format: text or json.
-    #[arg(short, long, default_value = "text")]
-    pub output: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: StreamFormat,
 }
 
 #[derive(Subcommand)]
@@ -51,7 +53,7 @@ impl Target {
     pub async fn connect(&self) -> anyhow::Result<kspark_kube::Connection> {
         kspark_kube::connect(&self.options()).await.map_err(|e| {
             let hint = e.hint();
-            hinted(e, hint, 1)
+            hinted(e, hint, ExitStatus::Failure)
         })
     }
 
@@ -69,32 +71,32 @@ impl Target {
 pub async fn run(args: AuthArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         Some(AuthCommand::Token { target }) => token(&target).await,
-        None => show(&args.target, &args.output).await,
+        None => show(&args.target, args.output).await,
     }
 }
 
 async fn token(target: &Target) -> anyhow::Result<ExitCode> {
     let conn = kspark_kube::connect_unchecked(&target.options()).await.map_err(|e| {
         let hint = e.hint();
-        hinted(e, hint, 1)
+        hinted(e, hint, ExitStatus::Failure)
     })?;
     match &conn.token {
         Some(token) => {
-            println!("{}", token.expose_secret());
+            outln!("{}", token.expose_secret())?;
             Ok(ExitCode::SUCCESS)
         }
         None => Err(hinted(
             format!("the current credentials carry no bearer token ({})", conn.method),
             Some("client certificates cannot be printed as a token; use the kubeconfig directly".into()),
-            1,
+            ExitStatus::Failure,
         )),
     }
 }
 
-async fn show(target: &Target, output: &str) -> anyhow::Result<ExitCode> {
+async fn show(target: &Target, output: StreamFormat) -> anyhow::Result<ExitCode> {
     let conn = kspark_kube::connect_unchecked(&target.options()).await.map_err(|e| {
         let hint = e.hint();
-        hinted(e, hint, 1)
+        hinted(e, hint, ExitStatus::Failure)
     })?;
     let expiry = kspark_kube::connect::check_expiry(&conn, jiff::Timestamp::now());
     let identity = kspark_kube::identity::whoami(&conn.client).await;
@@ -108,7 +110,7 @@ async fn show(target: &Target, output: &str) -> anyhow::Result<ExitCode> {
             if left.is_negative() { format!("expired {} ago", human(-left)) } else { format!("in {}", human(left)) };
         (t.to_string(), when)
     });
-    if output == "json" {
+    if output == StreamFormat::Json {
         let json = serde_json::json!({
             "server": conn.api_url,
             "method": conn.method.to_string(),
@@ -117,26 +119,26 @@ async fn show(target: &Target, output: &str) -> anyhow::Result<ExitCode> {
             "expiresAt": expires.as_ref().map(|(t, _)| t),
             "valid": expiry.is_ok() && identity.is_ok(),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?)?;
     } else {
-        println!("server:   {}", conn.api_url);
-        println!("method:   {}", conn.method);
-        println!("user:     {user}");
+        outln!("server:   {}", conn.api_url)?;
+        outln!("method:   {}", conn.method)?;
+        outln!("user:     {user}")?;
         if !groups.is_empty() {
-            println!("groups:   {}", groups.join(", "));
+            outln!("groups:   {}", groups.join(", "))?;
         }
         match &expires {
-            Some((t, when)) => println!("expires:  {t} ({when})"),
-            None => println!("expires:  (no expiry known)"),
+            Some((t, when)) => outln!("expires:  {t} ({when})")?,
+            None => outln!("expires:  (no expiry known)")?,
         }
     }
     if let Err(e) = expiry {
         let hint = e.hint();
-        return Err(hinted(e, hint, 1));
+        return Err(hinted(e, hint, ExitStatus::Failure));
     }
     if let Err(e) = identity {
         let hint = e.hint();
-        return Err(hinted(e, hint, 1));
+        return Err(hinted(e, hint, ExitStatus::Failure));
     }
     Ok(ExitCode::SUCCESS)
 }

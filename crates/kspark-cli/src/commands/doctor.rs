@@ -9,21 +9,24 @@ use kspark_kube::preflight::{self, Check, Plan, Verdict};
 use kspark_kube::{ConnectOptions, Connection};
 use kspark_manifests::{DriverObjects, LineFeatures};
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     if let Some(code) = super::submit::help_or_usage(&raw, crate::usage::doctor) {
         return Ok(code);
     }
-    let args =
-        SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark doctor --help`".into()), 2))?;
+    let args = SubmitArgs::parse(raw.iter().cloned())
+        .map_err(|e| hinted(e, Some("see `kspark doctor --help`".into()), ExitStatus::Usage))?;
+    let format =
+        crate::output::parse_format(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     let env = SubmitEnv::from_process();
-    let mut submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
+    let mut submission = args.resolve(&env).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     let Master::Kubernetes { api_url } = submission.master.clone() else {
         return Err(hinted(
             "kspark doctor checks Kubernetes submissions",
             Some("give --master k8s://https://HOST:PORT".into()),
-            2,
+            ExitStatus::Usage,
         ));
     };
     let mut objects = super::submit::build(&args, &submission, &env, true)?;
@@ -43,8 +46,8 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
         }
         Err(e) => vec![Check::fail("connection", e.to_string()).with_hint(e.hint().unwrap_or_default())],
     };
-    print(&checks, args.kspark.output.as_deref())?;
-    Ok(if preflight::worst(&checks) == Verdict::Fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    print(&checks, format.unwrap_or_default())?;
+    Ok(if preflight::worst(&checks) == Verdict::Fail { ExitStatus::Failure.into() } else { ExitCode::SUCCESS })
 }
 
 /// What the checks look at, for a built submission.
@@ -60,7 +63,7 @@ pub(super) fn plan<'a>(
         .and_then(|l| l.get("spark-version"))
         .and_then(|v| SparkVersion::parse(v).ok())
         .unwrap_or_else(SparkVersion::newest);
-    let line = version.line().map_err(|e| hinted(e, None, 2))?;
+    let line = version.line().map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     Ok((version, Plan { objects, conf: &submission.conf, kind: submission.kind, features: LineFeatures::of(line) }))
 }
 
@@ -113,13 +116,12 @@ pub fn line(check: &Check) -> String {
     text
 }
 
-fn print(checks: &[Check], output: Option<&str>) -> anyhow::Result<()> {
-    match output {
-        Some("json") => println!("{}", serde_json::to_string_pretty(checks)?),
-        Some("yaml") => println!("{}", serde_saphyr::to_string(&checks)?.trim_end()),
-        _ => {
+fn print(checks: &[Check], format: crate::output::ReportFormat) -> anyhow::Result<()> {
+    match format.structured() {
+        Some(format) => crate::output::print_value(&serde_json::to_value(checks)?, format)?,
+        None => {
             for check in checks {
-                println!("{}", line(check));
+                outln!("{}", line(check))?;
             }
         }
     }

@@ -15,6 +15,7 @@ use kspark_kube::wait::{self, DriverStatus, Outcome};
 use kspark_kube::{ClusterError, ConnectOptions, Connection};
 use tokio::sync::mpsc;
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 use crate::output;
 
@@ -70,13 +71,13 @@ impl View {
             return;
         }
         if self.bar.is_hidden() {
-            eprintln!("{text}");
+            errln!("{text}");
         } else {
             self.bar.println(text);
         }
     }
 
-    fn change(&self, status: &DriverStatus, executors: Option<ExecutorCounts>) {
+    fn change(&self, status: &DriverStatus, executors: Option<ExecutorCounts>) -> std::io::Result<()> {
         if self.opts.json {
             let json = serde_json::json!({
                 "time": jiff::Timestamp::now().to_string(),
@@ -89,13 +90,14 @@ impl View {
                 "node": status.node,
                 "executors": executors.map(|e| serde_json::json!({"running": e.running, "pending": e.pending, "failed": e.failed})),
             });
-            println!("{json}");
+            outln!("{json}")?;
         }
         self.line(&format!(
             "kspark: [{:>6.1}s] driver {}",
             self.started.elapsed().as_secs_f64(),
             output::describe(status)
         ));
+        Ok(())
     }
 
     fn live(&self, status: Option<&DriverStatus>, executors: Option<ExecutorCounts>) {
@@ -135,7 +137,7 @@ pub async fn follow(
                 let options = opts.reconnect.clone().unwrap_or_default();
                 conn = kspark_kube::connect(&options).await.map_err(|e| {
                     let hint = e.hint();
-                    hinted(e, hint, 1)
+                    hinted(e, hint, ExitStatus::Failure)
                 })?;
             }
             other => break other,
@@ -145,29 +147,30 @@ pub async fn follow(
     match result {
         Ok(outcome) => Ok(finish(outcome, &id)),
         Err(FollowEnd::Interrupted) => {
-            eprintln!("kspark: stopped waiting; the application keeps running.");
-            eprintln!("  follow it: kspark wait {id}\n  stop it:   kspark kill {id}");
-            Ok(ExitCode::from(130))
+            errln!("kspark: stopped waiting; the application keeps running.");
+            errln!("  follow it: kspark wait {id}\n  stop it:   kspark kill {id}");
+            Ok(ExitStatus::Interrupted.into())
         }
         Err(FollowEnd::TimedOut(status)) => {
-            eprintln!(
+            errln!(
                 "kspark: {id} is still {} after {:?}: {}",
                 status.phase,
                 opts.timeout.unwrap_or_default(),
                 failure_summary(&status)
             );
-            eprintln!("  it keeps waiting in the cluster; stop it with: kspark kill {id}");
-            Ok(ExitCode::from(124))
+            errln!("  it keeps waiting in the cluster; stop it with: kspark kill {id}");
+            Ok(ExitStatus::Timeout.into())
         }
         Err(FollowEnd::Unauthorized) => Err(hinted(
             "the API server no longer accepts the credentials",
             Some("log in again and `kspark wait` the application".into()),
-            1,
+            ExitStatus::Failure,
         )),
         Err(FollowEnd::Lost(e)) => {
             let hint = e.hint();
-            Err(hinted(format!("lost track of the driver: {e}"), hint, 1))
+            Err(hinted(format!("lost track of the driver: {e}"), hint, ExitStatus::Failure))
         }
+        Err(FollowEnd::Output(e)) => Err(e.into()),
     }
 }
 
@@ -176,6 +179,8 @@ enum FollowEnd {
     TimedOut(DriverStatus),
     Unauthorized,
     Lost(ClusterError),
+    /// Standard output failed (a closed pipe under `-o json`).
+    Output(std::io::Error),
 }
 
 /// One connection's worth of following.
@@ -196,7 +201,7 @@ async fn watch(conn: &Connection, namespace: &str, pod: &str, view: &View) -> Re
     loop {
         tokio::select! {
             outcome = &mut waiting => {
-                while let Ok(status) = rx.try_recv() { view.change(&status, executors); }
+                while let Ok(status) = rx.try_recv() { view.change(&status, executors).map_err(FollowEnd::Output)?; }
                 return match outcome {
                     Ok(o) => Ok(o),
                     Err(ClusterError::Unauthorized { .. }) => Err(FollowEnd::Unauthorized),
@@ -205,7 +210,7 @@ async fn watch(conn: &Connection, namespace: &str, pod: &str, view: &View) -> Re
             }
             Some(status) = rx.recv() => {
                 if status.phase == "Running" && running_since.is_none() { running_since = Some(Instant::now()); }
-                view.change(&status, executors);
+                view.change(&status, executors).map_err(FollowEnd::Output)?;
                 last = Some(status);
             }
             _ = tick.tick() => {
@@ -286,17 +291,16 @@ async fn full_quotas(conn: &Connection, namespace: &str) -> Vec<String> {
 fn finish(outcome: Outcome, id: &str) -> ExitCode {
     match outcome {
         Outcome::Finished(status) if status.phase == "Succeeded" => {
-            eprintln!("kspark: {id} succeeded");
+            errln!("kspark: {id} succeeded");
             ExitCode::SUCCESS
         }
         Outcome::Finished(status) => {
-            eprintln!("kspark: {id} failed: {}", failure_summary(&status));
-            let code = status.exit_code.filter(|c| *c != 0).map_or(1, |c| c.clamp(1, 255) as u8);
-            ExitCode::from(code)
+            errln!("kspark: {id} failed: {}", failure_summary(&status));
+            ExitStatus::of_failed_driver(status.exit_code).into()
         }
         Outcome::Deleted => {
-            eprintln!("kspark: {id} was deleted before it finished");
-            ExitCode::from(1)
+            errln!("kspark: {id} was deleted before it finished");
+            ExitStatus::Failure.into()
         }
     }
 }

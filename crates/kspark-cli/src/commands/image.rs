@@ -13,6 +13,7 @@ use kspark_image::app_files::{self, AppFile};
 use kspark_image::azure_jars::{self, SparkLine};
 use kspark_image::dockerfile::{DockerfileSpec, render};
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 #[derive(Args)]
@@ -107,17 +108,17 @@ pub struct Plan {
 
 pub fn plan(content: &ImageContent) -> anyhow::Result<Plan> {
     let (version, _) = SparkVersion::choose(None, content.spark.as_deref())
-        .map_err(|e| hinted(e, Some("name a release with --spark, e.g. --spark 4.0.5".into()), 2))?;
-    let line = azure_jars::line_for(version).map_err(|e| hinted(e, None, 2))?;
+        .map_err(|e| hinted(e, Some("name a release with --spark, e.g. --spark 4.0.5".into()), ExitStatus::Usage))?;
+    let line = azure_jars::line_for(version).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     let base = match &content.base {
         Some(base) => base.clone(),
         None => kspark_image::base_image::official(version, &line, content.java, content.python)
-            .map_err(|e| hinted(e, Some("pick another --java".into()), 2))?,
+            .map_err(|e| hinted(e, Some("pick another --java".into()), ExitStatus::Usage))?,
     };
     let context = std::env::current_dir().context("cannot read the current directory")?;
     let apps = app_files::resolve(&context, &content.app).map_err(|e| {
         let hint = "--app takes files or folders under the current directory, the build context".to_string();
-        hinted(e, Some(hint), 2)
+        hinted(e, Some(hint), ExitStatus::Usage)
     })?;
     Ok(Plan { version, line, base, apps })
 }
@@ -137,17 +138,17 @@ fn dockerfile(args: DockerfileArgs) -> anyhow::Result<ExitCode> {
             path.display().to_string()
         }
         None => {
-            print!("{text}");
+            out!("{text}")?;
             "Dockerfile".to_string()
         }
     };
     let save = if args.output.is_some() { "" } else { " (save it as Dockerfile, or use -o FILE)" };
-    eprintln!(
+    errln!(
         "Build it in Azure Container Registry from this directory{save}:\n  {}",
         az_acr_build(args.tag.as_deref(), &file, plan.version)
     );
     if args.content.adls {
-        eprintln!(
+        errln!(
             "It adds hadoop-azure {} (Spark {}.x's Hadoop) and {} runtime jars to /opt/spark/jars.",
             plan.line.hadoop,
             plan.line.spark,
@@ -155,7 +156,7 @@ fn dockerfile(args: DockerfileArgs) -> anyhow::Result<ExitCode> {
         );
     }
     for app in &plan.apps {
-        eprintln!("{} is local://{} in the image.", app.given, app.image_path);
+        errln!("{} is local://{} in the image.", app.given, app.image_path);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -163,24 +164,24 @@ fn dockerfile(args: DockerfileArgs) -> anyhow::Result<ExitCode> {
 async fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     use kspark_image::{build, credentials, layer, maven};
     let plan = plan(&args.content)?;
-    let platform = build::Platform::parse(&args.platform).map_err(|e| hinted(e, None, 2))?;
-    let base_ref = build::parse_reference(&plan.base).map_err(|e| hinted(e, None, 2))?;
-    let target_ref = build::parse_reference(&args.push).map_err(|e| hinted(e, None, 2))?;
+    let platform = build::Platform::parse(&args.platform).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
+    let base_ref = build::parse_reference(&plan.base).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
+    let target_ref = build::parse_reference(&args.push).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     let docker_config = credentials::docker_config_path();
     let credential_hint = || Some("fix or remove that entry, or pass --registry-token".to_string());
     let base_credential = credentials::lookup(base_ref.resolve_registry(), None, docker_config.as_deref())
-        .map_err(|e| hinted(e, credential_hint(), 2))?;
+        .map_err(|e| hinted(e, credential_hint(), ExitStatus::Usage))?;
     let target_credential =
         credentials::lookup(target_ref.resolve_registry(), args.registry_token.as_ref(), docker_config.as_deref())
-            .map_err(|e| hinted(e, credential_hint(), 2))?;
+            .map_err(|e| hinted(e, credential_hint(), ExitStatus::Usage))?;
     let jars = if args.content.adls {
-        eprintln!("Downloading {} jars for Hadoop {} from Maven Central ...", plan.line.jars.len(), plan.line.hadoop);
-        maven::download_all(&plan.line.jars, None).await.map_err(|e| hinted(e, None, 1))?
+        errln!("Downloading {} jars for Hadoop {} from Maven Central ...", plan.line.jars.len(), plan.line.hadoop);
+        maven::download_all(&plan.line.jars, None).await.map_err(|e| hinted(e, None, ExitStatus::Failure))?
     } else {
         Vec::new()
     };
-    let new_layer = layer::build(&jars, &plan.apps).map_err(|e| hinted(e, None, 1))?;
-    eprintln!("Pushing {} onto {} ({}) ...", args.push, plan.base, platform);
+    let new_layer = layer::build(&jars, &plan.apps).map_err(|e| hinted(e, None, ExitStatus::Failure))?;
+    errln!("Pushing {} onto {} ({}) ...", args.push, plan.base, platform);
     let created_by = format!(
         "kspark image build:{} {} app file(s)",
         if args.content.adls { format!(" hadoop-azure {} and its jars,", plan.line.hadoop) } else { String::new() },
@@ -199,16 +200,16 @@ async fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     .await
     .map_err(|e| {
         let hint = "check the image names and your access: `docker login` (or `az acr login`) writes the Docker config kspark reads; --registry-token takes an ACR token";
-        hinted(e, Some(hint.to_string()), 1)
+        hinted(e, Some(hint.to_string()), ExitStatus::Failure)
     })?;
-    eprintln!(
+    errln!(
         "Base layers: {} mounted, {} copied, {} already there; 1 new layer ({} bytes).",
         pushed.mounted,
         pushed.copied,
         pushed.already_there,
         new_layer.compressed.len()
     );
-    println!("{}", pushed.image);
+    outln!("{}", pushed.image)?;
     Ok(ExitCode::SUCCESS)
 }
 

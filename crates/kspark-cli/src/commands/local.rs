@@ -9,26 +9,27 @@ use anyhow::Context;
 use kspark_config::submit_args::without_kspark_options;
 use kspark_config::{Submission, SubmitEnv};
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 pub fn run(raw: &[String], submission: &Submission, env: &SubmitEnv) -> anyhow::Result<ExitCode> {
     let ignored: Vec<&str> =
         submission.conf.iter().map(|(k, _)| k).filter(|k| k.starts_with("spark.kubernetes.")).collect();
     if !ignored.is_empty() {
-        eprintln!("kspark: note: running locally; Kubernetes settings are ignored: {}", ignored.join(", "));
+        errln!("kspark: note: running locally; Kubernetes settings are ignored: {}", ignored.join(", "));
     }
     let spark_submit = find_spark_submit(env)?;
     let args = without_kspark_options(raw);
     if dry_run_before_primary(raw) {
-        println!("{} {}", spark_submit.display(), args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+        outln!("{} {}", spark_submit.display(), args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "))?;
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("kspark: running on a local Spark with {}", spark_submit.display());
+    errln!("kspark: running on a local Spark with {}", spark_submit.display());
     let status = Command::new(&spark_submit)
         .args(&args)
         .status()
         .with_context(|| format!("cannot run {}", spark_submit.display()))?;
-    Ok(ExitCode::from(status.code().map_or(1, |c| c.clamp(0, 255) as u8)))
+    Ok(status.code().map_or(ExitStatus::Failure, ExitStatus::Application).into())
 }
 
 /// `--dry-run` among kspark's options (after the primary resource it is the app's).
@@ -53,7 +54,7 @@ fn find_spark_submit(env: &SubmitEnv) -> anyhow::Result<PathBuf> {
         return Err(hinted(
             format!("SPARK_HOME is {home} but it has no bin/spark-submit"),
             Some("point SPARK_HOME at a Spark distribution, or unset it to use the pyspark package".into()),
-            2,
+            ExitStatus::Usage,
         ));
     }
     let output =
@@ -64,7 +65,7 @@ fn find_spark_submit(env: &SubmitEnv) -> anyhow::Result<PathBuf> {
             return Err(hinted(
                 "no local Spark: SPARK_HOME is not set and `python3` cannot import pyspark",
                 Some("install one with `python3 -m pip install pyspark` (needs Java 17), or set SPARK_HOME".into()),
-                2,
+                ExitStatus::Usage,
             ));
         }
     };

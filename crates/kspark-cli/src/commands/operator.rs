@@ -14,6 +14,7 @@ use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
 use kspark_operator::scheduled::Clock;
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 #[derive(Args)]
@@ -182,9 +183,9 @@ struct InstallArgs {
     /// Print the objects instead of applying them.
     #[arg(long)]
     dry_run: bool,
-    /// Output format of --dry-run: yaml or json.
-    #[arg(short, long, default_value = "yaml")]
-    output: String,
+    /// Output format of --dry-run.
+    #[arg(short, long, value_enum, default_value_t)]
+    output: crate::output::ObjectFormat,
 }
 
 pub async fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
@@ -202,7 +203,7 @@ async fn run_operator(args: RunArgs) -> anyhow::Result<ExitCode> {
     let api_url = config.cluster_url.to_string();
     let client = kspark_kube::connect::client_from_config(config).map_err(|e| {
         let hint = e.hint();
-        hinted(format!("cannot build a client: {e}"), hint, 1)
+        hinted(format!("cannot build a client: {e}"), hint, ExitStatus::Failure)
     })?;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -220,7 +221,7 @@ async fn run_operator(args: RunArgs) -> anyhow::Result<ExitCode> {
     let stop = async move {
         tokio::select! { _ = shutdown => {}, _ = terminate => {} }
     };
-    kspark_operator::run(client, &api_url, options, stop).await.map_err(|e| hinted(e, None, 1))?;
+    kspark_operator::run(client, &api_url, options, stop).await.map_err(|e| hinted(e, None, ExitStatus::Failure))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -232,7 +233,7 @@ async fn kube_config(args: &RunArgs) -> anyhow::Result<kube::Config> {
     let config = match &args.kubeconfig {
         Some(path) => {
             let kubeconfig = kube::config::Kubeconfig::read_from(path)
-                .map_err(|e| hinted(format!("{}: {e}", path.display()), None, 2))?;
+                .map_err(|e| hinted(format!("{}: {e}", path.display()), None, ExitStatus::Usage))?;
             kube::Config::from_custom_kubeconfig(kubeconfig, &options).await
         }
         None if args.context.is_some() => kube::Config::from_kubeconfig(&options).await,
@@ -244,7 +245,7 @@ async fn kube_config(args: &RunArgs) -> anyhow::Result<kube::Config> {
         hinted(
             format!("no cluster to talk to: {e}"),
             Some("pass --kubeconfig, set KUBECONFIG, or run in a pod".into()),
-            1,
+            ExitStatus::Failure,
         )
     })
 }
@@ -253,7 +254,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
     let duration = |flag: &str, text: &str| {
         kspark_config::time::parse_millis(text, "s")
             .map(Duration::from_millis)
-            .map_err(|e| hinted(format!("{flag}: {e}"), None, 2))
+            .map_err(|e| hinted(format!("{flag}: {e}"), None, ExitStatus::Usage))
     };
     let optional = |flag: &str, text: &Option<String>| text.as_deref().map(|t| duration(flag, t)).transpose();
     let lease = args.leader_elect.then(|| LeaseSettings {
@@ -288,28 +289,24 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
         normal_events: args.events == "all",
         archive_logs: archive_settings(args, duration("--archive-timeout", &args.archive_timeout)?)?,
         clock: schedule_clock(),
-        run_name_precision: args
-            .scheduled_spark_application_timestamp_precision
-            .parse()
-            .map_err(|e| hinted(format!("--scheduled-spark-application-timestamp-precision {e}"), None, 2))?,
+        run_name_precision: args.scheduled_spark_application_timestamp_precision.parse().map_err(|e| {
+            hinted(format!("--scheduled-spark-application-timestamp-precision {e}"), None, ExitStatus::Usage)
+        })?,
     })
 }
 
 /// The UI and port exposure flags, each checked here with its name.
 fn exposure_options(args: &RunArgs) -> anyhow::Result<ExposureOptions> {
-    let url_format = args
-        .ingress_url_format
-        .as_deref()
-        .map(UrlTemplate::parse)
-        .transpose()
-        .map_err(|e| hinted(format!("--ingress-url-format: {e}"), Some(URL_FORMAT_EXAMPLE.into()), 2))?;
+    let url_format = args.ingress_url_format.as_deref().map(UrlTemplate::parse).transpose().map_err(|e| {
+        hinted(format!("--ingress-url-format: {e}"), Some(URL_FORMAT_EXAMPLE.into()), ExitStatus::Usage)
+    })?;
     let default_tls = match &args.ingress_tls {
         None => Vec::new(),
         Some(text) => serde_json::from_str(text).map_err(|e| {
             hinted(
                 format!("--ingress-tls: {e}"),
                 Some(r#"e.g. '[{"hosts":["*.example.com"],"secretName":"tls"}]'"#.into()),
-                2,
+                ExitStatus::Usage,
             )
         })?,
     };
@@ -319,16 +316,14 @@ fn exposure_options(args: &RunArgs) -> anyhow::Result<ExposureOptions> {
             hinted(
                 format!("--ingress-annotations: {e}"),
                 Some(r#"e.g. '{"cert-manager.io/cluster-issuer":"letsencrypt"}'"#.into()),
-                2,
+                ExitStatus::Usage,
             )
         })?,
     };
-    let gateway = args
-        .gateway
-        .as_deref()
-        .map(|g| Gateway::parse(g, args.gateway_listener.clone()))
-        .transpose()
-        .map_err(|e| hinted(format!("--gateway: {e}"), Some("e.g. --gateway infra/public".into()), 2))?;
+    let gateway =
+        args.gateway.as_deref().map(|g| Gateway::parse(g, args.gateway_listener.clone())).transpose().map_err(|e| {
+            hinted(format!("--gateway: {e}"), Some("e.g. --gateway infra/public".into()), ExitStatus::Usage)
+        })?;
     Ok(ExposureOptions {
         ui_service: args.enable_ui_service,
         url_format,
@@ -346,7 +341,11 @@ const URL_FORMAT_EXAMPLE: &str =
 fn archive_settings(args: &RunArgs, timeout: Duration) -> anyhow::Result<Option<ArchiveSettings>> {
     let Some(prefix) = &args.archive_logs else { return Ok(None) };
     kspark_storage::Location::parse(prefix).map_err(|e| {
-        hinted(format!("--archive-logs: {e}"), Some("e.g. abfss://logs@ACCOUNT.dfs.core.windows.net/spark".into()), 2)
+        hinted(
+            format!("--archive-logs: {e}"),
+            Some("e.g. abfss://logs@ACCOUNT.dfs.core.windows.net/spark".into()),
+            ExitStatus::Usage,
+        )
     })?;
     Ok(Some(ArchiveSettings {
         prefix: prefix.clone(),
@@ -375,7 +374,10 @@ fn in_cluster_master() -> Option<String> {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,kube_runtime=warn,kube_client=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour only for a person at a terminal: a log file or collector would
+    // get escape codes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
@@ -394,38 +396,23 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
     let objects = install::objects(&spec);
     if args.dry_run {
         let values: Vec<serde_json::Value> = objects.iter().map(|o| o.to_json()).collect();
-        print_documents(&values, &args.output)?;
+        crate::output::print_documents(&values, args.output)?;
         return Ok(ExitCode::SUCCESS);
     }
     let connection = args.target.connect().await?;
     let applied = install::apply(&connection.client, &objects).await.map_err(|e| {
         let hint = e.hint();
-        hinted(e, hint, 1)
+        hinted(e, hint, ExitStatus::Failure)
     })?;
     for line in applied {
-        eprintln!("kspark: applied {line}");
+        errln!("kspark: applied {line}");
     }
     if !args.crds_only {
-        eprintln!(
+        errln!(
             "kspark: the operator runs in namespace {}; follow it with `kubectl -n {} logs deploy/kspark-operator`",
-            args.namespace, args.namespace
+            args.namespace,
+            args.namespace
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_documents(values: &[serde_json::Value], format: &str) -> anyhow::Result<()> {
-    match format {
-        "json" => {
-            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": values});
-            println!("{}", serde_json::to_string_pretty(&list)?);
-        }
-        "yaml" => {
-            for value in values {
-                println!("---\n{}", serde_saphyr::to_string(value).map_err(|e| anyhow::anyhow!("{e}"))?.trim_end());
-            }
-        }
-        other => return Err(hinted(format!("-o {other}: use yaml or json"), None, 2)),
-    }
-    Ok(())
 }

@@ -5,6 +5,7 @@
 use kspark_config::{Submission, SubmitArgs, SubmitEnv};
 use kspark_kube::maven;
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 /// Names the packages the driver will resolve and, with
@@ -17,19 +18,19 @@ pub(super) async fn report(
 ) -> anyhow::Result<()> {
     let Some(packages) = &submission.packages else {
         if args.kspark.check_packages {
-            eprintln!("kspark: note: --check-packages: no packages to check (no --packages or spark.jars.packages)");
+            errln!("kspark: note: --check-packages: no packages to check (no --packages or spark.jars.packages)");
         }
         return Ok(());
     };
     if !quiet {
         let list: Vec<String> = packages.coordinates.iter().map(ToString::to_string).collect();
-        eprintln!("kspark: the driver resolves these packages with Ivy: {}", list.join(", "));
+        errln!("kspark: the driver resolves these packages with Ivy: {}", list.join(", "));
     }
     if !args.kspark.check_packages {
         return Ok(());
     }
     if let Some(settings) = &packages.ivy_settings {
-        eprintln!(
+        errln!(
             "kspark: note: --check-packages skipped: the driver's repositories come from spark.jars.ivySettings ({settings}), which kspark does not interpret"
         );
         return Ok(());
@@ -37,11 +38,11 @@ pub(super) async fn report(
     let repositories = maven::repositories_to_ask(packages, env.var("DEFAULT_ARTIFACT_REPOSITORY"));
     let found = maven::check_packages(packages, &repositories).await.map_err(|e| {
         let hint = e.hint();
-        hinted(e, hint, 1)
+        hinted(e, hint, ExitStatus::Failure)
     })?;
     if !quiet {
         for f in found {
-            eprintln!("kspark: package {} is in {}", f.coordinate, f.repository);
+            errln!("kspark: package {} is in {}", f.coordinate, f.repository);
         }
     }
     Ok(())

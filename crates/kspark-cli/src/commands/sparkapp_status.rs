@@ -16,6 +16,7 @@ use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use tokio::sync::mpsc;
 
 use super::follow::FollowOptions;
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 use crate::output;
 
@@ -88,37 +89,37 @@ pub async fn follow(conn: &Connection, ns: &str, name: &str, opts: FollowOptions
         };
         tokio::select! {
             outcome = &mut waiting => {
-                while let Ok(app) = rx.try_recv() { change(&id, &app, started, &opts); }
+                while let Ok(app) = rx.try_recv() { change(&id, &app, started, &opts)?; }
                 break outcome;
             }
             Some(app) = rx.recv() => {
                 started_running |= has_started(&app);
-                change(&id, &app, started, &opts);
+                change(&id, &app, started, &opts)?;
             }
             _ = timeout => {
-                eprintln!("kspark: {id} has not started running after {:?}; it keeps going in the cluster", opts.timeout.unwrap_or_default());
-                eprintln!("  look at it: kspark status {id}\n  stop it:    kspark kill {id}");
-                return Ok(ExitCode::from(124));
+                errln!("kspark: {id} has not started running after {:?}; it keeps going in the cluster", opts.timeout.unwrap_or_default());
+                errln!("  look at it: kspark status {id}\n  stop it:    kspark kill {id}");
+                return Ok(ExitStatus::Timeout.into());
             }
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("kspark: stopped waiting; the application keeps running.");
-                eprintln!("  follow it: kspark wait {id}\n  stop it:   kspark kill {id}");
-                return Ok(ExitCode::from(130));
+                errln!("kspark: stopped waiting; the application keeps running.");
+                errln!("  follow it: kspark wait {id}\n  stop it:   kspark kill {id}");
+                return Ok(ExitStatus::Interrupted.into());
             }
         }
     };
     match outcome {
         Ok(AppOutcome::Finished(app)) => Ok(finish(conn, ns, &id, &app).await),
         Ok(AppOutcome::Deleted) => {
-            eprintln!("kspark: sparkapplication {id} was deleted before it finished");
-            Ok(ExitCode::from(1))
+            errln!("kspark: sparkapplication {id} was deleted before it finished");
+            Ok(ExitStatus::Failure.into())
         }
         Err(e @ ClusterError::Unauthorized { .. }) => {
-            Err(hinted(e, Some("log in again and `kspark wait` the application".into()), 1))
+            Err(hinted(e, Some("log in again and `kspark wait` the application".into()), ExitStatus::Failure))
         }
         Err(e) => {
             let hint = e.hint();
-            Err(hinted(format!("lost track of sparkapplication {id}: {e}"), hint, 1))
+            Err(hinted(format!("lost track of sparkapplication {id}: {e}"), hint, ExitStatus::Failure))
         }
     }
 }
@@ -129,7 +130,7 @@ fn has_started(app: &SparkApplication) -> bool {
     !matches!(state, ApplicationStateType::New | ApplicationStateType::Submitted | ApplicationStateType::PendingRerun)
 }
 
-fn change(id: &str, app: &SparkApplication, started: Instant, opts: &FollowOptions) {
+fn change(id: &str, app: &SparkApplication, started: Instant, opts: &FollowOptions) -> std::io::Result<()> {
     let status = app.status.clone().unwrap_or_default();
     let state = sparkapps::state(app);
     if opts.json {
@@ -142,11 +143,11 @@ fn change(id: &str, app: &SparkApplication, started: Instant, opts: &FollowOptio
             "submissionAttempts": status.submission_attempts,
             "executionAttempts": status.execution_attempts,
         });
-        println!("{json}");
-        return;
+        return outln!("{json}");
     }
     let driver = sparkapps::driver_pod(app).map(|p| format!(" (driver {p})")).unwrap_or_default();
-    eprintln!("kspark: [{:>6.1}s] sparkapplication {state}{driver}", started.elapsed().as_secs_f64());
+    errln!("kspark: [{:>6.1}s] sparkapplication {state}{driver}", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// COMPLETED is success; a failure exits with the driver's exit code when
@@ -154,7 +155,7 @@ fn change(id: &str, app: &SparkApplication, started: Instant, opts: &FollowOptio
 async fn finish(conn: &Connection, ns: &str, id: &str, app: &SparkApplication) -> ExitCode {
     let status = app.status.clone().unwrap_or_default();
     if status.app_state.state == ApplicationStateType::Completed {
-        eprintln!("kspark: {id} completed");
+        errln!("kspark: {id} completed");
         return ExitCode::SUCCESS;
     }
     let driver = match sparkapps::driver_pod(app) {
@@ -166,10 +167,9 @@ async fn finish(conn: &Connection, ns: &str, id: &str, app: &SparkApplication) -
     };
     let message = status.app_state.error_message.trim();
     let why = if message.is_empty() { "no error message from the operator".to_string() } else { message.to_string() };
-    eprintln!("kspark: {id} {}: {why}", sparkapps::state(app));
+    errln!("kspark: {id} {}: {why}", sparkapps::state(app));
     if let Some(d) = &driver {
-        eprintln!("  driver: {}", output::describe(d));
+        errln!("  driver: {}", output::describe(d));
     }
-    let code = driver.and_then(|d| d.exit_code).filter(|c| *c != 0).map_or(1, |c| c.clamp(1, 255) as u8);
-    ExitCode::from(code)
+    ExitStatus::of_failed_driver(driver.and_then(|d| d.exit_code)).into()
 }

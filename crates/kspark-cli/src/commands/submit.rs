@@ -11,29 +11,36 @@ use kspark_kube::{ConnectOptions, Connection};
 use kspark_manifests::{BuildContext, DriverObjects, SubmissionIds};
 
 use super::{local, uploads, workload_identity};
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
-use crate::output::{self, Format};
+use crate::output::{self, ObjectFormat, ReportFormat, StreamFormat};
 
 pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     if let Some(code) = help_or_usage(&raw, crate::usage::submit) {
         return Ok(code);
     }
-    let args =
-        SubmitArgs::parse(raw.iter().cloned()).map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), 2))?;
+    let args = SubmitArgs::parse(raw.iter().cloned())
+        .map_err(|e| hinted(e, Some("see `kspark submit --help`".into()), ExitStatus::Usage))?;
     if args.kill.is_some() || args.status.is_some() {
         return spark_submit_operation(&args).await;
     }
+    // A wrong -o is refused before anything is built or sent.
+    if args.kspark.dry_run {
+        dry_run_format(&args)?;
+    } else {
+        wait_format(&args)?;
+    }
     let env = SubmitEnv::from_process();
-    let mut submission = args.resolve(&env).map_err(|e| hinted(e, None, 2))?;
+    let mut submission = args.resolve(&env).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     for note in &submission.notes {
-        eprintln!("kspark: note: {note}");
+        errln!("kspark: note: {note}");
     }
     if args.kspark.as_resource {
         if args.kspark.archive_logs.is_some() {
             return Err(hinted(
                 "--archive-logs applies to what kspark submit itself runs and waits for",
                 Some("for SparkApplications the operator archives: `kspark operator run --archive-logs PREFIX`".into()),
-                2,
+                ExitStatus::Usage,
             ));
         }
         return super::as_resource::run(&args, &submission, &env).await;
@@ -51,7 +58,7 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
 async fn spark_submit_operation(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
     let api_url = match args.master.as_deref().map(Master::parse) {
         Some(Ok(Master::Kubernetes { api_url })) => Some(api_url),
-        Some(Err(e)) => return Err(hinted(e, None, 2)),
+        Some(Err(e)) => return Err(hinted(e, None, ExitStatus::Usage)),
         _ => None,
     };
     let target = super::auth::Target {
@@ -66,17 +73,29 @@ async fn spark_submit_operation(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
         .find(|(k, _)| k == "spark.kubernetes.appKillPodDeletionGracePeriod")
         .map(|(_, v)| kspark_config::time::parse_millis(v, "s").map(|ms| (ms / 1000) as u32))
         .transpose()
-        .map_err(|e| hinted(format!("spark.kubernetes.appKillPodDeletionGracePeriod: {e}"), None, 2))?;
+        .map_err(|e| hinted(format!("spark.kubernetes.appKillPodDeletionGracePeriod: {e}"), None, ExitStatus::Usage))?;
     match (&args.kill, &args.status) {
         (Some(id), _) => {
             let kill = super::apps::KillArgs { id: id.clone(), target, grace_period: grace, yes: true };
             super::apps::kill(kill).await
         }
         (None, Some(id)) => {
-            super::apps::status(super::apps::IdArgs { id: id.clone(), target, output: "text".into() }).await
+            super::apps::status(super::apps::IdArgs { id: id.clone(), target, output: ReportFormat::Text }).await
         }
         (None, None) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `-o` with `--dry-run`: how the objects are printed.
+pub(super) fn dry_run_format(args: &SubmitArgs) -> anyhow::Result<ObjectFormat> {
+    let format = output::parse_format(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
+    Ok(format.unwrap_or_default())
+}
+
+/// `-o` while waiting: state changes as text on stderr, or JSON lines.
+fn wait_format(args: &SubmitArgs) -> anyhow::Result<StreamFormat> {
+    let format = output::parse_format(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
+    Ok(format.unwrap_or_default())
 }
 
 /// `--help` (before the primary resource; after it, it belongs to the
@@ -84,16 +103,17 @@ async fn spark_submit_operation(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
 /// to stderr and fail, as spark-submit does, so a script notices.
 pub(super) fn help_or_usage(raw: &[String], usage: fn() -> String) -> Option<ExitCode> {
     if raw.is_empty() {
-        eprintln!("{}", usage());
-        return Some(ExitCode::from(2));
+        errln!("{}", usage());
+        return Some(ExitStatus::Usage.into());
     }
     let asks_for_help = |args: &[String]| args.iter().any(|r| r == "--help" || r == "-h");
     let wants_help = match SubmitArgs::parse(raw.iter().cloned()) {
         Ok(args) => args.primary_resource.is_none() && asks_for_help(raw),
         Err(_) => asks_for_help(raw),
     };
+    // A closed pipe while printing help is the reader saying "enough".
     wants_help.then(|| {
-        println!("{}", usage());
+        let _ = outln!("{}", usage());
         ExitCode::SUCCESS
     })
 }
@@ -109,13 +129,13 @@ async fn kubernetes(
     let mut objects = build(args, submission, env, quiet)?;
     if !quiet {
         let local = kspark_kube::connect::local_namespace(&connect_options(args, submission, env, api_url));
-        eprintln!("{}", namespace_line(submission, local.ok().flatten(), &objects.namespace));
+        errln!("{}", namespace_line(submission, local.ok().flatten(), &objects.namespace));
     }
     super::packages::report(args, submission, env, quiet).await?;
     let mut fitted = submission.clone();
     let log_archive = super::archived_logs::open(args.kspark.archive_logs.as_deref(), submission, env)?;
     if args.kspark.dry_run {
-        let format = Format::parse(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
+        let format = dry_run_format(args)?;
         let options = connect_options(args, submission, env, api_url);
         workload_identity::fit_for_dry_run(&options, args, &mut fitted, env, &mut objects).await?;
         uploads::print_plan(plan);
@@ -126,7 +146,7 @@ async fn kubernetes(
     let connection = connect(args, submission, env, api_url).await?;
     workload_identity::fit_or_refuse(&connection.client, args, &mut fitted, env, &mut objects).await?;
     for line in super::doctor::fit_to_namespace(&connection, args, &mut fitted, env, &mut objects).await? {
-        eprintln!("kspark: note: {line}");
+        errln!("kspark: note: {line}");
     }
     let submission = &fitted;
     if !args.kspark.skip_preflight {
@@ -143,11 +163,11 @@ async fn kubernetes(
                 uploads::delete(uploaded).await;
             }
             let hint = e.hint();
-            return Err(hinted(e, hint, 1));
+            return Err(hinted(e, hint, ExitStatus::Failure));
         }
     };
     let id = format!("{}:{}", submitted.namespace, submitted.pod_name);
-    eprintln!(
+    errln!(
         "kspark: submitted {} ({}) as {id}",
         submission.conf.get("spark.app.name").unwrap_or_default(),
         submitted.app_id
@@ -155,25 +175,25 @@ async fn kubernetes(
     let wait_conf = submission
         .conf
         .bool("spark.kubernetes.submission.waitAppCompletion")
-        .map_err(|e| hinted(e, None, 2))?
+        .map_err(|e| hinted(e, None, ExitStatus::Usage))?
         .unwrap_or(true);
     if args.kspark.no_wait || !wait_conf {
         if log_archive.is_some() {
-            eprintln!("kspark: warning: not waiting, so the logs will not be archived (--archive-logs needs the wait)");
+            errln!("kspark: warning: not waiting, so the logs will not be archived (--archive-logs needs the wait)");
         }
-        eprintln!("kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`");
+        errln!("kspark: not waiting; follow it with `kspark wait {id}`, stop it with `kspark kill {id}`");
         return Ok(ExitCode::SUCCESS);
     }
     let follow = super::follow::FollowOptions {
         quiet,
-        json: args.kspark.output.as_deref() == Some("json"),
+        json: wait_format(args)? == StreamFormat::Json,
         timeout: parse_timeout(args.kspark.timeout.as_deref())?,
         wanted_executors: kspark_manifests::resources::initial_executors(&submission.conf).ok(),
         reconnect: Some(connect_options(args, submission, env, api_url)),
         report_interval: submission
             .conf
             .millis("spark.kubernetes.report.interval", "ms")
-            .map_err(|e| hinted(e, None, 2))?
+            .map_err(|e| hinted(e, None, ExitStatus::Usage))?
             .map(std::time::Duration::from_millis),
     };
     let outcome = super::follow::follow(&connection, &submitted.namespace, &submitted.pod_name, follow).await;
@@ -210,13 +230,13 @@ async fn run_preflight(
 ) -> anyhow::Result<()> {
     let checks = super::doctor::checks(connection, objects, submission).await?;
     for check in checks.iter().filter(|c| c.verdict != Verdict::Ok) {
-        eprintln!("kspark: preflight {}", super::doctor::line(check));
+        errln!("kspark: preflight {}", super::doctor::line(check));
     }
     if preflight::worst(&checks) == Verdict::Fail {
         return Err(hinted(
             "preflight checks failed; nothing was created",
             Some("fix what failed above, or submit anyway with --skip-preflight".into()),
-            1,
+            ExitStatus::Failure,
         ));
     }
     Ok(())
@@ -231,8 +251,8 @@ pub(super) fn build(
     let conf = &submission.conf;
     let image =
         conf.get("spark.kubernetes.driver.container.image").or_else(|| conf.get("spark.kubernetes.container.image"));
-    let (version, origin) =
-        SparkVersion::choose(image, args.kspark.spark_version.as_deref()).map_err(|e| hinted(e, None, 2))?;
+    let (version, origin) = SparkVersion::choose(image, args.kspark.spark_version.as_deref())
+        .map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     if !quiet {
         let why = match origin {
             VersionOrigin::ImageTag => "from the image tag",
@@ -241,19 +261,19 @@ pub(super) fn build(
                 "the newest supported; the image tag names no version, set --spark-version to change"
             }
         };
-        eprintln!("kspark: building Spark {version} objects ({why})");
+        errln!("kspark: building Spark {version} objects ({why})");
     }
-    let inputs = kspark_manifests::inputs::load(conf, env).map_err(|e| hinted(e, None, 2))?;
+    let inputs = kspark_manifests::inputs::load(conf, env).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     let now = jiff::Timestamp::now().as_millisecond();
     let ctx = BuildContext { submission, version, ids: SubmissionIds::random(now), inputs, now_millis: now };
-    kspark_manifests::build_driver(&ctx).map_err(|e| hinted(e, None, 2))
+    kspark_manifests::build_driver(&ctx).map_err(|e| hinted(e, None, ExitStatus::Usage))
 }
 
 /// `--timeout 10m` (a bare number is seconds).
 pub(super) fn parse_timeout(text: Option<&str>) -> anyhow::Result<Option<std::time::Duration>> {
     text.map(|t| kspark_config::time::parse_millis(t, "s").map(std::time::Duration::from_millis))
         .transpose()
-        .map_err(|e| hinted(format!("--timeout: {e}"), None, 2))
+        .map_err(|e| hinted(format!("--timeout: {e}"), None, ExitStatus::Usage))
 }
 
 fn connect_options(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv, api_url: &str) -> ConnectOptions {
@@ -272,6 +292,6 @@ async fn connect(
 ) -> anyhow::Result<Connection> {
     kspark_kube::connect(&connect_options(args, submission, env, api_url)).await.map_err(|e| {
         let hint = e.hint();
-        hinted(e, hint, 1)
+        hinted(e, hint, ExitStatus::Failure)
     })
 }

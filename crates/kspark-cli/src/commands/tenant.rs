@@ -13,8 +13,9 @@ use kspark_manifests::tenant::{self, ObjectState, TenantError, TenantRequest, Te
 use serde_json::{Value, json};
 
 use super::auth::Target;
+use crate::exit_status::ExitStatus;
 use crate::failure::{self, hinted};
-use crate::output::{self, Format};
+use crate::output::{self, ObjectFormat, ReportFormat};
 
 #[derive(Args)]
 pub struct TenantArgs {
@@ -76,9 +77,9 @@ pub struct CreateArgs {
     /// Print the objects instead of applying them; contacts no cluster.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: yaml (default) or json.
-    #[arg(short, long, requires = "dry_run")]
-    pub output: Option<String>,
+    /// With --dry-run: the objects' format.
+    #[arg(short, long, value_enum, requires = "dry_run")]
+    pub output: Option<ObjectFormat>,
     #[command(flatten)]
     pub target: Target,
 }
@@ -86,9 +87,9 @@ pub struct CreateArgs {
 #[derive(Args)]
 pub struct ShowArgs {
     pub namespace: String,
-    /// Output format: text, json or yaml.
-    #[arg(short, long, default_value = "text")]
-    pub output: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: ReportFormat,
     #[command(flatten)]
     pub target: Target,
 }
@@ -114,7 +115,7 @@ pub async fn run(args: TenantArgs) -> anyhow::Result<ExitCode> {
 /// Bad flags: exit 2, like clap's own usage errors.
 fn usage(e: TenantError) -> anyhow::Error {
     let hint = e.hint();
-    hinted(e, hint, 2)
+    hinted(e, hint, ExitStatus::Usage)
 }
 
 /// The general hint for a refusal (ask the admin for a RoleBinding) does
@@ -128,7 +129,7 @@ fn cluster_error(e: ClusterError) -> anyhow::Error {
                  use an admin's kubeconfig (--kubeconfig, --context)"
                     .into(),
             ),
-            1,
+            ExitStatus::Failure,
         ),
         other => failure::cluster(other),
     }
@@ -151,10 +152,10 @@ impl CreateArgs {
 }
 
 async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
-    let format = Format::parse(a.output.as_deref()).map_err(|e| hinted(e, None, 2))?;
+    let format = a.output.unwrap_or_default();
     let spec = a.request().resolve().map_err(usage)?;
     for note in spec.notes() {
-        eprintln!("kspark: note: {note}");
+        errln!("kspark: note: {note}");
     }
     if a.dry_run {
         print_objects(&spec, format)?;
@@ -162,9 +163,9 @@ async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
     }
     let conn = a.target.connect().await?;
     for change in cluster::create(&conn.client, &spec).await.map_err(cluster_error)? {
-        eprintln!("kspark: {:<10} {} {}", change.outcome.word(), change.kind, change.name);
+        errln!("kspark: {:<10} {} {}", change.outcome.word(), change.kind, change.name);
     }
-    eprintln!(
+    errln!(
         "kspark: tenant {ns} is ready: submit with --conf spark.kubernetes.namespace={ns} \
          --conf spark.kubernetes.authenticate.driver.serviceAccountName={sa}",
         ns = spec.namespace,
@@ -175,21 +176,12 @@ async fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
 
 /// The objects as `create` would apply them to a cluster where none exists
 /// yet (a namespace that exists is adopted, not labelled as kspark's).
-fn print_objects(spec: &TenantSpec, format: Format) -> anyhow::Result<()> {
+fn print_objects(spec: &TenantSpec, format: ObjectFormat) -> anyhow::Result<()> {
     let items: Vec<Value> = tenant::objects(spec, tenant::Adopted::default()).iter().map(|o| o.to_json()).collect();
-    match format {
-        Format::Json => output::print_value(&json!({"apiVersion": "v1", "kind": "List", "items": items}), "json"),
-        Format::Yaml => items.iter().try_for_each(|item| {
-            println!("---");
-            output::print_value(item, "yaml")
-        }),
-    }
+    output::print_documents(&items, format)
 }
 
 async fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
-    if !matches!(a.output.as_str(), "text" | "json" | "yaml") {
-        return Err(hinted(format!("unknown output format `{}`: use text, json or yaml", a.output), None, 2));
-    }
     let conn = a.target.connect().await?;
     let spec = recorded_spec(&conn.client, &a.namespace).await?;
     let reports = cluster::show(&conn.client, &spec).await.map_err(cluster_error)?;
@@ -197,48 +189,51 @@ async fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
     // A tenant set up by an older kspark keeps its recorded defaults; say
     // what they do to Spark's pods.
     for note in spec.notes() {
-        eprintln!("kspark: note: {note}");
+        errln!("kspark: note: {note}");
     }
-    if a.output == "text" {
-        print_reports(&spec, &reports);
-    } else {
-        let items: Vec<Value> = reports.iter().map(report_json).collect();
-        output::print_value(
-            &json!({"namespace": a.namespace, "ok": all_ok, "spec": spec, "objects": items}),
-            &a.output,
-        )?;
+    match a.output.structured() {
+        None => print_reports(&spec, &reports)?,
+        Some(format) => {
+            let items: Vec<Value> = reports.iter().map(report_json).collect();
+            let report = json!({"namespace": a.namespace, "ok": all_ok, "spec": spec, "objects": items});
+            output::print_value(&report, format)?;
+        }
     }
     if !all_ok {
-        eprintln!("\nhint: `{}` puts it right", repair_command(&spec));
+        errln!("\nhint: `{}` puts it right", repair_command(&spec));
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitStatus::Failure.into() })
 }
 
 async fn recorded_spec(client: &kube::Client, namespace: &str) -> anyhow::Result<TenantSpec> {
     let create = format!("set it up with `kspark tenant create {namespace} --user ID`");
     match cluster::recorded(client, namespace).await.map_err(cluster_error)? {
         Recorded::Spec(spec) => Ok(spec),
-        Recorded::NoNamespace => Err(hinted(format!("namespace {namespace} does not exist"), Some(create), 1)),
-        Recorded::NotATenant => {
-            Err(hinted(format!("namespace {namespace} was not set up by `kspark tenant create`"), Some(create), 1))
+        Recorded::NoNamespace => {
+            Err(hinted(format!("namespace {namespace} does not exist"), Some(create), ExitStatus::Failure))
         }
+        Recorded::NotATenant => Err(hinted(
+            format!("namespace {namespace} was not set up by `kspark tenant create`"),
+            Some(create),
+            ExitStatus::Failure,
+        )),
         Recorded::Unreadable(e) => Err(hinted(
             format!("namespace {namespace} carries a tenant spec kspark cannot read: {e}"),
             Some(format!("run `kspark tenant create {namespace}` with the flags you want; it records a new one")),
-            1,
+            ExitStatus::Failure,
         )),
     }
 }
 
-fn print_reports(spec: &TenantSpec, reports: &[Report]) {
+fn print_reports(spec: &TenantSpec, reports: &[Report]) -> std::io::Result<()> {
     let or_none = |v: &[String]| if v.is_empty() { "(none)".to_string() } else { v.join(", ") };
-    println!(
+    outln!(
         "tenant {}: users {}; groups {}; driver service account {}",
         spec.namespace,
         or_none(&spec.users),
         or_none(&spec.groups),
         spec.service_account
-    );
+    )?;
     for r in reports {
         let detail = match &r.state {
             ObjectState::Differs(d) => {
@@ -249,8 +244,9 @@ fn print_reports(spec: &TenantSpec, reports: &[Report]) {
             ObjectState::Extra => ": kspark's, but no longer wanted".into(),
             _ => String::new(),
         };
-        println!("{:<8} {} {}{detail}", r.state.word(), r.kind, r.name);
+        outln!("{:<8} {} {}{detail}", r.state.word(), r.kind, r.name)?;
     }
+    Ok(())
 }
 
 fn report_json(r: &Report) -> Value {
@@ -301,25 +297,25 @@ async fn delete(a: DeleteArgs) -> anyhow::Result<ExitCode> {
         return Err(hinted(
             format!("refusing to delete tenant {ns} without confirmation (stdin is not a terminal)"),
             Some("add --yes to delete without asking".into()),
-            2,
+            ExitStatus::Usage,
         ));
     }
     let conn = a.target.connect().await?;
     let Some(plan) = cluster::plan_delete(&conn.client, ns).await.map_err(cluster_error)? else {
-        eprintln!("kspark: namespace {ns} does not exist: nothing to delete");
+        errln!("kspark: namespace {ns} does not exist: nothing to delete");
         return Ok(ExitCode::SUCCESS);
     };
     if plan.is_empty() {
-        eprintln!("kspark: kspark created nothing in namespace {ns}: nothing to delete");
+        errln!("kspark: kspark created nothing in namespace {ns}: nothing to delete");
         return Ok(ExitCode::SUCCESS);
     }
     if !a.yes && !confirm(&plan)? {
-        eprintln!("kspark: nothing deleted");
-        return Ok(ExitCode::from(1));
+        errln!("kspark: nothing deleted");
+        return Ok(ExitStatus::Failure.into());
     }
     cluster::delete(&conn.client, &plan).await.map_err(cluster_error)?;
     for line in describe(&plan, true) {
-        eprintln!("kspark: {line}");
+        errln!("kspark: {line}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -343,9 +339,9 @@ fn describe(plan: &DeletePlan, done: bool) -> Vec<String> {
 
 fn confirm(plan: &DeletePlan) -> anyhow::Result<bool> {
     for line in describe(plan, false) {
-        eprintln!("  {line}");
+        errln!("  {line}");
     }
-    eprint!("delete tenant {}? [y/N] ", plan.namespace);
+    err!("delete tenant {}? [y/N] ", plan.namespace);
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;

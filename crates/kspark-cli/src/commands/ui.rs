@@ -10,6 +10,7 @@ use kspark_kube::wait::{self, DriverStatus};
 use kube::Api;
 
 use super::auth::Target;
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 #[derive(Args)]
@@ -37,17 +38,21 @@ pub async fn run(args: UiArgs) -> anyhow::Result<ExitCode> {
             Some(format!(
                 "its logs remain: `kspark logs {ns}:{pod}`; for finished applications use a Spark history server"
             )),
-            1,
+            ExitStatus::Failure,
         ));
     }
     let target = UiTarget { namespace: ns.clone(), pod: pod.clone(), port: ui_port(&driver) };
     let listener = ui_forward::bind(args.port).await.map_err(|e| {
         let port = args.port.map_or("a free port".to_string(), |p| p.to_string());
-        hinted(format!("cannot listen on 127.0.0.1:{port}: {e}"), Some("choose another with --port".into()), 1)
+        hinted(
+            format!("cannot listen on 127.0.0.1:{port}: {e}"),
+            Some("choose another with --port".into()),
+            ExitStatus::Failure,
+        )
     })?;
     let url = ui_forward::local_url(listener.local_addr()?);
-    println!("{url}");
-    eprintln!(
+    outln!("{url}")?;
+    errln!(
         "kspark: forwarding {url} to the Spark UI of {ns}:{pod} (port {}) through the API server; Ctrl-C to stop",
         target.port
     );
@@ -59,12 +64,12 @@ pub async fn run(args: UiArgs) -> anyhow::Result<ExitCode> {
         () = ui_forward::serve(listener, conn.client.clone(), target) => Ok(ExitCode::SUCCESS),
         ended = wait::wait_for_driver(&pods, &pod, |_| {}) => {
             match ended.map_err(crate::failure::cluster)? {
-                wait::Outcome::Finished(s) => eprintln!("kspark: driver {ns}:{pod} ended ({}); UI closed", s.phase),
-                wait::Outcome::Deleted => eprintln!("kspark: driver {ns}:{pod} was deleted; UI closed"),
+                wait::Outcome::Finished(s) => errln!("kspark: driver {ns}:{pod} ended ({}); UI closed", s.phase),
+                wait::Outcome::Deleted => errln!("kspark: driver {ns}:{pod} was deleted; UI closed"),
             }
             Ok(ExitCode::SUCCESS)
         }
-        _ = tokio::signal::ctrl_c() => Ok(ExitCode::from(130)),
+        _ = tokio::signal::ctrl_c() => Ok(ExitStatus::Interrupted.into()),
     }
 }
 
@@ -96,6 +101,6 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if spawned.is_err() {
-        eprintln!("kspark: no browser opened ({opener} not found); open {url} yourself");
+        errln!("kspark: no browser opened ({opener} not found); open {url} yourself");
     }
 }

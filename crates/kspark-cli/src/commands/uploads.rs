@@ -8,18 +8,20 @@ use kspark_config::uploads::{self, UploadPlan};
 use kspark_config::{Submission, SubmitEnv};
 use kspark_storage::{FileUpload, HadoopConf, UploadTarget, Uploaded};
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 /// Rewrites the submission's local URIs to where Spark would put them.
 pub fn plan(submission: &mut Submission, cwd: &std::path::Path) -> anyhow::Result<UploadPlan> {
-    uploads::plan(submission, cwd, &mut || uuid::Uuid::new_v4().to_string()).map_err(|e| with_hint(e, 2))
+    uploads::plan(submission, cwd, &mut || uuid::Uuid::new_v4().to_string())
+        .map_err(|e| with_hint(e, ExitStatus::Usage))
 }
 
 /// `--dry-run`: what would go where, on stderr (stdout has the objects).
 pub fn print_plan(plan: &UploadPlan) {
     for upload in &plan.uploads {
         let size = std::fs::metadata(&upload.source).map(|m| m.len()).unwrap_or(0);
-        eprintln!(
+        errln!(
             "kspark: would upload {} ({}, {}) to {}",
             upload.source.display(),
             human_size(size),
@@ -28,7 +30,7 @@ pub fn print_plan(plan: &UploadPlan) {
         );
     }
     if !plan.is_empty() {
-        eprintln!("kspark: dry run: nothing was uploaded (each run picks new spark-upload-UUID directories)");
+        errln!("kspark: dry run: nothing was uploaded (each run picks new spark-upload-UUID directories)");
     }
 }
 
@@ -39,7 +41,7 @@ pub fn open(plan: &UploadPlan, submission: &Submission, env: &SubmitEnv) -> anyh
     }
     let hadoop: HadoopConf =
         submission.conf.with_prefix("spark.hadoop.").map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    UploadTarget::open(&plan.upload_path, &hadoop, &env.vars).map(Some).map_err(|e| with_hint(e, 2))
+    UploadTarget::open(&plan.upload_path, &hadoop, &env.vars).map(Some).map_err(|e| with_hint(e, ExitStatus::Usage))
 }
 
 /// Uploads everything or nothing.
@@ -53,10 +55,10 @@ pub async fn upload(target: &UploadTarget, plan: &UploadPlan, quiet: bool) -> an
     let uploaded = target.upload_all(&files).await.map_err(|e| {
         let (message, hint) = split_hint(&e.to_string());
         let message = format!("{message} (anything already uploaded was deleted; nothing was created in the cluster)");
-        hinted(message, hint, 1)
+        hinted(message, hint, ExitStatus::Failure)
     })?;
     if !quiet {
-        eprintln!(
+        errln!(
             "kspark: uploaded {} file(s), {}, to {} in {:.1} s",
             uploaded.count(),
             human_size(uploaded.bytes),
@@ -71,15 +73,15 @@ pub async fn upload(target: &UploadTarget, plan: &UploadPlan, quiet: bool) -> an
 pub async fn delete(uploaded: Uploaded) {
     let count = uploaded.count();
     match uploaded.delete().await {
-        Ok(()) => eprintln!("kspark: deleted the {count} uploaded file(s) again"),
-        Err(e) => eprintln!("kspark: warning: {e}"),
+        Ok(()) => errln!("kspark: deleted the {count} uploaded file(s) again"),
+        Err(e) => errln!("kspark: warning: {e}"),
     }
 }
 
 /// Library errors end in `; hint: …`; the CLI shows hints on their own line.
-fn with_hint(e: impl std::fmt::Display, exit_code: u8) -> anyhow::Error {
+fn with_hint(e: impl std::fmt::Display, exit_status: ExitStatus) -> anyhow::Error {
     let (message, hint) = split_hint(&e.to_string());
-    hinted(message, hint, exit_code)
+    hinted(message, hint, exit_status)
 }
 
 fn split_hint(text: &str) -> (String, Option<String>) {

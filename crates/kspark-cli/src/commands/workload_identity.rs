@@ -10,6 +10,7 @@ use kspark_kube::ConnectOptions;
 use kspark_manifests::workload_identity::{Refusal, TOKEN_PROVIDER, USE_LABEL};
 use kspark_manifests::{DriverObjects, WorkloadIdentity};
 
+use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
 /// What the driver's service account asked for.
@@ -93,11 +94,13 @@ fn report(fit: Fit, quiet: bool) -> anyhow::Result<()> {
         }
         Fit::Applied(line) => {
             if !quiet {
-                eprintln!("kspark: {line}");
+                errln!("kspark: {line}");
             }
             Ok(())
         }
-        Fit::Refused(refusal) => Err(hinted(format!("{}; nothing was created", refusal.reason), Some(refusal.hint), 1)),
+        Fit::Refused(refusal) => {
+            Err(hinted(format!("{}; nothing was created", refusal.reason), Some(refusal.hint), ExitStatus::Failure))
+        }
     }
 }
 
@@ -126,7 +129,7 @@ pub async fn fit_for_dry_run(
 
 fn cannot_read(why: &str, quiet: bool) {
     if !quiet {
-        eprintln!(
+        errln!(
             "kspark: note: cannot read the driver's service account ({why}): nothing its annotations \
              (Azure workload identity) would add is added"
         );
