@@ -75,4 +75,6 @@ pub struct Context {
     pub archive: Option<crate::archive::LogArchiving>,
     /// With `--enable-driver-pdb`: the driver PDBs, from a watch.
     pub driver_pdbs: Option<DriverPdbCache>,
+    /// Failed reconciles in a row, per application.
+    pub backoff: crate::backoff::Backoff,
 }

@@ -12,6 +12,7 @@
 
 pub mod application_object;
 pub mod archive;
+pub mod backoff;
 pub mod build;
 pub mod context;
 pub mod driver_state;

@@ -23,7 +23,8 @@ pub struct Metrics {
     pub failed: ByNamespace,
     pub running: Family<Vec<(String, String)>, Gauge>,
     pub reconciles: Counter,
-    pub reconcile_errors: Counter,
+    /// By error kind (`kind` label).
+    pub reconcile_errors: Family<Vec<(String, String)>, Counter>,
     pub submit_latency: Latency,
     pub start_latency: Latency,
     pub completion_latency: Latency,
@@ -55,7 +56,7 @@ impl Metrics {
             failed: ByNamespace::default(),
             running: Family::default(),
             reconciles: Counter::default(),
-            reconcile_errors: Counter::default(),
+            reconcile_errors: Family::default(),
             submit_latency: latency(),
             start_latency: latency(),
             completion_latency: latency(),
@@ -121,6 +122,10 @@ impl Metrics {
         }
         out
     }
+}
+
+pub fn error_kind_label(kind: &str) -> Vec<(String, String)> {
+    vec![("kind".to_string(), kind.to_string())]
 }
 
 pub fn namespace_label(namespace: &str) -> Vec<(String, String)> {

@@ -148,6 +148,7 @@ pub async fn run(
         metrics,
         archive,
         driver_pdbs,
+        backoff: Default::default(),
     });
     // One stop for both controllers.
     let shutdown = shutdown.shared();

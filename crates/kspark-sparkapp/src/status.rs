@@ -139,6 +139,26 @@ pub enum ApplicationStateType {
 }
 
 impl ApplicationStateType {
+    /// The state for a log line: kubeflow's string, or `NEW` for its empty one.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::New => "NEW",
+            Self::Submitted => "SUBMITTED",
+            Self::Running => "RUNNING",
+            Self::Completed => "COMPLETED",
+            Self::Failed => "FAILED",
+            Self::SubmissionFailed => "SUBMISSION_FAILED",
+            Self::PendingRerun => "PENDING_RERUN",
+            Self::Invalidating => "INVALIDATING",
+            Self::Succeeding => "SUCCEEDING",
+            Self::Failing => "FAILING",
+            Self::Suspending => "SUSPENDING",
+            Self::Suspended => "SUSPENDED",
+            Self::Resuming => "RESUMING",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+
     /// kubeflow's `util.IsTerminated`: COMPLETED or FAILED.
     pub fn is_terminated(self) -> bool {
         matches!(self, Self::Completed | Self::Failed)
@@ -205,6 +225,7 @@ mod tests {
         for (state, text) in all {
             assert_eq!(serde_json::to_value(state).ok(), Some(serde_json::json!(text)));
             assert_eq!(serde_json::from_value::<ApplicationStateType>(serde_json::json!(text)).ok(), Some(state));
+            assert_eq!(state.name(), if text.is_empty() { "NEW" } else { text });
         }
         assert_eq!(
             serde_json::from_value::<ApplicationStateType>(serde_json::json!("FROM_A_NEWER_KUBEFLOW")).ok(),

@@ -56,6 +56,18 @@ pub enum ReconcileError {
     DriverPdb { action: &'static str, name: String, source: kube::Error },
 }
 
+impl ReconcileError {
+    /// The `kind` label of the error counter.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReconcileError::WriteStatus { .. } => "write_status",
+            ReconcileError::Delete { .. } => "delete",
+            ReconcileError::Read { .. } => "read",
+            ReconcileError::DriverPdb { .. } => "driver_pdb",
+        }
+    }
+}
+
 /// What a state handler decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -122,6 +134,9 @@ pub async fn reconcile(object: Arc<ApplicationObject>, ctx: Arc<Context>) -> Res
         Err(unreadable) => read::refuse(&object, &unreadable, &ctx).await,
     };
     ctx.metrics.reconcile_seconds.observe(started.elapsed().as_secs_f64());
+    if result.is_ok() {
+        ctx.backoff.succeeded(&crate::backoff::key_of(&object.metadata));
+    }
     result
 }
 
@@ -202,14 +217,17 @@ async fn delete_application(work: &Work, ctx: &Context) -> Result<Action, Reconc
     }
 }
 
-/// The controller's answer to a failed reconcile: try again soon.
+/// The controller's answer to a failed reconcile: try again, later after
+/// each failure in a row.
 pub fn on_error(app: Arc<ApplicationObject>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
-    ctx.metrics.reconcile_errors.inc();
+    ctx.metrics.reconcile_errors.get_or_create(&crate::metrics::error_kind_label(error.kind())).inc();
+    let retry_in = ctx.backoff.failed(&crate::backoff::key_of(&app.metadata));
     tracing::warn!(
         app = app.metadata.name.as_deref().unwrap_or_default(),
         namespace = app.metadata.namespace.as_deref().unwrap_or_default(),
         error = %error,
+        retry_in = ?retry_in,
         "reconcile failed; retrying"
     );
-    Action::requeue(Duration::from_secs(2))
+    Action::requeue(retry_in)
 }

@@ -1,4 +1,5 @@
-//! Metrics for what a reconcile changed, after its status was written.
+//! Metrics and the log line for what a reconcile changed, after its status
+//! was written.
 
 use jiff::Timestamp;
 use kspark_sparkapp::{ApplicationStateType as S, SparkApplicationStatus};
@@ -28,6 +29,16 @@ pub fn record(before: &SparkApplicationStatus, work: &Work, ctx: &Context) {
     if from == to {
         return;
     }
+    // One line per transition: what an operator's log reader follows.
+    let reason = after.app_state.error_message.as_str();
+    tracing::info!(
+        app = work.name(),
+        namespace = work.namespace(),
+        from = from.name(),
+        to = to.name(),
+        reason,
+        "state changed"
+    );
     // kubeflow counts entering SUBMISSION_FAILED (its metrics follow state
     // changes), not each retry that fails again.
     if to == S::SubmissionFailed {

@@ -44,6 +44,8 @@ pub struct ScheduledContext {
     pub events: Events,
     pub metrics: Metrics,
     pub fired: fired::Fired,
+    /// Failed reconciles in a row, per schedule.
+    pub backoff: crate::backoff::Backoff,
 }
 
 /// The ScheduledSparkApplication resource, for untyped access: one schedule
@@ -92,6 +94,7 @@ pub(crate) fn controller(
         events: settings.events,
         metrics: settings.metrics,
         fired: fired::Fired::default(),
+        backoff: Default::default(),
     });
     let owner_resource = resource.clone();
     Controller::for_stream_with(schedule_events, schedules, resource)
@@ -118,12 +121,14 @@ fn on_error(
     error: &reconcile::ScheduleError,
     ctx: Arc<ScheduledContext>,
 ) -> controller::Action {
-    ctx.metrics.reconcile_errors.inc();
+    ctx.metrics.reconcile_errors.get_or_create(&crate::metrics::error_kind_label(error.kind())).inc();
+    let retry_in = ctx.backoff.failed(&crate::backoff::key_of(&schedule.metadata));
     tracing::warn!(
         schedule = schedule.metadata.name.as_deref().unwrap_or_default(),
         namespace = schedule.metadata.namespace.as_deref().unwrap_or_default(),
         %error,
+        retry_in = ?retry_in,
         "reconcile of a ScheduledSparkApplication failed; retrying"
     );
-    controller::Action::requeue(std::time::Duration::from_secs(2))
+    controller::Action::requeue(retry_in)
 }

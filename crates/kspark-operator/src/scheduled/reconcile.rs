@@ -33,11 +33,23 @@ const LONGEST_SLEEP: Duration = Duration::from_secs(300);
 const AFTER_CONFLICT: Duration = Duration::from_millis(200);
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot {action} {what}: {source}")]
-pub struct ScheduleError {
-    action: &'static str,
-    what: String,
-    source: kube::Error,
+pub enum ScheduleError {
+    #[error("cannot {action} {what}: {source}")]
+    Api { action: &'static str, what: String, source: kube::Error },
+    #[error("cannot write the status of {name}: it does not serialise: {source}")]
+    SerialiseStatus { name: String, source: serde_json::Error },
+}
+
+impl ScheduleError {
+    /// The `kind` label of the error counter.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ScheduleError::Api { action: "create", .. } => "create_run",
+            ScheduleError::Api { action: "delete", .. } => "delete_run",
+            ScheduleError::Api { .. } => "write_status",
+            ScheduleError::SerialiseStatus { .. } => "serialise_status",
+        }
+    }
 }
 
 /// The schedule being reconciled and what the reconcile decided.
@@ -59,6 +71,15 @@ impl Work {
 }
 
 pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<ScheduledContext>) -> Result<Action, ScheduleError> {
+    let key = crate::backoff::key_of(&object.metadata);
+    let result = reconcile_schedule(object, ctx.clone()).await;
+    if result.is_ok() {
+        ctx.backoff.succeeded(&key);
+    }
+    result
+}
+
+async fn reconcile_schedule(object: Arc<DynamicObject>, ctx: Arc<ScheduledContext>) -> Result<Action, ScheduleError> {
     if object.metadata.deletion_timestamp.is_some() {
         ctx.fired.forget(object.metadata.uid.as_deref().unwrap_or_default());
         return Ok(Action::await_change());
@@ -180,7 +201,7 @@ async fn create_run(work: &Work, name: &str, ctx: &ScheduledContext) -> Result<(
             tracing::info!(schedule = work.name(), run = name, "the scheduled run exists already; not created twice");
             Ok(())
         }
-        Err(source) => Err(ScheduleError { action: "create", what: format!("SparkApplication {name}"), source }),
+        Err(source) => Err(ScheduleError::Api { action: "create", what: format!("SparkApplication {name}"), source }),
     }
 }
 
@@ -190,7 +211,7 @@ async fn delete_run(namespace: &str, name: &str, ctx: &ScheduledContext) -> Resu
     match api.delete(name, &DeleteParams::background().grace_period(0)).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(source) => Err(ScheduleError { action: "delete", what: format!("SparkApplication {name}"), source }),
+        Err(source) => Err(ScheduleError::Api { action: "delete", what: format!("SparkApplication {name}"), source }),
     }
 }
 
@@ -237,11 +258,12 @@ async fn write_status(work: &Work, ctx: &ScheduledContext) -> Result<bool, Sched
     let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), work.namespace(), &scheduled_resource());
     let mut object = work.object.clone();
     object.metadata.managed_fields = None;
-    object.data["status"] = serde_json::to_value(&work.status).unwrap_or_default();
+    object.data["status"] = serde_json::to_value(&work.status)
+        .map_err(|source| ScheduleError::SerialiseStatus { name: work.name().to_string(), source })?;
     match api.replace_status(work.name(), &PostParams::default(), &object).await {
         Ok(_) => Ok(true),
         Err(kube::Error::Api(status)) if status.code == 409 || status.code == 404 => Ok(false),
-        Err(source) => Err(ScheduleError { action: "write the status of", what: work.name().to_string(), source }),
+        Err(source) => Err(ScheduleError::Api { action: "write the status of", what: work.name().to_string(), source }),
     }
 }
 
