@@ -179,6 +179,11 @@ struct InstallArgs {
     /// Only the CRDs.
     #[arg(long)]
     crds_only: bool,
+    /// Leave out the ValidatingAdmissionPolicy that refuses invalid
+    /// SparkApplications at `kubectl apply` (it needs Kubernetes 1.30+;
+    /// without it the operator fails them after they are created).
+    #[arg(long)]
+    no_admission_policy: bool,
     /// Print the objects instead of applying them.
     #[arg(long)]
     dry_run: bool,
@@ -390,6 +395,7 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
         events: args.events.clone(),
         log_json: args.log_format == "json",
         crds_only: args.crds_only,
+        admission_policy: !args.no_admission_policy,
     };
     let objects = install::objects(&spec);
     if args.dry_run {
