@@ -93,7 +93,7 @@ fn watched() -> &'static str {
         assert!(install.status.success(), "{stderr}");
         assert!(stderr.contains("ValidatingAdmissionPolicyBinding kspark-operator"), "{stderr}");
         let probe = with_conf(app("probe"), "spark.master", "local");
-        kspark_testcluster::poll::eventually(30, "the admission policy to refuse spark.master", || {
+        kspark_testcluster::eventually(30, "the admission policy to refuse spark.master", || {
             create(&ns, &probe, true).is_err()
         });
         ns
