@@ -405,7 +405,7 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
     }
     let connection = args.target.connect().await?;
     let applied = install::apply(&connection.client, &objects).await.map_err(|e| {
-        let hint = e.hint();
+        let hint = e.hint().or_else(|| admission_policy_hint(&e));
         hinted(e, hint, 1)
     })?;
     for line in applied {
@@ -418,6 +418,16 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Clusters older than Kubernetes 1.30 serve no ValidatingAdmissionPolicy
+/// (404); the rest of the install works there without it.
+fn admission_policy_hint(e: &kspark_kube::ClusterError) -> Option<String> {
+    (e.is_not_found() && e.to_string().contains("ValidatingAdmissionPolicy")).then(|| {
+        "this cluster has no admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (Kubernetes 1.30+); \
+         run again with --no-admission-policy (the operator still fails invalid applications)"
+            .into()
+    })
 }
 
 fn print_documents(values: &[serde_json::Value], format: &str) -> anyhow::Result<()> {
@@ -434,4 +444,25 @@ fn print_documents(values: &[serde_json::Value], format: &str) -> anyhow::Result
         other => return Err(hinted(format!("-o {other}: use yaml or json"), None, 2)),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kspark_kube::ClusterError;
+
+    fn not_found(kind: &str) -> ClusterError {
+        ClusterError::Rejected {
+            action: format!("apply {kind} kspark-operator"),
+            message: "the server could not find the requested resource".into(),
+            code: 404,
+        }
+    }
+
+    #[test]
+    fn a_cluster_without_admission_policies_is_told_to_leave_the_policy_out() {
+        let hint = admission_policy_hint(&not_found("ValidatingAdmissionPolicy")).unwrap_or_default();
+        assert!(hint.contains("--no-admission-policy"), "{hint}");
+        assert_eq!(admission_policy_hint(&not_found("Deployment")), None);
+    }
 }
