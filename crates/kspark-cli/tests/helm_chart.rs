@@ -2,13 +2,15 @@
 //! from the Go module proxy by testcluster/build-helm.sh, or $KSPARK_HELM):
 //! it lints, renders the same objects as `kspark operator install`, refuses
 //! invalid values by name, keeps its CRDs identical to the generated ones,
-//! and installs on the real test control plane.
+//! and installs on the real test control plane (and uninstalls, leaving the
+//! CRDs).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
@@ -188,6 +190,16 @@ fn one_watched_namespace_gets_a_role_there_instead_of_a_cluster_role() {
 }
 
 #[test]
+fn the_admission_policy_is_left_out_as_install_leaves_it_out() {
+    let defaults = rendered_objects(NAMESPACE, None);
+    assert!(defaults.contains_key("ValidatingAdmissionPolicy -/kspark-operator"), "{:?}", defaults.keys());
+    assert!(defaults.contains_key("ValidatingAdmissionPolicyBinding -/kspark-operator"), "{:?}", defaults.keys());
+    let rendered = rendered_objects(NAMESPACE, Some("admissionPolicy:\n  enabled: false\n"));
+    assert!(!rendered.keys().any(|k| k.starts_with("ValidatingAdmissionPolicy")), "{:?}", rendered.keys());
+    assert_same_objects(&rendered, &installed_objects(&["--no-admission-policy"]));
+}
+
+#[test]
 fn the_service_monitor_is_rendered_only_when_enabled() {
     let defaults = rendered_objects(NAMESPACE, None);
     assert!(!defaults.keys().any(|k| k.starts_with("ServiceMonitor")), "{:?}", defaults.keys());
@@ -213,6 +225,7 @@ fn invalid_values_are_refused_naming_the_value() {
         ("logFormat: xml\n", "'/logFormat'"),
         ("watchNamespaces: [Team_A]\n", "'/watchNamespaces/0'"),
         ("serviceMonitor:\n  enabled: \"yes\"\n", "'/serviceMonitor/enabled'"),
+        ("admissionPolicy:\n  enabled: \"yes\"\n", "'/admissionPolicy/enabled'"),
         // A misspelt key is refused too, instead of silently ignored.
         ("watchNamespace: [a]\n", "'watchNamespace'"),
     ];
@@ -286,12 +299,20 @@ fn helm_install_creates_the_objects_on_the_test_control_plane() {
     let binding = block_on(Api::<ClusterRoleBinding>::all(client.clone()).get(name)).unwrap_or_else(|e| panic!("{e}"));
     let subject = binding.subjects.unwrap_or_default().into_iter().next().and_then(|s| s.namespace);
     assert_eq!(subject.as_deref(), Some(namespace.as_str()));
+    let policies: Api<ValidatingAdmissionPolicy> = Api::all(client.clone());
+    let bindings: Api<ValidatingAdmissionPolicyBinding> = Api::all(client.clone());
+    block_on(policies.get(name)).unwrap_or_else(|e| panic!("{e}"));
+    block_on(bindings.get(name)).unwrap_or_else(|e| panic!("{e}"));
 
     let mut command = helm();
     command.args(["uninstall", "kspark-operator", "--namespace", &namespace, "--kubeconfig"]).arg(&kubeconfig);
     stdout_of(command);
     let gone = block_on(Api::<Deployment>::namespaced(client.clone(), &namespace).get_opt(name));
     assert!(gone.ok().flatten().is_none(), "the Deployment outlived helm uninstall");
+    let policy = block_on(policies.get_opt(name));
+    assert!(policy.ok().flatten().is_none(), "the ValidatingAdmissionPolicy outlived helm uninstall");
+    let binding = block_on(bindings.get_opt(name));
+    assert!(binding.ok().flatten().is_none(), "the ValidatingAdmissionPolicyBinding outlived helm uninstall");
     let kept = block_on(crds.get_opt("sparkapplications.sparkoperator.k8s.io"));
     assert!(kept.ok().flatten().is_some(), "helm uninstall must keep the CRDs (and every SparkApplication)");
 }

@@ -180,6 +180,11 @@ struct InstallArgs {
     /// Only the CRDs.
     #[arg(long)]
     crds_only: bool,
+    /// Leave out the ValidatingAdmissionPolicy that refuses invalid
+    /// SparkApplications at `kubectl apply` (it needs Kubernetes 1.30+;
+    /// without it the operator fails them after they are created).
+    #[arg(long)]
+    no_admission_policy: bool,
     /// Print the objects instead of applying them.
     #[arg(long)]
     dry_run: bool,
@@ -392,6 +397,7 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
         events: args.events.clone(),
         log_json: args.log_format == "json",
         crds_only: args.crds_only,
+        admission_policy: !args.no_admission_policy,
     };
     let objects = install::objects(&spec);
     if args.dry_run {
@@ -401,7 +407,7 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
     }
     let connection = args.target.connect().await?;
     let applied = install::apply(&connection.client, &objects).await.map_err(|e| {
-        let hint = e.hint();
+        let hint = e.hint().or_else(|| admission_policy_hint(&e));
         hinted(e, hint, ExitStatus::Failure)
     })?;
     for line in applied {
@@ -415,4 +421,14 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Clusters older than Kubernetes 1.30 serve no ValidatingAdmissionPolicy
+/// (404); the rest of the install works there without it.
+fn admission_policy_hint(e: &kspark_kube::ClusterError) -> Option<String> {
+    (e.is_not_found() && e.to_string().contains("ValidatingAdmissionPolicy")).then(|| {
+        "this cluster has no admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (Kubernetes 1.30+); \
+         run again with --no-admission-policy (the operator still fails invalid applications)"
+            .into()
+    })
 }

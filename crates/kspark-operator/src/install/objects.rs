@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, Namespace, ObjectFieldSelector,
@@ -15,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kspark_sparkapp::crd::{scheduled_spark_application_crd, spark_application_crd};
 
+use super::admission_policy::{admission_policy, admission_policy_binding};
 use super::rules::{lease_rules, operator_rules};
 
 /// What to install.
@@ -35,6 +37,9 @@ pub struct InstallSpec {
     pub log_json: bool,
     /// Only the CRDs.
     pub crds_only: bool,
+    /// The ValidatingAdmissionPolicy and its binding, which refuse invalid
+    /// applications at admission (Kubernetes 1.30+).
+    pub admission_policy: bool,
 }
 
 pub const NAME: &str = "kspark-operator";
@@ -53,6 +58,8 @@ pub enum InstallObject {
     RoleBinding(RoleBinding),
     Deployment(Box<Deployment>),
     Service(Box<Service>),
+    AdmissionPolicy(Box<ValidatingAdmissionPolicy>),
+    AdmissionPolicyBinding(Box<ValidatingAdmissionPolicyBinding>),
 }
 
 impl InstallObject {
@@ -67,6 +74,8 @@ impl InstallObject {
             InstallObject::RoleBinding(o) => serde_json::to_value(o),
             InstallObject::Deployment(o) => serde_json::to_value(o),
             InstallObject::Service(o) => serde_json::to_value(o),
+            InstallObject::AdmissionPolicy(o) => serde_json::to_value(o),
+            InstallObject::AdmissionPolicyBinding(o) => serde_json::to_value(o),
         };
         value.unwrap_or_default()
     }
@@ -99,6 +108,15 @@ pub fn objects(spec: &InstallSpec) -> Vec<InstallObject> {
         InstallObject::Deployment(Box::new(deployment(spec))),
         InstallObject::Service(Box::new(metrics_service(ns))),
     ]);
+    if spec.admission_policy {
+        out.extend([
+            InstallObject::AdmissionPolicy(Box::new(admission_policy(meta(NAME, None)))),
+            InstallObject::AdmissionPolicyBinding(Box::new(admission_policy_binding(
+                meta(NAME, None),
+                &spec.watch_namespaces,
+            ))),
+        ]);
+    }
     out
 }
 
@@ -297,6 +315,7 @@ mod tests {
             events: "all".into(),
             log_json: false,
             crds_only: false,
+            admission_policy: true,
         }
     }
 
@@ -316,6 +335,8 @@ mod tests {
                 "RoleBinding kspark-operator",
                 "Deployment kspark-operator",
                 "Service kspark-operator",
+                "ValidatingAdmissionPolicy kspark-operator",
+                "ValidatingAdmissionPolicyBinding kspark-operator",
             ]
         );
         let deployment = objects(&spec()).iter().map(InstallObject::to_json).find(|o| o["kind"] == "Deployment");
@@ -378,6 +399,13 @@ mod tests {
 
     fn key_namespace(value: &serde_json::Value) -> &str {
         value["metadata"]["namespace"].as_str().unwrap_or("-")
+    }
+
+    #[test]
+    fn the_admission_policy_can_be_left_out() {
+        let kinds: Vec<String> =
+            objects(&InstallSpec { admission_policy: false, ..spec() }).iter().map(InstallObject::describe).collect();
+        assert!(!kinds.iter().any(|k| k.starts_with("ValidatingAdmissionPolicy")), "{kinds:?}");
     }
 
     #[test]

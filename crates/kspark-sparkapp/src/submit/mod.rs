@@ -23,6 +23,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 pub use error::{MappingError, Problem};
 pub use top_level::driver_pod_name;
+pub use validate::{DENIED_SPARK_CONF_KEYS, SPARK_NAMESPACE_KEY};
 
 use crate::application::SparkApplication;
 use crate::defaults::apply_defaults;

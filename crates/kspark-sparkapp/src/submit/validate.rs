@@ -10,8 +10,9 @@ use crate::application::{SparkApplication, SparkApplicationSpec};
 use crate::pod::SparkPodSpec;
 use crate::version::at_least_3_0_0;
 
-/// kubeflow's `deniedSparkConfKeys` and the reason it gives for each.
-const DENIED_SPARK_CONF_KEYS: &[(&str, &str)] = &[
+/// kubeflow's `deniedSparkConfKeys` and the reason it gives for each. The
+/// operator's ValidatingAdmissionPolicy is generated from this same list.
+pub const DENIED_SPARK_CONF_KEYS: &[(&str, &str)] = &[
     (
         "spark.kubernetes.authenticate.driver.serviceAccountName",
         "configure the service account via the CRD spec instead",
@@ -32,6 +33,9 @@ const DENIED_SPARK_CONF_KEYS: &[(&str, &str)] = &[
     ("spark.kubernetes.driver.container.image", "use the image field on the CRD instead"),
     ("spark.kubernetes.executor.container.image", "use the image field on the CRD instead"),
 ];
+
+/// The sparkConf key that must equal the application's namespace, if set.
+pub const SPARK_NAMESPACE_KEY: &str = "spark.kubernetes.namespace";
 
 /// The first problem found, in the order metadata, then spec fields.
 pub(crate) fn validate(app: &SparkApplication) -> Result<(), MappingError> {
@@ -66,7 +70,7 @@ fn spark_conf(spec: &SparkApplicationSpec, namespace: &str) -> Result<(), Mappin
         if let Some((_, reason)) = DENIED_SPARK_CONF_KEYS.iter().find(|(denied, _)| denied == key) {
             return Err(MappingError::new(field(), Problem::DeniedSparkConfKey(reason)));
         }
-        if key == "spark.kubernetes.namespace" && value != namespace {
+        if key == SPARK_NAMESPACE_KEY && value != namespace {
             let problem = Problem::NamespaceMismatch { namespace: namespace.to_string(), value: value.clone() };
             return Err(MappingError::new(field(), problem));
         }
