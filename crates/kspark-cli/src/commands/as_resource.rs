@@ -29,7 +29,7 @@ pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) ->
     }
     let app = converted.app;
     if args.kspark.dry_run {
-        let format = super::submit::dry_run_format(args)?;
+        let format: output::ObjectFormat = super::submit::output_format(args)?;
         output::print_value(&serde_json::to_value(&app)?, format)?;
         return Ok(ExitCode::SUCCESS);
     }

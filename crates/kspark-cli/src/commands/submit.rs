@@ -26,9 +26,9 @@ pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     }
     // A wrong -o is refused before anything is built or sent.
     if args.kspark.dry_run {
-        dry_run_format(&args)?;
+        output_format::<ObjectFormat>(&args)?;
     } else {
-        wait_format(&args)?;
+        output_format::<StreamFormat>(&args)?;
     }
     let env = SubmitEnv::from_process();
     let mut submission = args.resolve(&env).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
@@ -86,14 +86,10 @@ async fn spark_submit_operation(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `-o` with `--dry-run`: how the objects are printed.
-pub(super) fn dry_run_format(args: &SubmitArgs) -> anyhow::Result<ObjectFormat> {
-    let format = output::parse_format(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
-    Ok(format.unwrap_or_default())
-}
-
-/// `-o` while waiting: state changes as text on stderr, or JSON lines.
-fn wait_format(args: &SubmitArgs) -> anyhow::Result<StreamFormat> {
+/// `-o` read as `F`: [`ObjectFormat`] with `--dry-run` (how the objects
+/// are printed), [`StreamFormat`] while waiting (state changes as text on
+/// stderr, or JSON lines).
+pub(super) fn output_format<F: clap::ValueEnum + Default>(args: &SubmitArgs) -> anyhow::Result<F> {
     let format = output::parse_format(args.kspark.output.as_deref()).map_err(|e| hinted(e, None, ExitStatus::Usage))?;
     Ok(format.unwrap_or_default())
 }
@@ -135,7 +131,7 @@ async fn kubernetes(
     let mut fitted = submission.clone();
     let log_archive = super::archived_logs::open(args.kspark.archive_logs.as_deref(), submission, env)?;
     if args.kspark.dry_run {
-        let format = dry_run_format(args)?;
+        let format: ObjectFormat = output_format(args)?;
         let options = connect_options(args, submission, env, api_url);
         workload_identity::fit_for_dry_run(&options, args, &mut fitted, env, &mut objects).await?;
         uploads::print_plan(plan);
@@ -186,7 +182,7 @@ async fn kubernetes(
     }
     let follow = super::follow::FollowOptions {
         quiet,
-        json: wait_format(args)? == StreamFormat::Json,
+        json: output_format::<StreamFormat>(args)? == StreamFormat::Json,
         timeout: parse_timeout(args.kspark.timeout.as_deref())?,
         wanted_executors: kspark_manifests::resources::initial_executors(&submission.conf).ok(),
         reconnect: Some(connect_options(args, submission, env, api_url)),
