@@ -65,6 +65,15 @@ scripts/install-node-packages.sh || die "installing the real node's Debian packa
 node_bin=$(testcluster/build-node.sh) || die "building kubelet, kube-proxy, CoreDNS and crictl failed (see above)"
 say "node binaries ready in $(( $(date +%s) - start ))s: $node_bin"
 
+# Every Go-built binary is cached by version now; the module and build caches behind them
+# (about 11 GB for Kubernetes) would only crowd the real node's disk.
+go_cache="$(cd "${KSPARK_CACHE:-$HOME/.cache/kspark}" && pwd)/go"
+if [ "${KSPARK_KEEP_GO_CACHE:-}" = 1 ]; then say "keeping the Go caches in $go_cache (KSPARK_KEEP_GO_CACHE=1)"
+elif [ -d "$go_cache" ]; then
+  say "removing the Go caches the builds used ($(du -sh "$go_cache" | cut -f1) in $go_cache; KSPARK_KEEP_GO_CACHE=1 keeps them)"
+  rm -rf "$go_cache"
+fi
+
 say "Spark 4.0.5 and 4.0.4 images for the real node, built without Docker (cached by content)"
 start=$(date +%s)
 images=$(testcluster/build-images.sh) || die "building the Spark images failed (see above)"

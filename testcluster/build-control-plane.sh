@@ -35,7 +35,8 @@ if command -v flock >/dev/null; then
   flock 9 || die "could not lock $cache/control-plane/.build.lock"
   if have_all; then echo "$bin"; exit 0; fi
 fi
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# shellcheck source=go-env.sh
+. "$here/go-env.sh"
 # Binaries are built here and renamed into $bin when complete, so that an
 # interrupted build never leaves a truncated binary that looks finished.
 partial="$bin.partial"

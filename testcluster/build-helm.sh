@@ -31,7 +31,8 @@ if command -v flock >/dev/null; then
   flock 9 || die "could not lock $cache/helm/.build.lock"
   if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 fi
-export CGO_ENABLED=0 GOTOOLCHAIN=local
+# shellcheck source=go-env.sh
+. "$here/go-env.sh"
 partial="$cache/helm/v$HELM_VERSION.partial"
 rm -rf "$partial" && mkdir -p "$partial"
 # Helm stamps its version through ldflags (its Makefile does the same); without

@@ -37,7 +37,8 @@ if command -v flock >/dev/null; then
   flock 9 || die "could not lock $cache/node/.build.lock"
   if have_all; then echo "$bin"; exit 0; fi
 fi
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# shellcheck source=go-env.sh
+. "$here/go-env.sh"
 # Built here and renamed into $bin when complete: an interrupted build never
 # leaves a truncated binary that looks finished.
 partial="$bin.partial"

@@ -30,7 +30,8 @@ if command -v flock >/dev/null; then
   flock 9 || die "could not lock $dir/.build.lock"
   if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 fi
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# shellcheck source=go-env.sh
+. "$here/go-env.sh"
 src="$dir/src"
 mkdir -p "$src" && cd "$src"
 if [ ! -f go.mod ]; then

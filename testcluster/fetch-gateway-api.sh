@@ -10,6 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+# shellcheck source=go-env.sh
+. "$here/go-env.sh"
 
 cache=${KSPARK_CACHE:-$HOME/.cache/kspark}
 mkdir -p "$cache/gateway-api" && cache=$(cd "$cache" && pwd)
@@ -21,7 +23,7 @@ if [ -f "$dir/.complete" ]; then echo "$dir"; exit 0; fi
 command -v go >/dev/null || die "the Go toolchain is not on PATH (it downloads sigs.k8s.io/gateway-api from the module proxy)"
 module="sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION"
 log "downloading $module from the Go module proxy"
-info=$(cd / && GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "$module") ||
+info=$(cd / && go mod download -json "$module") ||
   die "go mod download $module failed (see above)"
 source_dir=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [ -d "$source_dir/config/crd/standard" ] || die "$module has no config/crd/standard (looked in '$source_dir')"

@@ -13,6 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+# shellcheck source=go-env.sh
+. "$here/go-env.sh"
 
 module=sigs.k8s.io/scheduler-plugins
 version=v$SCHEDULER_PLUGINS_VERSION
@@ -27,7 +29,7 @@ if [ -s "$out" ]; then echo "$out"; exit 0; fi
 command -v go >/dev/null || die "the Go toolchain is not on PATH; it downloads $module from the Go module proxy"
 log "downloading $module@$version from the Go module proxy ($(go env GOPROXY))"
 # Outside any module, so that no go.mod is read or changed.
-dir=$(cd "$cache/scheduler-plugins" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
+dir=$(cd "$cache/scheduler-plugins" && go mod download -json "$module@$version" |
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') ||
   die "go mod download $module@$version failed (see above)"
 [ -s "$dir/$crd_in_module" ] || die "$crd_in_module is not in $module@$version (at '$dir')"

@@ -13,6 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+# shellcheck source=go-env.sh
+. "$here/go-env.sh"
 
 cache=${KSPARK_CACHE:-$HOME/.cache/kspark}
 mkdir -p "$cache/volcano" && cache=$(cd "$cache" && pwd)
@@ -25,7 +27,7 @@ if [ -s "$out" ]; then echo "$out"; exit 0; fi
 command -v go >/dev/null || die "the Go toolchain is not on PATH; it downloads volcano.sh/volcano from the Go module proxy"
 log "downloading volcano.sh/volcano@v$VOLCANO_VERSION from the Go module proxy ($(go env GOPROXY))"
 # Outside any module, so that no go.mod is read or changed.
-dir=$(cd "$cache/volcano" && GOFLAGS=-mod=mod go mod download -json "volcano.sh/volcano@v$VOLCANO_VERSION" |
+dir=$(cd "$cache/volcano" && go mod download -json "volcano.sh/volcano@v$VOLCANO_VERSION" |
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') ||
   die "go mod download volcano.sh/volcano@v$VOLCANO_VERSION failed (see above)"
 [ -s "$dir/$crd_in_module" ] || die "$crd_in_module is not in volcano.sh/volcano@v$VOLCANO_VERSION (at '$dir')"
