@@ -69,9 +69,10 @@ say "node binaries ready in $(( $(date +%s) - start ))s: $node_bin"
 # (about 11 GB for Kubernetes) would only crowd the real node's disk.
 go_cache="$(cd "${KSPARK_CACHE:-$HOME/.cache/kspark}" && pwd)/go"
 if [ "${KSPARK_KEEP_GO_CACHE:-}" = 1 ]; then say "keeping the Go caches in $go_cache (KSPARK_KEEP_GO_CACHE=1)"
-elif [ -d "$go_cache" ]; then
+elif [ -n "$(ls -A "$go_cache" 2>/dev/null)" ]; then
   say "removing the Go caches the builds used ($(du -sh "$go_cache" | cut -f1) in $go_cache; KSPARK_KEEP_GO_CACHE=1 keeps them)"
   rm -rf "$go_cache"
+else rm -rf "$go_cache"
 fi
 
 say "Spark 4.0.5 and 4.0.4 images for the real node, built without Docker (cached by content)"
