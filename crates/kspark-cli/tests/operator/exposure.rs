@@ -9,25 +9,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster};
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kspark_operator::exposure::http_route_resource;
 use kspark_sparkapp::SparkApplication;
 use kspark_testcluster::operator::{OperatorProcess, install_crd_files, operator_namespace};
-use kspark_testcluster::{TestCluster, block_on, eventually};
+use kspark_testcluster::{block_on, eventually};
+use kube::Api;
 use kube::api::{DeleteParams, DynamicObject, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
 const URL_FORMAT: &str = "spark.example.com/{{$appNamespace}}/{{ $appName }}";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 fn kspark() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kspark"))

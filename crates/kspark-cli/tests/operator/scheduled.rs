@@ -8,24 +8,17 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster};
 use kspark_sparkapp::{
     ApplicationStateType, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication,
 };
+use kspark_testcluster::block_on;
 use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
-use kspark_testcluster::{TestCluster, block_on};
+use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
 const SCHEDULE_LABEL: &str = "sparkoperator.k8s.io/scheduled-app-name";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 fn kspark_path() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kspark"))

@@ -3,29 +3,18 @@
 //! its own operator process, scoped to a namespace of its own.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, kspark};
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestUser, block_on};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
-
-fn kspark() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kspark"))
-}
 
 fn kspark_path() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kspark"))

@@ -10,23 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::Role;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_testcluster::operator::{OperatorProcess, install_operator_crds, operator_namespace};
-use kspark_testcluster::{TestCluster, TestUser, block_on, unique_name};
+use kspark_testcluster::{TestUser, block_on, unique_name};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 fn kspark() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kspark"))

@@ -10,35 +10,24 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, text};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kspark_sparkapp::status::LogArchiveStatus;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_storage::{Archive, EnvVars};
 use kspark_testcluster::azurite::{ACCOUNT_KEY, Azurite};
 use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
-use kspark_testcluster::{TestCluster, TestUser, block_on, eventually};
+use kspark_testcluster::{TestUser, block_on, eventually};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
-use kube::{Api, Client};
 use serde_json::json;
 
 const DRIVER_LOG: &str = "Pi is roughly 3.14\nbye";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 fn kspark() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kspark"));
     cmd.env_remove("KUBECONFIG").env("HOME", std::env::temp_dir());
     cmd
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 fn namespace(prefix: &str) -> String {
