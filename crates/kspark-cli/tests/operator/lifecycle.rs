@@ -2,34 +2,21 @@
 //! node: SparkApplications go through kubeflow's lifecycle. Each test runs
 //! its own operator process, scoped to a namespace of its own.
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::{admin, cluster, kspark};
+use crate::{admin, cluster, kspark, namespace, operator};
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
-use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
+use kspark_testcluster::operator::OperatorProcess;
 use kspark_testcluster::{TestUser, block_on};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
-fn kspark_path() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
 /// A namespace with the driver service account `spark` (the CRDs installed).
-fn namespace(prefix: &str) -> String {
-    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// An operator process for `ns`; killed when dropped.
-fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
-    OperatorProcess::start(cluster(), kspark_path(), ns, extra).unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn apps(ns: &str) -> Api<SparkApplication> {
     Api::namespaced(admin(), ns)
 }

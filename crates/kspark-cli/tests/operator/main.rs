@@ -14,8 +14,10 @@ mod scheduled;
 mod sparkapps;
 mod workload_identity;
 
+use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
 use kspark_testcluster::{TestCluster, block_on};
 use kube::Client;
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// The test binary's control plane, started by the first test that asks.
@@ -36,4 +38,25 @@ pub fn kspark() -> Command {
 /// A command's stdout and stderr together, for assertions and failure messages.
 pub fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// The kspark binary under test, as a path (what the harness's operator helpers take).
+pub fn kspark_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_kspark"))
+}
+
+/// A fresh namespace of the test's own, with the driver service account `spark`
+/// and the operator's CRDs installed.
+pub fn namespace(prefix: &str) -> String {
+    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `kspark operator run` watching `ns`, with `extra` flags; killed when dropped.
+pub fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
+    operator_with_env(ns, extra, &[])
+}
+
+/// [`operator`] with environment variables set for the process.
+pub fn operator_with_env(ns: &str, extra: &[&str], env: &[(String, String)]) -> OperatorProcess {
+    OperatorProcess::start_with_env(cluster(), kspark_path(), ns, extra, env).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -8,25 +8,17 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::{admin, cluster};
+use crate::{admin, cluster, kspark_path, namespace};
 use kspark_sparkapp::{
     ApplicationStateType, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication,
 };
 use kspark_testcluster::block_on;
-use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
+use kspark_testcluster::operator::OperatorProcess;
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
 const SCHEDULE_LABEL: &str = "sparkoperator.k8s.io/scheduled-app-name";
-
-fn kspark_path() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
-fn namespace(prefix: &str) -> String {
-    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// An operator process with a clock file of its own; killed when dropped.
 fn operator(ns: &str, clock: &Path, extra: &[&str]) -> OperatorProcess {
