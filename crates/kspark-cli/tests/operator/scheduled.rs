@@ -5,35 +5,21 @@
 //! system clock) forward.
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::{admin, cluster, kspark_path, namespace};
 use kspark_sparkapp::{
     ApplicationStateType, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication,
 };
-use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
-use kspark_testcluster::{TestCluster, block_on};
+use kspark_testcluster::operator::OperatorProcess;
+use kspark_testcluster::{block_on, eventually, poll_until};
+use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
 const SCHEDULE_LABEL: &str = "sparkoperator.k8s.io/scheduled-app-name";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
-
-fn kspark_path() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
-fn namespace(prefix: &str) -> String {
-    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// An operator process with a clock file of its own; killed when dropped.
 fn operator(ns: &str, clock: &Path, extra: &[&str]) -> OperatorProcess {
@@ -108,15 +94,10 @@ fn wait_status(
     timeout: Duration,
     done: impl Fn(&ScheduledSparkApplicationStatus) -> bool,
 ) -> ScheduledSparkApplicationStatus {
-    let start = Instant::now();
-    loop {
+    poll_until(timeout, name, || {
         let current = status(ns, name);
-        if done(&current) {
-            return current;
-        }
-        assert!(start.elapsed() < timeout, "{name}: still {current:?} after {timeout:?}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        if done(&current) { ControlFlow::Break(current) } else { ControlFlow::Continue(current) }
+    })
 }
 
 /// The runs of a schedule (by kubeflow's label), oldest name first.
@@ -134,14 +115,6 @@ fn names(runs: &[SparkApplication]) -> Vec<String> {
 
 fn state(app: &SparkApplication) -> ApplicationStateType {
     app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default()
-}
-
-fn wait_until(timeout: Duration, what: &str, done: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "{what}: not after {timeout:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
 }
 
 /// The scheduled time a run's name carries (kubeflow's nanos precision).
@@ -187,7 +160,7 @@ fn runs_are_created_on_schedule_with_kubeflows_labels_owner_status_and_history()
     let gaps: Vec<i64> = times.iter().zip(times.iter().skip(1)).map(|(a, b)| b.as_second() - a.as_second()).collect();
     assert!(gaps.iter().all(|g| (2..=4).contains(g)), "runs two seconds apart: {gaps:?}");
     // History: at most two COMPLETED runs stay (those the status lists), one FAILED.
-    wait_until(Duration::from_secs(30), "successful history pruned to 2", || {
+    eventually(30, "successful history pruned to 2", || {
         let now = status(&ns, "pi");
         let completed: Vec<String> = runs(&ns, "pi")
             .iter()
@@ -198,7 +171,7 @@ fn runs_are_created_on_schedule_with_kubeflows_labels_owner_status_and_history()
     });
     let bad = wait_status(&ns, "bad", Duration::from_secs(60), |s| s.past_failed_run_names.len() == 1);
     assert!(bad.past_successful_run_names.is_empty());
-    wait_until(Duration::from_secs(30), "failed history pruned to 1", || {
+    eventually(30, "failed history pruned to 1", || {
         runs(&ns, "bad").iter().filter(|a| state(a) == ApplicationStateType::Failed).count() <= 1
     });
     let status = status(&ns, "pi");
@@ -232,9 +205,7 @@ fn forbid_skips_while_a_run_is_active_and_replace_deletes_it() {
     // Replace: each run is deleted when the next one starts.
     let one = wait_status(&ns, "replace", Duration::from_secs(30), |s| !s.last_run_name.is_empty()).last_run_name;
     let two = wait_status(&ns, "replace", Duration::from_secs(30), |s| s.last_run_name != one).last_run_name;
-    wait_until(Duration::from_secs(30), "the replaced run is gone", || {
-        block_on(apps(&ns).get_opt(&one)).ok().flatten().is_none()
-    });
+    eventually(30, "the replaced run is gone", || block_on(apps(&ns).get_opt(&one)).ok().flatten().is_none());
     assert!(names(&runs(&ns, "replace")).contains(&two));
     assert!(events(&ns, "replace").contains("ScheduledRunReplaced"), "{}", events(&ns, "replace"));
 }
@@ -307,7 +278,7 @@ fn an_invalid_schedule_or_time_zone_fails_validation_with_an_event_and_runs_noth
     create(&ns, scheduled(long, "@every 2s", json!({})));
     let refused = wait_status(&ns, long, Duration::from_secs(30), |s| s.schedule_state == "FailedValidation");
     assert!(refused.reason.contains("at most 43 characters"), "{}", refused.reason);
-    wait_until(Duration::from_secs(10), "a ScheduleInvalid event", || events(&ns, "typo").contains("ScheduleInvalid"));
+    eventually(10, "a ScheduleInvalid event", || events(&ns, "typo").contains("ScheduleInvalid"));
     assert!(runs(&ns, "typo").is_empty() && runs(&ns, "mars").is_empty() && runs(&ns, long).is_empty());
     // Fixed, it is scheduled (kubeflow would stay FailedValidation forever).
     let fix = json!({"spec": {"schedule": "@every 2s"}});
@@ -341,16 +312,11 @@ fn kubeflows_scheduled_example_runs_unmodified() {
     let _operator = operator(&ns, &clock.path, &[]);
     let started = wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| !s.last_run_name.is_empty());
     let run = started.last_run_name;
-    let start = Instant::now();
-    loop {
+    let ended = poll_until(Duration::from_secs(120), &run, || {
         let app = block_on(apps(&ns).get(&run)).unwrap_or_else(|e| panic!("{run}: {e}"));
-        if state(&app).is_terminated() {
-            assert_eq!(state(&app), ApplicationStateType::Completed, "{:?}", app.status);
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "{run}: {:?}", app.status);
-        std::thread::sleep(Duration::from_millis(300));
-    }
+        if state(&app).is_terminated() { ControlFlow::Break(app) } else { ControlFlow::Continue(app.status) }
+    });
+    assert_eq!(state(&ended), ApplicationStateType::Completed, "{:?}", ended.status);
     let done = wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| {
         s.past_successful_run_names == [run.clone()]
     });

@@ -6,23 +6,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::{admin, cluster, text};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kspark_storage::{EnvVars, UploadTarget};
 use kspark_testcluster::azurite::Azurite;
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestUser, block_on};
+use kube::Api;
 use kube::api::ListParams;
-use kube::{Api, Client};
 
 const UPLOAD_KEY: &str = "spark.kubernetes.file.upload.path";
 const AZURE_PATH: &str = "abfss://spark@devstoreaccount1.dfs.core.windows.net/uploads";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 fn tenant(prefix: &str) -> String {
     let ns = kspark_testcluster::unique_name(prefix);
@@ -82,10 +75,6 @@ fn kspark(user: TestUser, args: &[String], env: &[(String, String)]) -> Output {
         .envs(env.iter().cloned())
         .output()
         .unwrap_or_else(|e| panic!("cannot run kspark: {e}"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 fn objects_in(azurite: &Azurite) -> Vec<String> {

@@ -2,45 +2,22 @@
 //! node: SparkApplications go through kubeflow's lifecycle. Each test runs
 //! its own operator process, scoped to a namespace of its own.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::ops::ControlFlow;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, kspark, namespace, operator};
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
-use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::operator::OperatorProcess;
+use kspark_testcluster::{TestUser, block_on, eventually, poll_until};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
-
-fn kspark() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
-fn kspark_path() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
 /// A namespace with the driver service account `spark` (the CRDs installed).
-fn namespace(prefix: &str) -> String {
-    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// An operator process for `ns`; killed when dropped.
-fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
-    OperatorProcess::start(cluster(), kspark_path(), ns, extra).unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn apps(ns: &str) -> Api<SparkApplication> {
     Api::namespaced(admin(), ns)
 }
@@ -82,15 +59,10 @@ fn state(app: &SparkApplication) -> ApplicationStateType {
 
 /// Polls until `done` holds; panics with the last status after `timeout`.
 fn wait_for(ns: &str, name: &str, timeout: Duration, done: impl Fn(&SparkApplication) -> bool) -> SparkApplication {
-    let start = Instant::now();
-    loop {
+    poll_until(timeout, name, || {
         let current = get(ns, name).unwrap_or_else(|| panic!("{name} is gone"));
-        if done(&current) {
-            return current;
-        }
-        assert!(start.elapsed() < timeout, "{name}: still {:?} after {timeout:?}", current.status);
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        if done(&current) { ControlFlow::Break(current) } else { ControlFlow::Continue(current.status) }
+    })
 }
 
 fn wait_state(ns: &str, name: &str, wanted: ApplicationStateType) -> SparkApplication {
@@ -249,11 +221,10 @@ fn completed_applications_are_deleted_after_their_ttl() {
     let mut value = app("short", "succeed");
     value["spec"]["timeToLiveSeconds"] = json!(1);
     create(&ns, value);
-    let start = Instant::now();
-    while get(&ns, "short").is_some() {
-        assert!(start.elapsed() < Duration::from_secs(60), "not deleted: {:?}", get(&ns, "short"));
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    poll_until(Duration::from_secs(60), "short to be deleted", || match get(&ns, "short") {
+        Some(app) => ControlFlow::Continue(app.status),
+        None => ControlFlow::Break(()),
+    });
 }
 
 #[test]
@@ -321,11 +292,7 @@ fn deleting_an_application_removes_its_driver() {
     create(&ns, app("gone", "run-forever"));
     wait_state(&ns, "gone", ApplicationStateType::Running);
     block_on(apps(&ns).delete("gone", &DeleteParams::foreground())).unwrap_or_else(|e| panic!("{e}"));
-    let start = Instant::now();
-    while !driver_pods(&ns).is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(60), "driver pod still there");
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    eventually(60, "the driver pod to be deleted", || driver_pods(&ns).is_empty());
 }
 
 #[test]

@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use crate::cluster;
 use k8s_openapi::api::core::v1::{Node, Pod, ServiceAccount};
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestUser, block_on};
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams};
 use serde_json::json;
@@ -262,10 +263,6 @@ fn the_bicep_template_has_what_the_doc_passes_and_reads() {
     for section in ["sparkVmSize", "systemVmSize", "sparkMinCount", "sparkMaxCount", "location"] {
         assert!(params.contains(section), "deploy/aks/main.bicep has no parameter {section}");
     }
-}
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
 }
 
 fn kspark_dir() -> PathBuf {

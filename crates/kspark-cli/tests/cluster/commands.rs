@@ -7,19 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, text};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ResourceQuota, Service};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use kspark_testcluster::{ExecPlugin, TestCluster, TestUser, block_on, eventually};
+use kspark_testcluster::{ExecPlugin, TestUser, block_on, eventually};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
-use kube::{Api, Client};
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 /// A fresh namespace name for one test.
 fn unique(prefix: &str) -> String {
@@ -77,10 +70,6 @@ fn kspark(kubeconfig: Option<&Path>, args: &[String]) -> Output {
         cmd.env("KUBECONFIG", path);
     }
     cmd.output().unwrap_or_else(|e| panic!("cannot run kspark: {e}"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 fn alice() -> PathBuf {

@@ -9,37 +9,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, kspark_path, namespace, operator};
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kspark_operator::exposure::http_route_resource;
 use kspark_sparkapp::SparkApplication;
-use kspark_testcluster::operator::{OperatorProcess, install_crd_files, operator_namespace};
-use kspark_testcluster::{TestCluster, block_on, eventually};
+use kspark_testcluster::operator::install_crd_files;
+use kspark_testcluster::{block_on, eventually};
+use kube::Api;
 use kube::api::{DeleteParams, DynamicObject, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
 const URL_FORMAT: &str = "spark.example.com/{{$appNamespace}}/{{ $appName }}";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
-
-fn kspark() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
-fn namespace(prefix: &str) -> String {
-    operator_namespace(cluster(), kspark(), prefix).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
-    OperatorProcess::start(cluster(), kspark(), ns, extra).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// An application whose driver the simulated node keeps running for a while.
 fn create_app(ns: &str, name: &str, extra_spec: Value) -> SparkApplication {
@@ -210,7 +191,7 @@ fn bad_exposure_flags_are_refused_naming_the_flag() {
         (&["--gateway", "Infra/Public"], "--gateway"),
     ];
     for (flags, named) in cases {
-        let out = Command::new(kspark())
+        let out = Command::new(kspark_path())
             .args(["operator", "run", "--kubeconfig", "/nonexistent/kubeconfig"])
             .args(flags)
             .output()

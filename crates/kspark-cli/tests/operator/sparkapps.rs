@@ -3,7 +3,7 @@
 //! runs: the tests create the driver pods and write the status subresource
 //! as kubeflow's operator would, then check what `kspark list | status |
 //! wait | logs | events | kill` say, and what `submit --as-resource` creates.
-//! (tests/cluster.rs runs without the CRD: there everything behaves as
+//! (tests/cluster/commands.rs runs without the CRD: there everything behaves as
 //! without an operator.)
 
 use std::path::PathBuf;
@@ -11,22 +11,15 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, text};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kspark_sparkapp::SparkApplication;
-use kspark_testcluster::{TestCluster, TestUser, block_on, eventually};
+use kspark_testcluster::{TestUser, block_on, eventually};
+use kube::Api;
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
-use kube::{Api, Client};
 use serde_json::{Value, json};
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 /// A namespace of the test's own, with the CRD installed (once per binary).
 fn namespace(prefix: &str) -> String {
@@ -70,10 +63,6 @@ fn kspark_command(args: &[&str]) -> Command {
 
 fn kspark(args: &[&str]) -> Output {
     kspark_command(args).output().unwrap_or_else(|e| panic!("cannot run kspark: {e}"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 fn apps(ns: &str) -> Api<SparkApplication> {

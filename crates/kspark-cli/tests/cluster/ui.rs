@@ -6,16 +6,13 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::cluster;
 use k8s_openapi::api::core::v1::Pod;
 use kspark_testcluster::http::get;
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestUser, block_on};
 use kube::Api;
 use kube::api::PostParams;
 use serde_json::json;
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
 
 fn pods(ns: &str) -> Api<Pod> {
     let client = block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"));

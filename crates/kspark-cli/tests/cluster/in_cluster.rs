@@ -7,19 +7,12 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::{admin, cluster, text};
 use k8s_openapi::api::authentication::v1::{BoundObjectReference, SelfSubjectReview, TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{Pod, Secret, ServiceAccount};
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestUser, block_on};
 use kube::api::{DeleteParams, ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client};
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 /// The API server's port, for `KUBERNETES_SERVICE_PORT`.
 fn port() -> String {
@@ -74,10 +67,6 @@ fn kspark_in_pod(dir: &Path, args: &[&str]) -> Output {
         .env("KSPARK_SERVICEACCOUNT_DIR", dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run kspark: {e}"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 /// Whether the API server accepts `token` (a SelfSubjectReview, which any

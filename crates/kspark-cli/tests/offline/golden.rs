@@ -28,7 +28,7 @@ fn deliberate_difference(case: &str) -> Option<&'static str> {
         "non-ascii-args-posix-locale" => Some("utf8"),
         // Spark's client resolves --packages with Ivy and stops on a missing
         // one; kspark leaves resolving to the driver, as Spark's driver
-        // does again anyway, unless --check-packages (tests/check_packages.rs).
+        // does again anyway, unless --check-packages (tests/offline/check_packages.rs).
         "error-packages-unresolved" => Some("driver-resolves"),
         _ => None,
     }

@@ -7,18 +7,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::cluster;
 use kspark_testcluster::entra::{EntraExpect, EntraStandIn, rsa_client_certificate};
-use kspark_testcluster::{ExecPlugin, TestCluster, TestUser, block_on};
+use kspark_testcluster::{ExecPlugin, TestUser, block_on};
 
 const SERVER_ID: &str = "6dae42f8-4368-4678-94ff-3960e28e3630";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT: &str = "0b5b3c1a-4c5e-4e4a-9d0a-1f2e3d4c5b6a";
 const SECRET: &str = "spn-secret-Q8~never-printed";
 const WRONG_TOKEN: &str = "entra-token-the-cluster-refuses";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
 
 fn cluster_token() -> String {
     cluster().token(TestUser::Admin).unwrap_or_else(|| panic!("admin has a token")).to_string()

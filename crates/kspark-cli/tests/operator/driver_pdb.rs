@@ -6,39 +6,20 @@
 //! application. One operator runs as the service account `kspark operator
 //! install` makes, so that its RBAC is checked to be enough.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, kspark_path, namespace, operator};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::Role;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
-use kspark_testcluster::operator::{OperatorProcess, install_operator_crds, operator_namespace};
-use kspark_testcluster::{TestCluster, TestUser, block_on, unique_name};
+use kspark_testcluster::operator::install_operator_crds;
+use kspark_testcluster::{TestUser, block_on, unique_name};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
-
-fn kspark() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_kspark"))
-}
-
-fn namespace(prefix: &str) -> String {
-    operator_namespace(cluster(), kspark(), prefix).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
-    OperatorProcess::start(cluster(), kspark(), ns, extra).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// `kspark operator run --enable-driver-pdb` as the service account of a
 /// `kspark operator install --watch-namespace ns`; killed when dropped.
@@ -52,9 +33,9 @@ impl InstalledOperator {
     /// [`InstalledOperator::start`], with the installed Role in `ns` edited
     /// by `edit` first.
     fn start_with(ns: &str, edit: impl FnOnce(&mut Role)) -> InstalledOperator {
-        install_operator_crds(cluster(), kspark()).unwrap_or_else(|e| panic!("{e}"));
+        install_operator_crds(cluster(), kspark_path()).unwrap_or_else(|e| panic!("{e}"));
         let operator_ns = unique_name("op-system");
-        let install = Command::new(kspark())
+        let install = Command::new(kspark_path())
             .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
             .arg(cluster().kubeconfig(TestUser::Admin))
             .output()
@@ -64,7 +45,7 @@ impl InstalledOperator {
         let mut role = block_on(roles.get("kspark-operator")).unwrap_or_else(|e| panic!("installed Role: {e}"));
         edit(&mut role);
         block_on(roles.replace("kspark-operator", &PostParams::default(), &role)).unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new(kspark())
+        let child = Command::new(kspark_path())
             .args(["operator", "run", "--namespace", ns, "--enable-driver-pdb", "--kubeconfig"])
             .arg(operator_account_kubeconfig(&operator_ns))
             .env("RUST_LOG", "info")

@@ -8,11 +8,12 @@
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, text};
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Pod, ServiceAccount};
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
-use kspark_testcluster::{TestCluster, TestUser, block_on};
+use kspark_testcluster::{TestUser, block_on};
+use kube::Api;
 use kube::api::{ListParams, PostParams};
-use kube::{Api, Client};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "0d6c1f2e-aaaa-bbbb-cccc-123456789abc";
@@ -21,14 +22,6 @@ const PROVIDER: &str = "org.apache.hadoop.fs.azurebfs.oauth2.WorkloadIdentityTok
 const USE_LABEL: &str = "azure.workload.identity/use";
 /// The test control plane's `--service-account-issuer`.
 const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 fn kspark_as(user: TestUser, args: &[String]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kspark"))
@@ -41,10 +34,6 @@ fn kspark_as(user: TestUser, args: &[String]) -> Output {
 
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 /// `kspark tenant create` for alice, with workload identity `extra`.

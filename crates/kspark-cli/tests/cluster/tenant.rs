@@ -8,21 +8,14 @@
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
+use crate::{admin, cluster, text};
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, Pod, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
 use kspark_manifests::tenant::{driver_rules, submitter_rules};
-use kspark_testcluster::{TestCluster, TestUser, block_on, eventually};
+use kspark_testcluster::{TestUser, block_on, eventually};
 use kube::api::{ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client, Resource};
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 /// A fresh namespace name for one test.
 fn unique(prefix: &str) -> String {
@@ -48,10 +41,6 @@ fn create(ns: &str, extra: &[&str]) -> Output {
     let out = tenant(&[&["create", ns], extra].concat());
     assert!(out.status.success(), "tenant create {ns} {extra:?}: {}", text(&out));
     out
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 fn master() -> String {

@@ -10,26 +10,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::{admin, cluster, namespace, operator_with_env, text};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kspark_sparkapp::status::LogArchiveStatus;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_storage::{Archive, EnvVars};
 use kspark_testcluster::azurite::{ACCOUNT_KEY, Azurite};
-use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
-use kspark_testcluster::{TestCluster, TestUser, block_on, eventually};
+use kspark_testcluster::{TestUser, block_on, eventually};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
-use kube::{Api, Client};
 use serde_json::json;
 
 const DRIVER_LOG: &str = "Pi is roughly 3.14\nbye";
-
-fn cluster() -> &'static TestCluster {
-    TestCluster::shared()
-}
-
-fn admin() -> Client {
-    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
-}
 
 fn kspark() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kspark"));
@@ -37,21 +29,7 @@ fn kspark() -> Command {
     cmd
 }
 
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn namespace(prefix: &str) -> String {
-    let kspark = Path::new(env!("CARGO_BIN_EXE_kspark"));
-    operator_namespace(cluster(), kspark, prefix).unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// An operator process for `ns`; killed when dropped.
-fn operator(ns: &str, extra: &[&str], env: &[(String, String)]) -> OperatorProcess {
-    let kspark = Path::new(env!("CARGO_BIN_EXE_kspark"));
-    OperatorProcess::start_with_env(cluster(), kspark, ns, extra, env).unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn application(name: &str, run_millis: u32, ttl: Option<i64>) -> SparkApplication {
     let mut value = json!({
         "apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
@@ -166,7 +144,7 @@ fn the_operator_archives_a_finished_application_and_logs_reads_it_once_the_pods_
     let env = azurite.client_env();
     let ns = namespace("archive-op");
     let prefix = "abfss://logs@devstoreaccount1.dfs.core.windows.net/spark";
-    let _operator = operator(&ns, &["--archive-logs", prefix, "--archive-executor-logs"], &env);
+    let _operator = operator_with_env(&ns, &["--archive-logs", prefix, "--archive-executor-logs"], &env);
     create(&ns, &application("pi", 4000, None));
     // An executor the driver "started", still running when the driver ends.
     eventually(30, "the driver to run", || {
@@ -216,7 +194,7 @@ fn an_unreachable_store_warns_retries_and_holds_the_ttl_deletion_until_archived(
     let ns = namespace("archive-retry");
     // The container does not exist yet: every write fails until it does.
     let prefix = "abfss://later@devstoreaccount1.dfs.core.windows.net/spark";
-    let _operator = operator(&ns, &["--archive-logs", prefix, "--archive-timeout", "10s"], &env);
+    let _operator = operator_with_env(&ns, &["--archive-logs", prefix, "--archive-timeout", "10s"], &env);
     create(&ns, &application("pi", 300, Some(1)));
     let app = wait_app(&ns, "pi", 60, |a| record(a).attempts >= 2);
     assert_eq!(app.status.as_ref().map(|s| s.app_state.state), Some(ApplicationStateType::Completed));
@@ -339,7 +317,7 @@ fn a_store_that_does_not_answer_times_out_each_attempt_and_the_application_still
     ];
     let ns = namespace("archive-dead");
     let prefix = "abfss://logs@devstoreaccount1.dfs.core.windows.net/spark";
-    let _operator = operator(&ns, &["--archive-logs", prefix, "--archive-timeout", "2s"], &env);
+    let _operator = operator_with_env(&ns, &["--archive-logs", prefix, "--archive-timeout", "2s"], &env);
     create(&ns, &application("pi", 300, None));
     let app = wait_app(&ns, "pi", 60, |a| record(a).attempts >= 1);
     assert_eq!(app.status.as_ref().map(|s| s.app_state.state), Some(ApplicationStateType::Completed));
@@ -355,7 +333,7 @@ fn each_run_of_a_restarted_application_keeps_its_logs() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let ns = namespace("archive-rerun");
     let prefix = format!("file://{}/logs", dir.path().display());
-    let _operator = operator(&ns, &["--archive-logs", &prefix], &[]);
+    let _operator = operator_with_env(&ns, &["--archive-logs", &prefix], &[]);
     let mut app = application("pi", 300, None);
     let mut value = serde_json::to_value(&app).unwrap_or_else(|e| panic!("{e}"));
     value["spec"]["driver"]["annotations"]["kspark.test/outcome"] = json!("fail:3");

@@ -1,0 +1,62 @@
+//! SparkApplications and the operator on one shared test control plane with the
+//! operator's CRDs installed; every test works in namespaces of its own and runs its
+//! own `kspark operator run` scoped to them.
+//!
+//! One test binary per shared control plane: a cluster starts once for all of its
+//! modules, and the helpers they share live here.
+
+mod driver_pdb;
+mod entra;
+mod exposure;
+mod lifecycle;
+mod log_archive;
+mod scheduled;
+mod sparkapps;
+mod workload_identity;
+
+use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
+use kspark_testcluster::{TestCluster, block_on};
+use kube::Client;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The test binary's control plane, started by the first test that asks.
+pub fn cluster() -> &'static TestCluster {
+    TestCluster::shared()
+}
+
+/// A client with the control plane's admin credentials.
+pub fn admin() -> Client {
+    block_on(cluster().admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"))
+}
+
+/// The kspark binary under test.
+pub fn kspark() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kspark"))
+}
+
+/// A command's stdout and stderr together, for assertions and failure messages.
+pub fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// The kspark binary under test, as a path (what the harness's operator helpers take).
+pub fn kspark_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_kspark"))
+}
+
+/// A fresh namespace of the test's own, with the driver service account `spark`
+/// and the operator's CRDs installed.
+pub fn namespace(prefix: &str) -> String {
+    operator_namespace(cluster(), kspark_path(), prefix).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `kspark operator run` watching `ns`, with `extra` flags; killed when dropped.
+pub fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
+    operator_with_env(ns, extra, &[])
+}
+
+/// [`operator`] with environment variables set for the process.
+pub fn operator_with_env(ns: &str, extra: &[&str], env: &[(String, String)]) -> OperatorProcess {
+    OperatorProcess::start_with_env(cluster(), kspark_path(), ns, extra, env).unwrap_or_else(|e| panic!("{e}"))
+}
