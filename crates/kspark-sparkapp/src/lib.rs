@@ -17,6 +17,7 @@ pub mod defaults;
 pub mod dependencies;
 pub mod exposure;
 pub mod from_submission;
+pub mod labels;
 pub mod monitoring;
 pub mod pod;
 pub mod restart;
