@@ -30,5 +30,7 @@ mod version;
 pub mod webhook;
 
 pub use application::{DeployMode, SparkApplication, SparkApplicationSpec, SparkApplicationType};
-pub use scheduled::{ScheduledSparkApplication, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus};
+pub use scheduled::{
+    ScheduleState, ScheduledSparkApplication, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus,
+};
 pub use status::{ApplicationState, ApplicationStateType, SparkApplicationStatus};
