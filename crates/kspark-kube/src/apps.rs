@@ -14,6 +14,8 @@ use kube::{Api, Client};
 use crate::error::ClusterError;
 use crate::sparkapps;
 use crate::wait::DriverStatus;
+use kspark_manifests::labels::{DRIVERS_SELECTOR, SPARK_APP_NAME, SPARK_APP_SELECTOR, SPARK_ROLE, SPARK_VERSION};
+use kspark_sparkapp::labels;
 
 /// One application, summarised from its pods.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,16 +87,16 @@ fn pods_api(client: &Client, namespace: Option<&str>) -> Api<Pod> {
 pub async fn list_apps(client: &Client, namespace: Option<&str>) -> Result<Vec<AppSummary>, ClusterError> {
     let where_ = namespace.map_or("all namespaces".to_string(), |n| format!("namespace {n}"));
     let pods = pods_api(client, namespace)
-        .list(&ListParams::default().labels("spark-app-selector"))
+        .list(&ListParams::default().labels(SPARK_APP_SELECTOR))
         .await
         .map_err(|e| ClusterError::from_kube(format!("list Spark pods in {where_}"), e))?;
     let mut apps: BTreeMap<(String, String), AppSummary> = BTreeMap::new();
     for pod in &pods.items {
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
-        let app_id = label(pod, "spark-app-selector").to_string();
+        let app_id = label(pod, SPARK_APP_SELECTOR).to_string();
         let app = apps.entry((ns.clone(), app_id.clone())).or_insert_with(|| AppSummary {
             namespace: ns,
-            name: label(pod, "spark-app-name").to_string(),
+            name: label(pod, SPARK_APP_NAME).to_string(),
             app_id,
             driver_pod: None,
             driver: None,
@@ -102,7 +104,7 @@ pub async fn list_apps(client: &Client, namespace: Option<&str>) -> Result<Vec<A
             executors_running: 0,
             executors_pending: 0,
             executors_failed: 0,
-            spark_version: label(pod, "spark-version").to_string(),
+            spark_version: label(pod, SPARK_VERSION).to_string(),
             operator: None,
             operator_app: None,
         });
@@ -116,13 +118,13 @@ pub async fn list_apps(client: &Client, namespace: Option<&str>) -> Result<Vec<A
 
 fn add_pod(app: &mut AppSummary, pod: &Pod) {
     let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
-    match label(pod, "spark-role") {
+    match label(pod, SPARK_ROLE) {
         "driver" => {
             app.driver_pod = pod.metadata.name.clone();
             app.driver = Some(DriverStatus::of(pod));
             app.created = pod.metadata.creation_timestamp.as_ref().map(|t| t.0);
-            if label(pod, sparkapps::LAUNCHED_BY_LABEL) == "true" {
-                app.operator_app = Some(label(pod, sparkapps::APP_NAME_LABEL).to_string());
+            if label(pod, labels::LAUNCHED_BY_SPARK_OPERATOR) == "true" {
+                app.operator_app = Some(label(pod, labels::APP_NAME).to_string());
             }
         }
         "executor" => match phase {
@@ -218,7 +220,7 @@ pub async fn find_drivers(client: &Client, namespace: &str, pattern: &str) -> Re
         }
     }
     let pods = api
-        .list(&ListParams::default().labels("spark-role=driver"))
+        .list(&ListParams::default().labels(DRIVERS_SELECTOR))
         .await
         .map_err(|e| ClusterError::from_kube(format!("list driver pods in namespace {namespace}"), e))?;
     Ok(pods
@@ -226,7 +228,7 @@ pub async fn find_drivers(client: &Client, namespace: &str, pattern: &str) -> Re
         .into_iter()
         .filter(|p| {
             let name = p.metadata.name.as_deref().unwrap_or_default();
-            let app_name = label(p, "spark-app-name");
+            let app_name = label(p, SPARK_APP_NAME);
             if exact { app_name == pattern } else { glob_match(pattern, name) || glob_match(pattern, app_name) }
         })
         .collect())

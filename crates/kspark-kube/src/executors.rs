@@ -2,6 +2,7 @@
 //! and for the diagnosis of executors that never appear.
 
 use k8s_openapi::api::core::v1::Pod;
+use kspark_manifests::labels::executors_selector;
 use kube::api::ListParams;
 use kube::{Api, Client};
 
@@ -16,7 +17,7 @@ pub struct ExecutorCounts {
 
 pub async fn count(client: &Client, namespace: &str, app_id: &str) -> Result<ExecutorCounts, kube::Error> {
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let params = ListParams::default().labels(&format!("spark-app-selector={app_id},spark-role=executor"));
+    let params = ListParams::default().labels(&executors_selector(app_id));
     let mut counts = ExecutorCounts::default();
     for pod in api.list(&params).await?.items {
         match pod.status.and_then(|s| s.phase).as_deref() {

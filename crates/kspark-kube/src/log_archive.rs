@@ -11,6 +11,7 @@ use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
 
 use crate::error::ClusterError;
+use kspark_manifests::labels::{SPARK_APP_SELECTOR, SPARK_EXEC_ID, executors_selector};
 
 /// The driver's log in an archive directory.
 pub const DRIVER_LOG: &str = "driver.log";
@@ -65,7 +66,7 @@ pub async fn archive(client: &Client, prefix: &Archive, req: &ArchiveRequest<'_>
     archived.files.push(DRIVER_LOG.to_string());
     if req.executors {
         for executor in executors(&pods, &driver).await? {
-            let id = label(&executor, "spark-exec-id").unwrap_or_else(|| name(&executor).to_string());
+            let id = label(&executor, SPARK_EXEC_ID).unwrap_or_else(|| name(&executor).to_string());
             let file = format!("executor-{id}.log");
             archived.bytes += copy_log(&pods, &executor, &dir, &file).await?;
             archived.files.push(file);
@@ -84,8 +85,8 @@ async fn copy_log(pods: &Api<Pod>, pod: &Pod, dir: &Archive, file: &str) -> Resu
 /// The executor pods still there (Spark deletes them as the driver ends,
 /// unless spark.kubernetes.executor.deleteOnTermination=false).
 async fn executors(pods: &Api<Pod>, driver: &Pod) -> Result<Vec<Pod>, ClusterError> {
-    let Some(app_id) = label(driver, "spark-app-selector") else { return Ok(Vec::new()) };
-    let selector = format!("spark-app-selector={app_id},spark-role=executor");
+    let Some(app_id) = label(driver, SPARK_APP_SELECTOR) else { return Ok(Vec::new()) };
+    let selector = executors_selector(&app_id);
     let list = pods
         .list(&ListParams::default().labels(&selector))
         .await

@@ -12,11 +12,6 @@ use crate::apps::glob_match;
 use crate::error::ClusterError;
 use crate::follow_object::{Followed, follow};
 
-/// Label kubeflow's operator puts on the pods of an application: its name.
-pub const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
-/// Label on every pod kubeflow's operator launched.
-pub const LAUNCHED_BY_LABEL: &str = "sparkoperator.k8s.io/launched-by-spark-operator";
-
 fn api(client: &Client, namespace: Option<&str>) -> Api<SparkApplication> {
     match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),

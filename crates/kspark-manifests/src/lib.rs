@@ -9,6 +9,7 @@ pub mod error;
 pub mod features;
 pub mod inputs;
 pub mod jvm_order;
+pub mod labels;
 pub mod memory;
 pub mod names;
 pub mod objects;

@@ -1,6 +1,7 @@
 //! The objects of one submission and the owner reference that ties them to
 //! the driver pod.
 
+use crate::labels::SPARK_APP_SELECTOR;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -99,7 +100,7 @@ impl DriverObjects {
             .metadata
             .labels
             .as_ref()
-            .and_then(|l| l.get("spark-app-selector"))
+            .and_then(|l| l.get(SPARK_APP_SELECTOR))
             .map(String::as_str)
             .unwrap_or_default()
     }

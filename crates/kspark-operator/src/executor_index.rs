@@ -10,9 +10,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::watcher::Event;
 
 use crate::pods::WatchedPod;
-
-pub const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
-pub const SPARK_ROLE_LABEL: &str = "spark-role";
+use kspark_manifests::labels::SPARK_ROLE;
+use kspark_sparkapp::labels;
 
 /// (namespace, application) → executor pod names.
 type ByApplication = HashMap<(String, String), BTreeSet<String>>;
@@ -68,10 +67,10 @@ impl ExecutorIndex {
 
 fn executor_key(pod: &Pod) -> Option<((String, String), String)> {
     let labels = pod.metadata.labels.as_ref()?;
-    if labels.get(SPARK_ROLE_LABEL).map(String::as_str) != Some("executor") {
+    if labels.get(SPARK_ROLE).map(String::as_str) != Some("executor") {
         return None;
     }
-    let application = labels.get(APP_NAME_LABEL)?.clone();
+    let application = labels.get(labels::APP_NAME)?.clone();
     let key = (pod.metadata.namespace.clone()?, application);
     Some((key, pod.metadata.name.clone()?))
 }
@@ -92,7 +91,7 @@ mod tests {
 
     fn pod(name: &str, app: &str, role: &str) -> WatchedPod {
         let labels =
-            BTreeMap::from([(APP_NAME_LABEL.to_string(), app.to_string()), (SPARK_ROLE_LABEL.into(), role.into())]);
+            BTreeMap::from([(labels::APP_NAME.to_string(), app.to_string()), (SPARK_ROLE.into(), role.into())]);
         let mut pod = Pod::default();
         pod.metadata.name = Some(name.into());
         pod.metadata.namespace = Some("ns".into());

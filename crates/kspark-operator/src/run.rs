@@ -21,7 +21,7 @@ use crate::archive::LogArchiving;
 use crate::build::SubmitterSettings;
 use crate::context::{Context, DriverPdbCache};
 use crate::events::Events;
-use crate::executor_index::{APP_NAME_LABEL, ExecutorIndex};
+use crate::executor_index::ExecutorIndex;
 use crate::facts::NamespaceFacts;
 use crate::http::{self, Readiness};
 use crate::leader;
@@ -30,9 +30,7 @@ use crate::options::OperatorOptions;
 use crate::pods::WatchedPod;
 use crate::reconcile::{self, on_error};
 use crate::scheduled::{self, ScheduledSettings};
-
-/// The label kubeflow (and kspark) put on every pod of an application.
-const LAUNCHED_BY: &str = "sparkoperator.k8s.io/launched-by-spark-operator=true";
+use kspark_sparkapp::labels;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OperatorError {
@@ -215,7 +213,7 @@ fn watch_pods(
     executors: ExecutorIndex,
 ) -> (Store<WatchedPod>, impl Stream<Item = Result<WatchedPod, watcher::Error>> + Send + use<>) {
     let (reader, writer) = reflector::store();
-    let config = watcher::Config::default().labels(LAUNCHED_BY);
+    let config = watcher::Config::default().labels(labels::LAUNCHED_BY_SPARK_OPERATOR_SELECTOR);
     let events = scope
         .watch(scope.api::<WatchedPod>(client), config)
         .inspect_ok(move |event| executors.apply(event))
@@ -231,7 +229,7 @@ pub(crate) fn application_resource() -> ApiResource {
 
 /// A pod's application, from kubeflow's app-name label.
 fn owning_application(pod: WatchedPod) -> Option<ObjectRef<ApplicationObject>> {
-    let name = pod.metadata.labels.as_ref()?.get(APP_NAME_LABEL)?;
+    let name = pod.metadata.labels.as_ref()?.get(labels::APP_NAME)?;
     Some(ObjectRef::new(name).within(pod.metadata.namespace.as_deref()?))
 }
 
@@ -247,7 +245,7 @@ fn watch_driver_pdbs(
         return (None, stream::empty().boxed());
     }
     let (reader, writer) = reflector::store();
-    let config = watcher::Config::default().labels(LAUNCHED_BY);
+    let config = watcher::Config::default().labels(labels::LAUNCHED_BY_SPARK_OPERATOR_SELECTOR);
     let api: Api<PartialObjectMeta<PodDisruptionBudget>> = scope.api(client);
     let events = scope.watch(api, config).reflect(writer).touched_objects().boxed();
     (Some(reader), events)

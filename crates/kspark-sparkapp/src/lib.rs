@@ -17,6 +17,7 @@ pub mod defaults;
 pub mod dependencies;
 pub mod exposure;
 pub mod from_submission;
+pub mod labels;
 pub mod monitoring;
 pub mod pod;
 pub mod restart;
@@ -29,5 +30,7 @@ mod version;
 pub mod webhook;
 
 pub use application::{DeployMode, SparkApplication, SparkApplicationSpec, SparkApplicationType};
-pub use scheduled::{ScheduledSparkApplication, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus};
+pub use scheduled::{
+    ScheduleState, ScheduledSparkApplication, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus,
+};
 pub use status::{ApplicationState, ApplicationStateType, SparkApplicationStatus};

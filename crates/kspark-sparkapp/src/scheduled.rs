@@ -68,6 +68,33 @@ impl JsonSchema for ConcurrencyPolicy {
     }
 }
 
+/// kubeflow's `ScheduleState`: a new schedule's is the empty string. Its
+/// CRD does not restrict the values, so the schema says only `string`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScheduleState {
+    #[default]
+    #[serde(rename = "")]
+    New,
+    Validating,
+    Scheduled,
+    FailedValidation,
+}
+
+impl ScheduleState {
+    pub fn is_new(&self) -> bool {
+        *self == ScheduleState::New
+    }
+}
+
+impl JsonSchema for ScheduleState {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ScheduleState".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
 /// kubeflow's `ScheduledSparkApplicationStatus`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -84,9 +111,8 @@ pub struct ScheduledSparkApplicationStatus {
     pub past_successful_run_names: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub past_failed_run_names: Vec<String>,
-    /// "", "Validating", "Scheduled" or "FailedValidation".
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub schedule_state: String,
+    #[serde(default, skip_serializing_if = "ScheduleState::is_new")]
+    pub schedule_state: ScheduleState,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
 }

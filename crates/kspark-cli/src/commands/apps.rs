@@ -20,6 +20,8 @@ use super::auth::Target;
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 use crate::output;
+use kspark_manifests::labels::{SPARK_APP_NAME, SPARK_APP_SELECTOR, application_selector, executors_selector};
+use kspark_sparkapp::labels;
 
 #[derive(Args)]
 pub struct ListArgs {
@@ -156,8 +158,7 @@ async fn targets(conn: &Connection, id: &str) -> anyhow::Result<(String, Vec<Fou
 fn launched_for(pod: &Pod, app: &SparkApplication) -> bool {
     let labels = pod.metadata.labels.as_ref();
     let label = |key: &str| labels.and_then(|l| l.get(key)).map(String::as_str);
-    label(sparkapps::LAUNCHED_BY_LABEL) == Some("true")
-        && label(sparkapps::APP_NAME_LABEL) == app.metadata.name.as_deref()
+    label(labels::LAUNCHED_BY_SPARK_OPERATOR) == Some("true") && label(labels::APP_NAME) == app.metadata.name.as_deref()
 }
 
 /// The one driver pod behind `id`: the pod itself, or a SparkApplication's
@@ -285,7 +286,7 @@ pub async fn status(args: IdArgs) -> anyhow::Result<ExitCode> {
                 let unscheduled = kspark_kube::unscheduled::unscheduled(p, jiff::Timestamp::now());
                 statuses.push(serde_json::json!({
                     "id": format!("{ns}:{name}"),
-                    "app": p.metadata.labels.as_ref().and_then(|l| l.get("spark-app-name")),
+                    "app": p.metadata.labels.as_ref().and_then(|l| l.get(SPARK_APP_NAME)),
                     "phase": s.phase, "container": s.container, "exitCode": s.exit_code,
                     "reason": s.reason, "message": s.message, "node": s.node,
                     "unscheduled": unscheduled,
@@ -400,13 +401,13 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<ExitCode> {
         .map(|s| kspark_config::time::parse_millis(s, "s").map(|ms| (ms / 1000) as i64))
         .transpose()
         .map_err(|e| hinted(format!("--since: {e}"), None, ExitStatus::Usage))?;
-    let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get("spark-app-selector")).cloned().unwrap_or_default();
+    let app_id = driver.metadata.labels.as_ref().and_then(|l| l.get(SPARK_APP_SELECTOR)).cloned().unwrap_or_default();
     let mut targets = Vec::new();
     if args.executor.is_none() {
         targets.push(driver.metadata.name.clone().unwrap_or_default());
     }
     if args.executor.is_some() || args.all_executors {
-        let mut selector = format!("spark-app-selector={app_id},spark-role=executor");
+        let mut selector = executors_selector(&app_id);
         if let Some(id) = &args.executor {
             selector.push_str(&format!(",spark-exec-id={id}"));
         }
@@ -487,14 +488,14 @@ pub async fn events(args: IdArgs) -> anyhow::Result<ExitCode> {
     let app_id = driver
         .as_ref()
         .and_then(|d| d.metadata.labels.as_ref())
-        .and_then(|l| l.get("spark-app-selector"))
+        .and_then(|l| l.get(SPARK_APP_SELECTOR))
         .cloned()
         .unwrap_or_default();
     let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
     let mut names: Vec<String> = Vec::new();
     if !app_id.is_empty() {
         names = api
-            .list(&ListParams::default().labels(&format!("spark-app-selector={app_id}")))
+            .list(&ListParams::default().labels(&application_selector(&app_id)))
             .await
             .map(|l| l.items.into_iter().filter_map(|p| p.metadata.name).collect())
             .unwrap_or_default();

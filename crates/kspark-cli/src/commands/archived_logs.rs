@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
+use kspark_manifests::labels::{SPARK_APP_NAME, SPARK_APP_SELECTOR};
 
 /// How long `kspark submit` gives the store before it gives up.
 const ARCHIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -59,7 +60,7 @@ pub async fn archive_ended(conn: &Connection, prefix: &Archive, namespace: &str,
         return errln!("kspark: note: {namespace}:{driver_pod} has not ended ({phase}); its logs were not archived");
     }
     let label = |key: &str| driver.metadata.labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default();
-    let (app, submission) = (label("spark-app-name"), label("spark-app-selector"));
+    let (app, submission) = (label(SPARK_APP_NAME), label(SPARK_APP_SELECTOR));
     let app = if app.is_empty() { driver_pod.to_string() } else { app };
     let request = ArchiveRequest { namespace, app: &app, submission: &submission, driver_pod, executors };
     let archived =

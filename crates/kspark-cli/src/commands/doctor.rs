@@ -11,6 +11,7 @@ use kspark_manifests::{DriverObjects, LineFeatures};
 
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
+use kspark_manifests::labels::SPARK_VERSION;
 
 pub async fn run(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     if let Some(code) = super::submit::help_or_usage(&raw, crate::usage::doctor) {
@@ -60,7 +61,7 @@ pub(super) fn plan<'a>(
         .metadata
         .labels
         .as_ref()
-        .and_then(|l| l.get("spark-version"))
+        .and_then(|l| l.get(SPARK_VERSION))
         .and_then(|v| SparkVersion::parse(v).ok())
         .unwrap_or_else(SparkVersion::newest);
     let line = version.line().map_err(|e| hinted(e, None, ExitStatus::Usage))?;

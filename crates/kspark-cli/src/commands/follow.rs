@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 use crate::output;
+use kspark_manifests::labels::SPARK_APP_SELECTOR;
 
 /// How often executors are counted and the live line refreshed, unless
 /// `spark.kubernetes.report.interval` says otherwise.
@@ -242,7 +243,7 @@ fn expiring(conn: &Connection) -> bool {
 
 async fn driver_app_id(pods: &kube::Api<Pod>, pod: &str) -> Option<String> {
     let pod = pods.get_opt(pod).await.ok()??;
-    pod.metadata.labels?.get("spark-app-selector").cloned()
+    pod.metadata.labels?.get(SPARK_APP_SELECTOR).cloned()
 }
 
 /// When the driver has run a while but fewer executors exist than it asked

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::{admin, cluster, kspark, namespace, operator};
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
-use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kspark_sparkapp::{ApplicationStateType, ScheduleState, SparkApplication};
 use kspark_testcluster::operator::OperatorProcess;
 use kspark_testcluster::{TestUser, block_on, eventually, poll_until};
 use kube::Api;
@@ -395,7 +395,7 @@ fn kubeflows_examples_run_to_completed_or_wait_for_their_batch_scheduler() {
     let start = Instant::now();
     loop {
         let status = block_on(schedules.get("spark-pi-scheduled")).ok().and_then(|s| s.status).unwrap_or_default();
-        if status.schedule_state == "Scheduled" && status.next_run.is_some() {
+        if status.schedule_state == ScheduleState::Scheduled && status.next_run.is_some() {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(30), "spark-pi-scheduled: {status:?}");

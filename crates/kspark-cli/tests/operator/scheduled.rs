@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::{admin, cluster, kspark_path, namespace};
 use kspark_sparkapp::{
-    ApplicationStateType, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication,
+    ApplicationStateType, ScheduleState, ScheduledSparkApplication, ScheduledSparkApplicationStatus, SparkApplication,
 };
 use kspark_testcluster::operator::OperatorProcess;
 use kspark_testcluster::{block_on, eventually, poll_until};
@@ -143,7 +143,7 @@ fn runs_are_created_on_schedule_with_kubeflows_labels_owner_status_and_history()
     create(&ns, failing);
     // Runs keep coming, two seconds apart, and finish.
     let done = wait_status(&ns, "pi", Duration::from_secs(60), |s| s.past_successful_run_names.len() == 2);
-    assert_eq!(done.schedule_state, "Scheduled");
+    assert_eq!(done.schedule_state, ScheduleState::Scheduled);
     let first = runs(&ns, "pi");
     let run = first.first().unwrap_or_else(|| panic!("no run"));
     let name = run.metadata.name.clone().unwrap_or_default();
@@ -269,14 +269,17 @@ fn an_invalid_schedule_or_time_zone_fails_validation_with_an_event_and_runs_noth
     let _operator = operator(&ns, &clock.path, &[]);
     create(&ns, scheduled("typo", "every day", json!({})));
     create(&ns, scheduled("mars", "@daily", json!({"timeZone": "Mars/Olympus_Mons"})));
-    let typo = wait_status(&ns, "typo", Duration::from_secs(30), |s| s.schedule_state == "FailedValidation");
+    let typo =
+        wait_status(&ns, "typo", Duration::from_secs(30), |s| s.schedule_state == ScheduleState::FailedValidation);
     assert!(typo.reason.contains("spec.schedule \"every day\""), "{}", typo.reason);
-    let mars = wait_status(&ns, "mars", Duration::from_secs(30), |s| s.schedule_state == "FailedValidation");
+    let mars =
+        wait_status(&ns, "mars", Duration::from_secs(30), |s| s.schedule_state == ScheduleState::FailedValidation);
     assert!(mars.reason.contains("spec.timeZone \"Mars/Olympus_Mons\""), "{}", mars.reason);
     // kubeflow would create runs named past 63 characters, each failing.
     let long = "a-schedule-name-too-long-for-its-runs-to-be-named";
     create(&ns, scheduled(long, "@every 2s", json!({})));
-    let refused = wait_status(&ns, long, Duration::from_secs(30), |s| s.schedule_state == "FailedValidation");
+    let refused =
+        wait_status(&ns, long, Duration::from_secs(30), |s| s.schedule_state == ScheduleState::FailedValidation);
     assert!(refused.reason.contains("at most 43 characters"), "{}", refused.reason);
     eventually(10, "a ScheduleInvalid event", || events(&ns, "typo").contains("ScheduleInvalid"));
     assert!(runs(&ns, "typo").is_empty() && runs(&ns, "mars").is_empty() && runs(&ns, long).is_empty());
@@ -285,7 +288,7 @@ fn an_invalid_schedule_or_time_zone_fails_validation_with_an_event_and_runs_noth
     block_on(schedules(&ns).patch("typo", &PatchParams::default(), &Patch::Merge(&fix)))
         .unwrap_or_else(|e| panic!("{e}"));
     let fixed = wait_status(&ns, "typo", Duration::from_secs(30), |s| !s.last_run_name.is_empty());
-    assert_eq!((fixed.schedule_state.as_str(), fixed.reason.as_str()), ("Scheduled", ""));
+    assert_eq!((fixed.schedule_state, fixed.reason.as_str()), (ScheduleState::Scheduled, ""));
 }
 
 #[test]
@@ -305,7 +308,7 @@ fn kubeflows_scheduled_example_runs_unmodified() {
     let clock = TestClock::new();
     let mut running = operator(&ns, &clock.path, &[]);
     create(&ns, doc);
-    wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| s.schedule_state == "Scheduled");
+    wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| s.schedule_state == ScheduleState::Scheduled);
     // Three minutes later (by the operator's clock) it runs.
     running.kill();
     clock.set_offset("3m");
@@ -320,5 +323,5 @@ fn kubeflows_scheduled_example_runs_unmodified() {
     let done = wait_status(&ns, "spark-pi-scheduled", Duration::from_secs(30), |s| {
         s.past_successful_run_names == [run.clone()]
     });
-    assert_eq!(done.schedule_state, "Scheduled");
+    assert_eq!(done.schedule_state, ScheduleState::Scheduled);
 }

@@ -11,11 +11,12 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::DriverState;
 use crate::error::ManifestError;
+use crate::labels::{DRIVER_ROLE, SPARK_APP_NAME, SPARK_APP_SELECTOR, SPARK_ROLE, SPARK_VERSION};
 use crate::memory;
 use crate::names;
 use crate::quantity;
 
-const RESERVED_LABELS: [&str; 4] = ["spark-version", "spark-app-selector", "spark-app-name", "spark-role"];
+const RESERVED_LABELS: [&str; 4] = [SPARK_VERSION, SPARK_APP_SELECTOR, SPARK_APP_NAME, SPARK_ROLE];
 const PULL_POLICIES: [&str; 3] = ["Always", "Never", "IfNotPresent"];
 
 pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
@@ -54,10 +55,10 @@ pub(crate) fn driver_labels(st: &DriverState<'_, '_>) -> Result<BTreeMap<String,
         };
         labels.insert(key.to_string(), value);
     }
-    labels.insert("spark-version".into(), st.ctx.version.to_string());
-    labels.insert("spark-app-selector".into(), st.ctx.ids.app_id.clone());
-    labels.insert("spark-app-name".into(), names::app_name_label(st.ctx.app_name()));
-    labels.insert("spark-role".into(), "driver".into());
+    labels.insert(SPARK_VERSION.into(), st.ctx.version.to_string());
+    labels.insert(SPARK_APP_SELECTOR.into(), st.ctx.ids.app_id.clone());
+    labels.insert(SPARK_APP_NAME.into(), names::app_name_label(st.ctx.app_name()));
+    labels.insert(SPARK_ROLE.into(), DRIVER_ROLE.into());
     Ok(labels)
 }
 

@@ -8,6 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::DriverState;
 use crate::error::ManifestError;
+use crate::labels::{EXECUTOR_ROLE, SPARK_APP_SELECTOR, SPARK_ROLE};
 use crate::objects::Applied;
 
 pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
@@ -15,9 +16,9 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
         return Ok(());
     }
     let app_id = st.ctx.ids.app_id.clone();
-    let app_only = BTreeMap::from([("spark-app-selector".to_string(), app_id.clone())]);
+    let app_only = BTreeMap::from([(SPARK_APP_SELECTOR.to_string(), app_id.clone())]);
     let mut executors = app_only.clone();
-    executors.insert("spark-role".into(), "executor".into());
+    executors.insert(SPARK_ROLE.into(), EXECUTOR_ROLE.into());
     st.applied.push(Applied::NetworkPolicy(NetworkPolicy {
         metadata: ObjectMeta {
             name: Some(format!("{}-policy", st.prefix)),

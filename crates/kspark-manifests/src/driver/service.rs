@@ -9,6 +9,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{DriverState, basic};
 use crate::error::ManifestError;
+use crate::labels::SPARK_APP_SELECTOR;
 use crate::names;
 use crate::objects::Applied;
 
@@ -30,7 +31,7 @@ pub(super) fn apply(st: &mut DriverState<'_, '_>) -> Result<(), ManifestError> {
         .with_prefix("spark.kubernetes.driver.service.label.")
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    labels.insert("spark-app-selector".into(), st.ctx.ids.app_id.clone());
+    labels.insert(SPARK_APP_SELECTOR.into(), st.ctx.ids.app_id.clone());
     let annotations: BTreeMap<String, String> = conf
         .with_prefix("spark.kubernetes.driver.service.annotation.")
         .map(|(k, v)| (k.to_string(), v.to_string()))

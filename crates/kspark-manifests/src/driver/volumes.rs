@@ -13,6 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{DriverState, volume_order};
 use crate::error::ManifestError;
+use crate::labels::SPARK_APP_SELECTOR;
 use crate::objects::Applied;
 
 const PREFIX: &str = "spark.kubernetes.driver.volumes.";
@@ -180,7 +181,7 @@ fn pvc(st: &DriverState<'_, '_>, vol: &VolumeConf, name: &str, class: &str, size
         vol.prefixed(prefix).into_iter().collect()
     };
     let mut labels = prefixed("label.");
-    labels.insert("spark-app-selector".into(), st.ctx.ids.app_id.clone());
+    labels.insert(SPARK_APP_SELECTOR.into(), st.ctx.ids.app_id.clone());
     let annotations = prefixed("annotation.");
     let legacy = st.ctx.submission.conf.get("spark.kubernetes.legacy.useReadWriteOnceAccessMode") == Some("true");
     let access_mode = if legacy || !st.features.pvc_4x { "ReadWriteOnce" } else { "ReadWriteOncePod" };

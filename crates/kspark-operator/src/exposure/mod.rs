@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::IngressTLS;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
-use kspark_kube::sparkapps::APP_NAME_LABEL;
 use kspark_sparkapp::SparkApplication;
+use kspark_sparkapp::labels;
 
 pub use names::{driver_port_route_name, driver_port_service_name, ui_route_name, ui_service_name};
 pub use route::{Gateway, GatewayError, RouteTarget, http_route, http_route_resource, ingress};
@@ -57,7 +57,7 @@ pub fn proxy_settings(app: &SparkApplication, url: &RouteUrl) -> Vec<(String, St
 
 /// kubeflow's labels on the objects beside an application.
 fn resource_labels(app: &SparkApplication) -> BTreeMap<String, String> {
-    let mut labels = BTreeMap::from([(APP_NAME_LABEL.to_string(), app_name(app).to_string())]);
+    let mut labels = BTreeMap::from([(labels::APP_NAME.to_string(), app_name(app).to_string())]);
     if let Some(id) = app.status.as_ref().map(|s| s.submission_id.as_str()).filter(|id| !id.is_empty()) {
         labels.insert("sparkoperator.k8s.io/submission-id".into(), id.to_string());
     }

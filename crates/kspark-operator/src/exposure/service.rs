@@ -7,16 +7,15 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use kspark_kube::sparkapps::APP_NAME_LABEL;
 use kspark_sparkapp::SparkApplication;
 use kspark_sparkapp::exposure::DriverIngressConfiguration;
 
 use super::{app_name, driver_port_service_name, owner, resource_labels, ui_service_name};
+use kspark_manifests::labels::{DRIVER_ROLE, SPARK_ROLE};
+use kspark_sparkapp::labels;
 
 /// Spark's default `spark.ui.port`.
 const DEFAULT_UI_PORT: i32 = 4040;
-/// kubeflow marks what it created so its filtered caches see it.
-const CREATED_BY_LABEL: &str = "sparkoperator.k8s.io/created-by-spark-operator";
 
 /// What differs between the Services kubeflow puts in front of a driver.
 struct ServiceShape<'a> {
@@ -81,10 +80,10 @@ pub fn driver_port_service(app: &SparkApplication, config: &DriverIngressConfigu
 fn build(app: &SparkApplication, shape: ServiceShape<'_>) -> Service {
     // kubeflow: the options' labels replace the application's.
     let mut labels = if shape.labels.is_empty() { resource_labels(app) } else { shape.labels.clone() };
-    labels.insert(CREATED_BY_LABEL.into(), "true".into());
+    labels.insert(labels::CREATED_BY_SPARK_OPERATOR.into(), "true".into());
     let selector = BTreeMap::from([
-        (APP_NAME_LABEL.to_string(), app_name(app).to_string()),
-        ("spark-role".into(), "driver".into()),
+        (labels::APP_NAME.to_string(), app_name(app).to_string()),
+        (SPARK_ROLE.into(), DRIVER_ROLE.into()),
     ]);
     Service {
         metadata: ObjectMeta {
@@ -138,13 +137,13 @@ mod tests {
             ("SparkApplication", "u-1", Some(true))
         );
         let labels = service.metadata.labels.unwrap_or_default();
-        assert_eq!(labels.get(APP_NAME_LABEL).map(String::as_str), Some("etl"));
-        assert_eq!(labels.get(CREATED_BY_LABEL).map(String::as_str), Some("true"));
+        assert_eq!(labels.get(labels::APP_NAME).map(String::as_str), Some("etl"));
+        assert_eq!(labels.get(labels::CREATED_BY_SPARK_OPERATOR).map(String::as_str), Some("true"));
         let spec = service.spec.unwrap_or_default();
         assert_eq!(spec.type_.as_deref(), Some("ClusterIP"));
         let selector = spec.selector.unwrap_or_default();
         assert_eq!(selector.get("spark-role").map(String::as_str), Some("driver"));
-        assert_eq!(selector.get(APP_NAME_LABEL).map(String::as_str), Some("etl"));
+        assert_eq!(selector.get(labels::APP_NAME).map(String::as_str), Some("etl"));
         let port = &spec.ports.unwrap_or_default()[0];
         assert_eq!((port.port, port.target_port.clone()), (4141, Some(IntOrString::Int(4141))));
     }

@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use kspark_kube::sparkapps::{APP_NAME_LABEL, LAUNCHED_BY_LABEL};
 use kspark_sparkapp::SparkApplication;
 use kspark_sparkapp::submit::driver_pod_name;
 use kube::Api;
@@ -28,21 +27,22 @@ use kube::runtime::reflector::ObjectRef;
 
 use super::{ReconcileError, Work};
 use crate::context::{Context, DriverPdbCache};
+use kspark_manifests::labels::SPARK_ROLE;
+use kspark_sparkapp::labels;
 
 const FIELD_MANAGER: &str = "kspark-operator";
-const SPARK_ROLE_LABEL: &str = "spark-role";
 
 /// The PodDisruptionBudget kubeflow makes for `app`'s driver: named as the
 /// driver pod, minAvailable 1 over the pods labelled as its driver.
 pub fn driver_pdb(app: &SparkApplication) -> PodDisruptionBudget {
     let app_name = app.metadata.name.clone().unwrap_or_default();
     let labels = BTreeMap::from([
-        (LAUNCHED_BY_LABEL.to_string(), "true".to_string()),
-        (APP_NAME_LABEL.to_string(), app_name.clone()),
+        (labels::LAUNCHED_BY_SPARK_OPERATOR.to_string(), "true".to_string()),
+        (labels::APP_NAME.to_string(), app_name.clone()),
     ]);
     let selector = BTreeMap::from([
-        (APP_NAME_LABEL.to_string(), app_name.clone()),
-        (SPARK_ROLE_LABEL.to_string(), "driver".to_string()),
+        (labels::APP_NAME.to_string(), app_name.clone()),
+        (SPARK_ROLE.to_string(), "driver".to_string()),
     ]);
     PodDisruptionBudget {
         metadata: ObjectMeta {
@@ -205,7 +205,7 @@ mod tests {
                         "controller": true, "blockOwnerDeletion": true}]
                 },
                 "spec": {"minAvailable": 1,
-                    "selector": {"matchLabels": {"sparkoperator.k8s.io/app-name": "pi", "spark-role": "driver"}}}
+                    "selector": {"matchLabels": {"sparkoperator.k8s.io/app-name": "pi", SPARK_ROLE: "driver"}}}
             })
         );
     }

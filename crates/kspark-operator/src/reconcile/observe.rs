@@ -21,9 +21,7 @@ use crate::driver_state::{
 };
 use crate::events::Note;
 use crate::pods::WatchedPod;
-
-const EXECUTOR_ID_LABEL: &str = "spark-exec-id";
-const APP_SELECTOR_LABEL: &str = "spark-app-selector";
+use kspark_manifests::labels::{SPARK_APP_SELECTOR, SPARK_EXEC_ID};
 
 pub async fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     let name = driver_pod_name(work);
@@ -34,7 +32,7 @@ pub async fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
             Err(flow) => return Ok(flow),
         },
     };
-    if let Some(id) = pod.metadata.labels.as_ref().and_then(|l| l.get(APP_SELECTOR_LABEL)) {
+    if let Some(id) = pod.metadata.labels.as_ref().and_then(|l| l.get(SPARK_APP_SELECTOR)) {
         work.status_mut().spark_application_id = id.clone();
     }
     let state = driver_state(&pod);
@@ -167,7 +165,7 @@ fn executors(work: &mut Work, ctx: &Context) {
         let Some(pod) = ctx.pods.get(&ObjectRef::<WatchedPod>::new(&name).within(&ns)) else { continue };
         let labels = pod.metadata.labels.as_ref();
         let label = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str);
-        if label(EXECUTOR_ID_LABEL).and_then(|id| id.parse::<usize>().ok()).is_some_and(|id| id > max) {
+        if label(SPARK_EXEC_ID).and_then(|id| id.parse::<usize>().ok()).is_some_and(|id| id > max) {
             continue;
         }
         let state = executor_state(&pod);

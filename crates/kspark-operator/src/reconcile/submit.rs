@@ -28,8 +28,9 @@ use crate::events::Note;
 use crate::exposure::proxy_settings;
 use crate::identity::{AttemptIdentity, attempt_identity};
 use crate::pods::WatchedPod;
+use kspark_manifests::labels::SPARK_APP_SELECTOR;
+use kspark_sparkapp::labels;
 
-const SUBMISSION_ID_LABEL: &str = "sparkoperator.k8s.io/submission-id";
 /// How kubeflow's error message starts when spark-submit fails (its e2e
 /// test fail-submission looks for it).
 pub const SPARK_SUBMIT_FAILED: &str = "failed to run spark-submit";
@@ -88,7 +89,7 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         return Ok(submission_failed(work, &identity, attempt, e));
     }
     let wanted = identity.submission_id.clone();
-    let same = move |pod: &Pod| label(pod, SUBMISSION_ID_LABEL) == Some(wanted.as_str());
+    let same = move |pod: &Pod| label(pod, labels::SUBMISSION_ID) == Some(wanted.as_str());
     match submit_adopting(&ctx.client, built.objects, same).await {
         Ok(submitted) => {
             record_submission(work, &identity, attempt, &submitted.pod_name, &submitted.app_id);
@@ -134,8 +135,8 @@ fn batch_schedule(app: &SparkApplication) -> Result<Option<Scheduled>, String> {
 fn already_created(work: &Work, ctx: &Context, identity: &AttemptIdentity) -> Option<(String, String)> {
     let name = super::cleanup::driver_pod_name(work);
     let pod = ctx.pods.get(&ObjectRef::<WatchedPod>::new(&name).within(work.namespace()))?;
-    (label(&pod, SUBMISSION_ID_LABEL) == Some(identity.submission_id.as_str()))
-        .then(|| (name, label(&pod, "spark-app-selector").unwrap_or_default().to_string()))
+    (label(&pod, labels::SUBMISSION_ID) == Some(identity.submission_id.as_str()))
+        .then(|| (name, label(&pod, SPARK_APP_SELECTOR).unwrap_or_default().to_string()))
 }
 
 /// kubeflow's controller creates the Prometheus ConfigMap both pods mount.

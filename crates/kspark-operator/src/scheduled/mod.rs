@@ -33,6 +33,7 @@ pub use runs::NamePrecision;
 use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::run::Scope;
+use kspark_sparkapp::labels;
 
 /// What every schedule's reconcile shares.
 pub struct ScheduledContext {
@@ -73,7 +74,7 @@ pub(crate) fn controller(
     let runs_resource = crate::run::application_resource();
     let runs_writer = reflector::store::Writer::new(runs_resource.clone());
     let runs = runs_writer.as_reader();
-    let run_config = watcher::Config::default().labels(runs::SCHEDULE_LABEL);
+    let run_config = watcher::Config::default().labels(labels::SCHEDULED_APP_NAME);
     let run_events = scope
         .watch(scope.dynamic_api(client, &runs_resource), run_config)
         .modify(runs::keep_run_small)
@@ -112,7 +113,7 @@ fn finished_run_owner(run: &DynamicObject, resource: &ApiResource) -> Option<Obj
     if !state.is_terminated() {
         return None;
     }
-    let schedule = run.metadata.labels.as_ref()?.get(runs::SCHEDULE_LABEL)?;
+    let schedule = run.metadata.labels.as_ref()?.get(labels::SCHEDULED_APP_NAME)?;
     Some(ObjectRef::new_with(schedule, resource.clone()).within(run.metadata.namespace.as_deref()?))
 }
 

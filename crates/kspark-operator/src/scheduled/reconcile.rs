@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kspark_sparkapp::{ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus};
+use kspark_sparkapp::{ScheduleState, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus};
 use kube::Resource;
 use kube::api::{Api, DeleteParams, PostParams};
 use kube::core::DynamicObject;
@@ -22,9 +22,6 @@ use super::runs;
 use super::{ScheduledContext, history, scheduled_resource};
 use crate::events::Note;
 use crate::metrics::namespace_label;
-
-pub const STATE_SCHEDULED: &str = "Scheduled";
-pub const STATE_FAILED_VALIDATION: &str = "FailedValidation";
 
 /// The longest a schedule sleeps: a clock stepped by NTP is noticed
 /// within this, whatever the next run time said.
@@ -109,7 +106,7 @@ async fn reconcile_schedule(object: Arc<DynamicObject>, ctx: Arc<ScheduledContex
     let due = work.status.next_run.as_ref().map(|t| t.0);
     let mut fired = None;
     match due {
-        Some(due) if work.status.schedule_state == STATE_SCHEDULED && due <= now => {
+        Some(due) if work.status.schedule_state == ScheduleState::Scheduled && due <= now => {
             if ctx.fired.already(&uid, due) {
                 // This process started it; the cache has not seen the status yet.
                 return Ok(Action::requeue(AFTER_CONFLICT));
@@ -117,7 +114,7 @@ async fn reconcile_schedule(object: Arc<DynamicObject>, ctx: Arc<ScheduledContex
             fire(&mut work, &spec, &schedule, due, now, &ctx).await?;
             fired = Some(due);
         }
-        Some(_) if work.status.schedule_state == STATE_SCHEDULED => {}
+        Some(_) if work.status.schedule_state == ScheduleState::Scheduled => {}
         _ => schedule_first(&mut work.status, &schedule, now),
     }
     keep_history(&mut work, &spec, &ctx).await?;
@@ -137,12 +134,12 @@ async fn reconcile_schedule(object: Arc<DynamicObject>, ctx: Arc<ScheduledContex
 /// keeps an earlier next run a new object already carried.
 fn schedule_first(status: &mut ScheduledSparkApplicationStatus, schedule: &Schedule, now: Timestamp) {
     let next = schedule.next_after(now);
-    let carried = status.next_run.as_ref().map(|t| t.0).filter(|_| status.schedule_state.is_empty());
+    let carried = status.next_run.as_ref().map(|t| t.0).filter(|_| status.schedule_state.is_new());
     status.next_run = match (carried, next) {
         (Some(carried), Some(next)) if carried < next => Some(Time(carried)),
         (_, next) => next.map(Time),
     };
-    status.schedule_state = STATE_SCHEDULED.into();
+    status.schedule_state = ScheduleState::Scheduled;
     status.reason.clear();
 }
 
@@ -238,7 +235,7 @@ async fn refuse(
     reason: String,
     ctx: &ScheduledContext,
 ) -> Result<Action, ScheduleError> {
-    work.status.schedule_state = STATE_FAILED_VALIDATION.into();
+    work.status.schedule_state = ScheduleState::FailedValidation;
     work.status.reason = reason;
     if work.status == *before {
         return Ok(Action::await_change());
@@ -303,14 +300,14 @@ mod tests {
             ScheduledSparkApplicationStatus { next_run: Some(Time(at("2026-03-01T10:00:30Z"))), ..Default::default() };
         schedule_first(&mut status, &every_minute(), at("2026-03-01T10:00:10Z"));
         assert_eq!(status.next_run, Some(Time(at("2026-03-01T10:00:30Z"))));
-        assert_eq!(status.schedule_state, STATE_SCHEDULED);
+        assert_eq!(status.schedule_state, ScheduleState::Scheduled);
     }
 
     #[test]
     fn a_fixed_schedule_starts_afresh_and_drops_the_old_reason() {
         let mut status = ScheduledSparkApplicationStatus {
             next_run: Some(Time(at("2026-03-01T09:00:00Z"))),
-            schedule_state: STATE_FAILED_VALIDATION.into(),
+            schedule_state: ScheduleState::FailedValidation,
             reason: "spec.schedule …".into(),
             ..Default::default()
         };

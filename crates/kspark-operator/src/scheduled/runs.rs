@@ -8,12 +8,10 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kspark_sparkapp::ApplicationStateType;
+use kspark_sparkapp::labels;
 use kube::core::DynamicObject;
 use kube::runtime::reflector::Store;
 use serde_json::Value;
-
-/// kubeflow's label naming a run's ScheduledSparkApplication.
-pub const SCHEDULE_LABEL: &str = "sparkoperator.k8s.io/scheduled-app-name";
 
 /// How precisely a run's name carries its scheduled time (kubeflow's
 /// --scheduled-spark-application-timestamp-precision; nanos by default).
@@ -79,12 +77,12 @@ const MAX_RUN_NAME: usize = 63;
 
 /// The SparkApplication of one run: the template as written (every field,
 /// also those kspark's types do not know), the schedule's labels plus
-/// [`SCHEDULE_LABEL`], owned by the schedule so deleting it deletes its runs.
+/// [`labels::SCHEDULED_APP_NAME`], owned by the schedule so deleting it deletes its runs.
 pub fn run_object(schedule: &DynamicObject, template: &Value, name: &str) -> DynamicObject {
     let meta = &schedule.metadata;
     let schedule_name = meta.name.clone().unwrap_or_default();
     let mut labels: BTreeMap<String, String> = meta.labels.clone().unwrap_or_default();
-    labels.insert(SCHEDULE_LABEL.into(), schedule_name.clone());
+    labels.insert(labels::SCHEDULED_APP_NAME.into(), schedule_name.clone());
     let owner = OwnerReference {
         api_version: "sparkoperator.k8s.io/v1beta2".into(),
         kind: "ScheduledSparkApplication".into(),
@@ -127,7 +125,8 @@ pub fn runs_of(store: &Store<DynamicObject>, namespace: &str, schedule: &str) ->
         .iter()
         .filter(|app| app.metadata.namespace.as_deref() == Some(namespace))
         .filter(|app| {
-            app.metadata.labels.as_ref().and_then(|l| l.get(SCHEDULE_LABEL)).map(String::as_str) == Some(schedule)
+            app.metadata.labels.as_ref().and_then(|l| l.get(labels::SCHEDULED_APP_NAME)).map(String::as_str)
+                == Some(schedule)
         })
         .map(|app| run_of(app))
         .collect()
@@ -191,7 +190,7 @@ mod tests {
         let run = run_object(&schedule(), &template, "nightly-1");
         let labels = run.metadata.labels.clone().unwrap_or_default();
         assert_eq!(labels.get("team").map(String::as_str), Some("a"));
-        assert_eq!(labels.get(SCHEDULE_LABEL).map(String::as_str), Some("nightly"));
+        assert_eq!(labels.get(labels::SCHEDULED_APP_NAME).map(String::as_str), Some("nightly"));
         let owner = run.metadata.owner_references.clone().unwrap_or_default();
         assert_eq!((owner[0].kind.as_str(), owner[0].uid.as_str()), ("ScheduledSparkApplication", "u-1"));
         assert_eq!(owner[0].block_owner_deletion, Some(true));

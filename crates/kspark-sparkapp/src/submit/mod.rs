@@ -10,7 +10,6 @@
 
 mod args;
 pub mod error;
-pub mod labels;
 pub mod monitoring;
 pub mod pod_template;
 pub mod prometheus_config;

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::args::{Args, go_path_join};
-use super::labels;
 use crate::application::SparkApplication;
+use crate::labels;
 use crate::pod::{SECRET_TYPE_GCP_SERVICE_ACCOUNT, SECRET_TYPE_HADOOP_DELEGATION_TOKEN, SecretInfo, SparkPodSpec};
 use crate::version::at_least_3_0_0;
 
