@@ -99,7 +99,7 @@ pub use error::{Error, Result};
 pub use fake_node::FAKE_NODE_NAME;
 pub use kubeconfig::{ExecPlugin, KubeconfigCredential};
 pub use kubeflow_examples::{OPERATOR_GOLDEN_CASES, kubeflow_example_documents, kubeflow_examples_dir};
-pub use poll::{eventually, poll_until};
+pub use poll::{eventually, poll_some, poll_until};
 pub use process::ProcessInfo;
 pub use real_node::{NODE_IP as REAL_NODE_ADDRESS, REAL_NODE_NAME};
 pub use runtime::block_on;

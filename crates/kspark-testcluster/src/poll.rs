@@ -25,6 +25,15 @@ pub fn poll_until<T, S: Debug>(timeout: Duration, what: &str, mut probe: impl Fn
     }
 }
 
+/// Looks with `probe` until it gives `Some(value)`, and returns the value;
+/// panics naming `what` after `timeout`.
+pub fn poll_some<T>(timeout: Duration, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    poll_until(timeout, what, || match probe() {
+        Some(value) => ControlFlow::Break(value),
+        None => ControlFlow::Continue("not yet"),
+    })
+}
+
 /// Polls `check` for up to `secs` seconds until it holds; panics naming
 /// `what` when it never does.
 pub fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {

@@ -366,7 +366,7 @@ pub async fn wait(args: WaitArgs) -> anyhow::Result<ExitCode> {
     }
     let opts = super::follow::FollowOptions {
         json: args.output == output::StreamFormat::Json,
-        timeout: super::submit::parse_timeout(args.timeout.as_deref())?,
+        timeout: super::args::parse_timeout(args.timeout.as_deref())?,
         reconnect: Some(args.target.options()),
         ..Default::default()
     };

@@ -4,15 +4,17 @@
 
 use std::process::ExitCode;
 
-use kspark_config::{Master, Submission, SubmitArgs, SubmitEnv};
-use kspark_kube::{ConnectOptions, sparkapps};
+use kspark_config::{Submission, SubmitEnv};
+use kspark_kube::sparkapps;
 use kspark_sparkapp::from_submission::{ResourceInputs, from_submission};
 
+use super::prepare::Prepared;
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 use crate::output;
 
-pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) -> anyhow::Result<ExitCode> {
+pub async fn run(prepared: &Prepared) -> anyhow::Result<ExitCode> {
+    let Prepared { args, env, submission } = prepared;
     let inputs = ResourceInputs {
         spark_version: args.kspark.spark_version.clone(),
         hadoop_conf_dir: env.var("HADOOP_CONF_DIR").map(str::to_string),
@@ -29,11 +31,11 @@ pub async fn run(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) ->
     }
     let app = converted.app;
     if args.kspark.dry_run {
-        let format: output::ObjectFormat = super::submit::output_format(args)?;
+        let format: output::ObjectFormat = prepared.output_format()?;
         output::print_value(&serde_json::to_value(&app)?, format)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let connection = kspark_kube::connect(&connect_options(args, submission, env)).await.map_err(|e| {
+    let connection = kspark_kube::connect(&prepared.connect_options()).await.map_err(|e| {
         let hint = e.hint();
         hinted(e, hint, ExitStatus::Failure)
     })?;
@@ -68,14 +70,4 @@ fn read_template(submission: &Submission, env: &SubmitEnv, role: &str) -> anyhow
     let pod = serde_saphyr::from_str(&text)
         .map_err(|e| hinted(format!("{key}: {} is not YAML: {e}", full.display()), None, ExitStatus::Usage))?;
     Ok(Some(pod))
-}
-
-fn connect_options(args: &SubmitArgs, submission: &Submission, env: &SubmitEnv) -> ConnectOptions {
-    let mut options = ConnectOptions::from_conf(&submission.conf, &env.cwd);
-    options.kubeconfig = args.kspark.kubeconfig.clone();
-    options.context = args.kspark.context.clone().or(options.context);
-    if let Master::Kubernetes { api_url } = &submission.master {
-        options.api_url = Some(api_url.clone());
-    }
-    options
 }

@@ -1,5 +1,6 @@
 pub mod apps;
 mod archived_logs;
+mod args;
 mod as_resource;
 pub mod auth;
 pub mod doctor;
@@ -8,6 +9,7 @@ pub mod image;
 pub mod local;
 pub mod operator;
 mod packages;
+mod prepare;
 pub mod sparkapp_status;
 pub mod submit;
 pub mod tenant;

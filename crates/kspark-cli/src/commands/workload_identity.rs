@@ -5,11 +5,10 @@
 
 use std::time::Duration;
 
-use kspark_config::{Source, Submission, SubmitArgs, SubmitEnv};
-use kspark_kube::ConnectOptions;
+use kspark_manifests::WorkloadIdentity;
 use kspark_manifests::workload_identity::{Refusal, TOKEN_PROVIDER, USE_LABEL};
-use kspark_manifests::{DriverObjects, WorkloadIdentity};
 
+use super::prepare::Built;
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
 
@@ -29,33 +28,24 @@ pub enum Fit {
 /// without asking it.
 const DRY_RUN_LOOKUP: Duration = Duration::from_secs(5);
 
-pub async fn fit(
-    client: &kube::Client,
-    args: &SubmitArgs,
-    submission: &mut Submission,
-    env: &SubmitEnv,
-    objects: &mut DriverObjects,
-) -> anyhow::Result<Fit> {
+pub async fn fit(client: &kube::Client, built: &mut Built) -> anyhow::Result<Fit> {
     let (account, features) = {
-        let plan = super::doctor::plan(objects, submission)?.1;
+        let plan = built.plan()?.1;
         (plan.driver_account(), plan.features)
     };
-    let identity = match kspark_kube::workload_identity::driver_identity(client, &objects.namespace, &account).await {
+    let namespace = &built.objects.namespace;
+    let identity = match kspark_kube::workload_identity::driver_identity(client, namespace, &account).await {
         Ok(Some(identity)) => identity,
         Ok(None) => return Ok(Fit::NotUsed),
         Err(e) => return Ok(Fit::Unknown(e.to_string())),
     };
-    if let Some(refusal) = identity.refusal(&features, &submission.conf) {
+    let conf = &built.prepared.submission.conf;
+    if let Some(refusal) = identity.refusal(&features, conf) {
         return Ok(Fit::Refused(refusal));
     }
-    let added = identity.settings_to_add(&submission.conf);
+    let added = identity.settings_to_add(conf);
     let kept = identity.settings().len() - added.len();
-    for (key, value) in &added {
-        submission.conf.set(key.clone(), value.clone(), Source::Derived);
-    }
-    if !added.is_empty() {
-        *objects = super::submit::build(args, submission, env, true)?;
-    }
+    built.set_and_rebuild(&added)?;
     Ok(Fit::Applied(describe(&identity, kept)))
 }
 
@@ -75,14 +65,9 @@ fn describe(identity: &WorkloadIdentity, kept: usize) -> String {
 }
 
 /// `submit`: a refusal stops the submission before anything is created.
-pub async fn fit_or_refuse(
-    client: &kube::Client,
-    args: &SubmitArgs,
-    submission: &mut Submission,
-    env: &SubmitEnv,
-    objects: &mut DriverObjects,
-) -> anyhow::Result<()> {
-    report(fit(client, args, submission, env, objects).await?, args.kspark.quiet)
+pub async fn fit_or_refuse(client: &kube::Client, built: &mut Built) -> anyhow::Result<()> {
+    let quiet = built.prepared.args.kspark.quiet;
+    report(fit(client, built).await?, quiet)
 }
 
 fn report(fit: Fit, quiet: bool) -> anyhow::Result<()> {
@@ -107,23 +92,19 @@ fn report(fit: Fit, quiet: bool) -> anyhow::Result<()> {
 /// `submit --dry-run`: asks the cluster for the driver's service account
 /// (a read, nothing is sent), and shows the objects without Azure settings,
 /// saying so, when the cluster cannot be asked.
-pub async fn fit_for_dry_run(
-    options: &ConnectOptions,
-    args: &SubmitArgs,
-    submission: &mut Submission,
-    env: &SubmitEnv,
-    objects: &mut DriverObjects,
-) -> anyhow::Result<()> {
+pub async fn fit_for_dry_run(built: &mut Built) -> anyhow::Result<()> {
+    let quiet = built.prepared.args.kspark.quiet;
+    let options = built.prepared.connect_options();
     let lookup = async {
-        let connection = kspark_kube::connect_unchecked(options).await.map_err(|e| anyhow::anyhow!(e))?;
-        fit(&connection.client, args, submission, env, objects).await
+        let connection = kspark_kube::connect_unchecked(&options).await.map_err(|e| anyhow::anyhow!(e))?;
+        fit(&connection.client, built).await
     };
     let why = match tokio::time::timeout(DRY_RUN_LOOKUP, lookup).await {
-        Ok(Ok(fit)) => return report(fit, args.kspark.quiet),
+        Ok(Ok(fit)) => return report(fit, quiet),
         Ok(Err(e)) => e.to_string().lines().next().unwrap_or_default().to_string(),
         Err(_) => format!("no answer within {}s", DRY_RUN_LOOKUP.as_secs()),
     };
-    cannot_read(&why, args.kspark.quiet);
+    cannot_read(&why, quiet);
     Ok(())
 }
 

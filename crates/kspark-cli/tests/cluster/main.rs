@@ -5,7 +5,6 @@
 //! One test binary per shared control plane: a cluster starts once for all of its
 //! modules, and the helpers they share live here.
 
-mod aks_doc;
 mod commands;
 mod in_cluster;
 mod tenant;

@@ -6,9 +6,10 @@
 //! application. One operator runs as the service account `kspark operator
 //! install` makes, so that its RBAC is checked to be enough.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::{admin, cluster, kspark_path, namespace, operator};
 use k8s_openapi::api::core::v1::Pod;
@@ -16,7 +17,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::Role;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kspark_testcluster::operator::install_operator_crds;
-use kspark_testcluster::{TestUser, block_on, unique_name};
+use kspark_testcluster::{TestUser, block_on, poll_some, poll_until, unique_name};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use serde_json::{Value, json};
@@ -101,22 +102,12 @@ fn state(app: &SparkApplication) -> ApplicationStateType {
     app.status.as_ref().map(|s| s.app_state.state).unwrap_or_default()
 }
 
-/// Polls `check` every 200 ms until it gives a value; panics after 60 s.
-fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "waited 60 s for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
+/// Waits up to 60 s for `name` to be in state `wanted`; a failure names the
+/// state it was in instead.
 fn wait_state(ns: &str, name: &str, wanted: ApplicationStateType) -> SparkApplication {
-    poll(&format!("{name} to be {wanted:?}"), || {
+    poll_until(Duration::from_secs(60), &format!("{name} to be {wanted:?}"), || {
         let app = block_on(apps(ns).get(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        (state(&app) == wanted).then_some(app)
+        if state(&app) == wanted { ControlFlow::Break(app) } else { ControlFlow::Continue(app.status) }
     })
 }
 
@@ -142,7 +133,7 @@ fn a_running_driver_has_kubeflows_budget_until_it_completes() {
     let driver = running.status.clone().unwrap_or_default().driver_info.pod_name;
     assert_eq!(driver, "pi-driver");
 
-    let budget = poll("the driver's PodDisruptionBudget", || pdb(&ns, "pi-driver"));
+    let budget = poll_some(Duration::from_secs(60), "the driver's PodDisruptionBudget", || pdb(&ns, "pi-driver"));
     let labels = budget.metadata.labels.clone().unwrap_or_default();
     assert_eq!(labels.get("sparkoperator.k8s.io/launched-by-spark-operator").map(String::as_str), Some("true"));
     assert_eq!(labels.get("sparkoperator.k8s.io/app-name").map(String::as_str), Some("pi"));
@@ -159,14 +150,16 @@ fn a_running_driver_has_kubeflows_budget_until_it_completes() {
 
     // kube-controller-manager's disruption controller: one healthy driver,
     // one needed, no disruption allowed.
-    let status = poll("the disruption controller to count the driver", || {
+    let status = poll_some(Duration::from_secs(60), "the disruption controller to count the driver", || {
         let status = pdb(&ns, "pi-driver")?.status?;
         (status.expected_pods == 1 && status.current_healthy == 1).then_some(status)
     });
     assert_eq!((status.desired_healthy, status.disruptions_allowed), (1, 0), "{status:?}");
 
     wait_state(&ns, "pi", ApplicationStateType::Completed);
-    poll("the budget to be deleted at COMPLETED", || pdb(&ns, "pi-driver").is_none().then_some(()));
+    poll_some(Duration::from_secs(60), "the budget to be deleted at COMPLETED", || {
+        pdb(&ns, "pi-driver").is_none().then_some(())
+    });
     assert!(block_on(Api::<Pod>::namespaced(admin(), &ns).get_opt(&driver)).ok().flatten().is_some());
 }
 
@@ -176,9 +169,11 @@ fn the_budget_goes_with_its_application() {
     let _operator = operator(&ns, &["--enable-driver-pdb"]);
     create_app(&ns, "forever", "run-forever", 0, Some(true));
     wait_state(&ns, "forever", ApplicationStateType::Running);
-    poll("the driver's PodDisruptionBudget", || pdb(&ns, "forever-driver"));
+    poll_some(Duration::from_secs(60), "the driver's PodDisruptionBudget", || pdb(&ns, "forever-driver"));
     block_on(apps(&ns).delete("forever", &DeleteParams::background())).unwrap_or_else(|e| panic!("delete: {e}"));
-    poll("the budget to be collected with its application", || pdb(&ns, "forever-driver").is_none().then_some(()));
+    poll_some(Duration::from_secs(60), "the budget to be collected with its application", || {
+        pdb(&ns, "forever-driver").is_none().then_some(())
+    });
 }
 
 #[test]
@@ -209,7 +204,8 @@ fn a_budget_the_operator_may_not_create_does_not_hold_the_application_back() {
         let rules = role.rules.get_or_insert_default();
         rules.retain(|r| !r.api_groups.as_ref().is_some_and(|g| g.iter().any(|g| g == "policy")));
     });
-    create_app(&ns, "denied", "succeed", 3_000, Some(true));
+    // Long enough that RUNNING is seen even on a loaded machine.
+    create_app(&ns, "denied", "succeed", 10_000, Some(true));
     wait_state(&ns, "denied", ApplicationStateType::Running);
     wait_state(&ns, "denied", ApplicationStateType::Completed);
     assert_eq!(pdb_names(&ns), Vec::<String>::new());

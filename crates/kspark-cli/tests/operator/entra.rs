@@ -308,7 +308,7 @@ fn short_lived_tokens_are_refreshed_before_expiry() {
     // The client lives in a child (this test binary again) that can be given
     // SSL_CERT_FILE, which a test cannot set for itself.
     let out = Command::new(std::env::current_exe().unwrap_or_else(|e| panic!("{e}")))
-        .args(["--exact", "long_lived_client_keeps_working", "--ignored", "--nocapture"])
+        .args(["--exact", &child_test_name("long_lived_client_keeps_working"), "--ignored", "--nocapture"])
         .env(CHILD_KUBECONFIG, &config)
         .env("SSL_CERT_FILE", entra.ca_file())
         .env("KSPARK_CONTROL_PLANE_BIN", std::env::var_os("KSPARK_CONTROL_PLANE_BIN").unwrap_or_default())
@@ -320,6 +320,15 @@ fn short_lived_tokens_are_refreshed_before_expiry() {
     // Tokens live 4 s and are replaced at half-life: ~6 s of use needs 3+.
     assert!(entra.issued() >= 3, "only {} tokens fetched in 6 s of 4-second tokens", entra.issued());
     assert!(entra.refusals().is_empty(), "{:?}", entra.refusals());
+}
+
+/// `test`'s name as the test binary knows it: with this module's path,
+/// less the binary's own name.
+fn child_test_name(test: &str) -> String {
+    match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::{test}"),
+        None => test.to_string(),
+    }
 }
 
 /// Run by `short_lived_tokens_are_refreshed_before_expiry` only.

@@ -1,10 +1,12 @@
 //! SparkApplications and the operator on one shared test control plane with the
-//! operator's CRDs installed; every test works in namespaces of its own and runs its
-//! own `kspark operator run` scoped to them.
+//! operator's CRDs installed (docs/aks.md's walk-through installs them too, so it is
+//! here); every test works in namespaces of its own and runs its own
+//! `kspark operator run` scoped to them.
 //!
 //! One test binary per shared control plane: a cluster starts once for all of its
 //! modules, and the helpers they share live here.
 
+mod aks_doc;
 mod driver_pdb;
 mod entra;
 mod exposure;
