@@ -3,8 +3,8 @@
 # (Java for Spark's own client, the test control plane, Helm and an OCI registry built from
 # the Go module proxy, Volcano's PodGroup CRD from it, a Spark distribution from PyPI, Node.js for Azurite,
 # a real node: containerd, runc and the CNI plugins from Debian, kubelet, kube-proxy and CoreDNS
-# from the Go module proxy, Spark images built without Docker), then checks formatting and
-# lints and runs every test: unit, golden parity with Spark, bad input, and
+# from the Go module proxy, Spark images built without Docker, mdBook from crates.io), then checks
+# formatting and lints, builds the guide and runs every test: unit, golden parity with Spark, bad input, and
 # the integration tests against a real kube-apiserver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +95,14 @@ fi
 say "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
+
+say "the guide (docs/guide), built with mdBook from crates.io (cached after the first build); its links are checked by the tests"
+mdbook=$(scripts/install-mdbook.sh) || die "installing mdBook failed (see above)"
+guide_out="${CARGO_TARGET_DIR:-$PWD/target}/guide"
+rm -rf "$guide_out"
+"$mdbook" build docs/guide -d "$guide_out" 2>&1 | grep -v '^ *INFO' >&2 || true
+[ -f "$guide_out/index.html" ] || die "mdbook build docs/guide wrote no $guide_out/index.html"
+say "the guide is in $guide_out/index.html"
 
 say "tests"
 status=0

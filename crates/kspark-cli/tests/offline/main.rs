@@ -8,6 +8,7 @@ mod bad_input;
 mod check_packages;
 mod dry_run;
 mod golden;
+mod guide;
 mod hadoop_azure;
 mod image;
 mod local;

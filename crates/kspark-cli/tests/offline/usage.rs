@@ -1,6 +1,7 @@
-//! Every command's `--help` lists every option it accepts, and the README
-//! documents exactly those options: the README's option tables and lists
-//! are compared with the `--help` output, so the two cannot drift apart.
+//! Every command's `--help` lists every option it accepts, and the guide
+//! (docs/guide) documents exactly those options: the guide's option tables
+//! and lists are compared with the `--help` output, so the two cannot drift
+//! apart.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,9 +22,16 @@ fn stdout(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
-fn readme() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+/// The guide's pages, one after the other in the order of its SUMMARY.md.
+fn guide() -> String {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/guide/src");
+    let read = |name: &str| {
+        let path = src.join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let summary = read("SUMMARY.md");
+    let pages = summary.lines().filter_map(|line| line.split_once("](")).filter_map(|(_, rest)| rest.split_once(')'));
+    pages.map(|(page, _)| read(page)).collect::<Vec<_>>().join("\n")
 }
 
 /// `--name`, `-n` and the like in free text: a dash or two, then a letter.
@@ -54,12 +62,12 @@ fn help_entries(help: &str) -> Vec<BTreeSet<String>> {
         .collect()
 }
 
-/// The text of the README section under the heading that contains
+/// The text of the guide's section under the heading that contains
 /// `heading`, without its fenced code blocks (examples use other tools'
 /// options, such as `kubectl apply -f -`).
-fn readme_section(readme: &str, heading: &str) -> String {
-    let mut lines = readme.lines().skip_while(|l| !(l.starts_with('#') && l.contains(heading)));
-    let Some(first) = lines.next() else { panic!("README has no heading with {heading}") };
+fn guide_section(guide: &str, heading: &str) -> String {
+    let mut lines = guide.lines().skip_while(|l| !(l.starts_with('#') && l.contains(heading)));
+    let Some(first) = lines.next() else { panic!("the guide has no heading with {heading}") };
     let level = first.chars().take_while(|c| *c == '#').count();
     let mut in_code = false;
     let mut text = String::new();
@@ -80,24 +88,24 @@ fn readme_section(readme: &str, heading: &str) -> String {
     text
 }
 
-/// The first cell of the README table row for `command` (e.g. `kspark list`).
-fn readme_row(readme: &str, command: &str) -> String {
+/// The first cell of the guide's table row for `command` (e.g. `kspark list`).
+fn guide_row(guide: &str, command: &str) -> String {
     let start = format!("| `{command}");
-    let row = readme
+    let row = guide
         .lines()
         .find(|l| l.starts_with(&start) && l[start.len()..].starts_with([' ', '`']))
-        .unwrap_or_else(|| panic!("README has no table row for `{command}`"));
+        .unwrap_or_else(|| panic!("the guide has no table row for `{command}`"));
     let cells = row.replace("\\|", " ");
     cells.split('|').nth(1).unwrap_or_default().to_string()
 }
 
 /// `--kubeconfig` and `--context`, documented once for every cluster command.
-fn readme_common(readme: &str) -> BTreeSet<String> {
-    let line = readme
+fn guide_common(guide: &str) -> BTreeSet<String> {
+    let line = guide
         .split("\n\n")
         .find(|p| p.starts_with("Every command that talks to a cluster"))
-        .unwrap_or_else(|| panic!("README lacks the paragraph on options every cluster command takes"));
-    assert!(line.contains("in-cluster service account"), "the README's --kubeconfig omits the in-cluster fallback");
+        .unwrap_or_else(|| panic!("the guide lacks the paragraph on options every cluster command takes"));
+    assert!(line.contains("in-cluster service account"), "the guide's --kubeconfig omits the in-cluster fallback");
     option_tokens(line)
 }
 
@@ -107,19 +115,19 @@ fn assert_same_options(what: &str, help: &str, documented: &BTreeSet<String>) {
     for entry in &entries {
         assert!(
             entry.iter().any(|name| documented.contains(name)),
-            "{what}: `{entry:?}` is in --help but not in the README (documented: {documented:?})"
+            "{what}: `{entry:?}` is in --help but not in the guide (documented: {documented:?})"
         );
     }
     let known: BTreeSet<&String> = entries.iter().flatten().collect();
     for name in documented.iter().filter(|n| !matches!(n.as_str(), "-h" | "--help")) {
-        assert!(known.contains(name), "{what}: the README documents `{name}`, which --help does not list:\n{help}");
+        assert!(known.contains(name), "{what}: the guide documents `{name}`, which --help does not list:\n{help}");
     }
 }
 
 #[test]
-fn readme_documents_exactly_the_options_of_every_clap_command() {
-    let readme = readme();
-    let common = readme_common(&readme);
+fn the_guide_documents_exactly_the_options_of_every_clap_command() {
+    let guide = guide();
+    let common = guide_common(&guide);
     let commands: &[&[&str]] = &[
         &["tenant", "create"],
         &["tenant", "show"],
@@ -142,7 +150,7 @@ fn readme_documents_exactly_the_options_of_every_clap_command() {
         let mut args = command.to_vec();
         args.push("--help");
         let help = stdout(&args);
-        let mut documented = option_tokens(&readme_row(&readme, &format!("kspark {}", command.join(" "))));
+        let mut documented = option_tokens(&guide_row(&guide, &format!("kspark {}", command.join(" "))));
         if help.contains("--kubeconfig") {
             documented.extend(common.iter().cloned());
         }
@@ -151,17 +159,17 @@ fn readme_documents_exactly_the_options_of_every_clap_command() {
 }
 
 #[test]
-fn readme_documents_exactly_the_options_of_submit_and_doctor() {
-    let readme = readme();
+fn the_guide_documents_exactly_the_options_of_submit_and_doctor() {
+    let guide = guide();
     let submit_help = stdout(&["submit", "--help"]);
     assert!(help_entries(&submit_help).len() > 30, "the option entries were not found:\n{submit_help}");
-    assert_same_options("kspark submit", &submit_help, &option_tokens(&readme_section(&readme, "`kspark submit")));
+    assert_same_options("kspark submit", &submit_help, &option_tokens(&guide_section(&guide, "`kspark submit")));
     let doctor_help = stdout(&["doctor", "--help"]);
     let names = |help: &str| help_entries(help).into_iter().flatten().collect::<BTreeSet<_>>();
     assert_eq!(names(&doctor_help), names(&submit_help), "doctor takes exactly submit's options");
-    let mut doctor_readme = option_tokens(&readme_section(&readme, "`kspark doctor"));
-    doctor_readme.remove("--help");
-    assert!(doctor_readme.is_subset(&names(&doctor_help)), "{doctor_readme:?}");
+    let mut doctor_guide = option_tokens(&guide_section(&guide, "`kspark doctor"));
+    doctor_guide.remove("--help");
+    assert!(doctor_guide.is_subset(&names(&doctor_help)), "{doctor_guide:?}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! docs/aks.md stays true: every shell block not tagged `azure-only` is run,
+//! docs/guide/src/aks.md stays true: every shell block not tagged `azure-only` is run,
 //! as written, with bash against the test control plane (administrator's
 //! sections as admin, user's sections as alice, the tenant's only user); no
 //! Azure tool (`az`, `kubectl`, `kubelogin`, `helm`) appears outside an
@@ -86,7 +86,7 @@ fn blocks(doc: &str) -> Vec<Block> {
             } else if !words.is_empty() {
                 assert!(
                     ["text", "yaml", "python"].contains(&words[0]),
-                    "docs/aks.md:{}: code block of kind {:?}: shell blocks are ```sh (tested) or ```sh azure-only",
+                    "docs/guide/src/aks.md:{}: code block of kind {:?}: shell blocks are ```sh (tested) or ```sh azure-only",
                     index + 1,
                     words[0]
                 );
@@ -99,7 +99,7 @@ fn blocks(doc: &str) -> Vec<Block> {
             section = title.to_string();
         }
     }
-    assert!(open.is_none(), "docs/aks.md: a code block is not closed");
+    assert!(open.is_none(), "docs/guide/src/aks.md: a code block is not closed");
     blocks
 }
 
@@ -146,14 +146,14 @@ fn programs(command: &str) -> Vec<String> {
 
 #[test]
 fn azure_tools_appear_only_in_azure_only_blocks() {
-    let doc = read("docs/aks.md");
+    let doc = read("docs/guide/src/aks.md");
     let blocks = blocks(&doc);
     let mut tested = String::new();
     for block in &blocks {
         if block.azure_only {
             assert!(
                 block.body.starts_with("# azure-only\n"),
-                "docs/aks.md:{}: an azure-only block starts with the comment `# azure-only`",
+                "docs/guide/src/aks.md:{}: an azure-only block starts with the comment `# azure-only`",
                 block.line
             );
             continue;
@@ -162,12 +162,12 @@ fn azure_tools_appear_only_in_azure_only_blocks() {
             for program in programs(&command) {
                 assert!(
                     !AZURE_TOOLS.contains(&program.as_str()),
-                    "docs/aks.md:{}: `{command}` needs Azure: move it to a ```sh azure-only block",
+                    "docs/guide/src/aks.md:{}: `{command}` needs Azure: move it to a ```sh azure-only block",
                     block.line
                 );
                 assert!(
                     program == "kspark" || program == "cat",
-                    "docs/aks.md:{}: `{program}` is neither kspark nor cat: the test does not know it runs",
+                    "docs/guide/src/aks.md:{}: `{program}` is neither kspark nor cat: the test does not know it runs",
                     block.line
                 );
             }
@@ -176,14 +176,14 @@ fn azure_tools_appear_only_in_azure_only_blocks() {
         }
     }
     for required in REQUIRED {
-        assert!(tested.contains(required), "docs/aks.md no longer runs `{required}` in a tested block");
+        assert!(tested.contains(required), "docs/guide/src/aks.md no longer runs `{required}` in a tested block");
     }
     // Outside code blocks nothing is run, so only the blocks count; but an
     // Azure-only block must say which tool it needs.
     for block in blocks.iter().filter(|b| b.azure_only) {
         let uses_azure =
             commands(&block.body).iter().flat_map(|c| programs(c)).any(|p| AZURE_TOOLS.contains(&p.as_str()));
-        assert!(uses_azure, "docs/aks.md:{}: an azure-only block without an Azure command", block.line);
+        assert!(uses_azure, "docs/guide/src/aks.md:{}: an azure-only block without an Azure command", block.line);
     }
 }
 
@@ -232,13 +232,13 @@ fn the_bicep_template_has_what_the_doc_passes_and_reads() {
         assert!(bicep.contains(setting), "deploy/aks/main.bicep lost {setting}");
     }
 
-    let doc = read("docs/aks.md");
+    let doc = read("docs/guide/src/aks.md");
     let deployments: Vec<String> = blocks(&doc)
         .iter()
         .flat_map(|b| commands(&b.body))
         .filter(|c| c.contains("--template-file deploy/aks/main.bicep"))
         .collect();
-    assert!(!deployments.is_empty(), "docs/aks.md deploys deploy/aks/main.bicep nowhere");
+    assert!(!deployments.is_empty(), "docs/guide/src/aks.md deploys deploy/aks/main.bicep nowhere");
     for deployment in &deployments {
         let (_, passed) =
             deployment.split_once("--parameters").unwrap_or_else(|| panic!("no --parameters: {deployment}"));
@@ -248,17 +248,20 @@ fn the_bicep_template_has_what_the_doc_passes_and_reads() {
             .filter_map(|word| word.split_once('=').map(|(name, _)| name.to_string()))
             .collect();
         for name in &names {
-            assert!(params.contains(name), "docs/aks.md passes {name}, which deploy/aks/main.bicep does not declare");
+            assert!(
+                params.contains(name),
+                "docs/guide/src/aks.md passes {name}, which deploy/aks/main.bicep does not declare"
+            );
         }
         for name in required_params(&bicep) {
-            assert!(names.contains(&name), "docs/aks.md does not pass the required parameter {name}");
+            assert!(names.contains(&name), "docs/guide/src/aks.md does not pass the required parameter {name}");
         }
     }
     for (_, rest) in
         doc.match_indices("properties.outputs.").map(|(i, _)| doc.split_at(i + "properties.outputs.".len()))
     {
         let name = rest.split('.').next().unwrap_or_default();
-        assert!(outputs.contains(name), "docs/aks.md reads output {name}, which deploy/aks/main.bicep lacks");
+        assert!(outputs.contains(name), "docs/guide/src/aks.md reads output {name}, which deploy/aks/main.bicep lacks");
     }
     for section in ["sparkVmSize", "systemVmSize", "sparkMinCount", "sparkMaxCount", "location"] {
         assert!(params.contains(section), "deploy/aks/main.bicep has no parameter {section}");
@@ -321,7 +324,7 @@ fn run_block(block: &Block, dir: &Path) -> Output {
 fn the_doc_runs_against_the_test_control_plane() {
     label_node_as_spark_pool();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let doc = read("docs/aks.md");
+    let doc = read("docs/guide/src/aks.md");
     let mut transcript = String::new();
     let mut _operator = None;
     for block in blocks(&doc).iter().filter(|b| !b.azure_only) {
@@ -332,7 +335,7 @@ fn the_doc_runs_against_the_test_control_plane() {
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(
             out.status.success(),
-            "docs/aks.md:{} (as {:?}) failed ({}):\n{}\n--- output ---\n{text}",
+            "docs/guide/src/aks.md:{} (as {:?}) failed ({}):\n{}\n--- output ---\n{text}",
             block.line,
             block.runner(),
             out.status,

@@ -1,5 +1,5 @@
 //! SparkApplications and the operator on one shared test control plane with the
-//! operator's CRDs installed (docs/aks.md's walk-through installs them too, so it is
+//! operator's CRDs installed (docs/guide/src/aks.md's walk-through installs them too, so it is
 //! here); every test works in namespaces of its own and runs its own
 //! `kspark operator run` scoped to them.
 //!
