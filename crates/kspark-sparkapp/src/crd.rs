@@ -1,5 +1,5 @@
-//! The CustomResourceDefinitions of SparkApplication and
-//! ScheduledSparkApplication, with schemas derived from the Rust types and
+//! The CustomResourceDefinitions of SparkApplication,
+//! ScheduledSparkApplication and SparkConnect, with schemas derived from the Rust types and
 //! shaped like kubeflow's (controller-gen) ones.
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
@@ -13,6 +13,7 @@ use schemars::transform::AddNullable;
 use serde_json::{Value, json};
 
 use crate::application::SparkApplication;
+use crate::connect::SparkConnect;
 use crate::scheduled::ScheduledSparkApplication;
 
 /// Marks the few places kubeflow's CRD says `nullable: true` (its `+nullable`
@@ -28,6 +29,11 @@ pub fn spark_application_crd() -> CustomResourceDefinition {
 /// The ScheduledSparkApplication CRD.
 pub fn scheduled_spark_application_crd() -> CustomResourceDefinition {
     with_schema::<ScheduledSparkApplication>(ScheduledSparkApplication::crd())
+}
+
+/// The SparkConnect CRD (kubeflow's v1alpha1).
+pub fn spark_connect_crd() -> CustomResourceDefinition {
+    with_schema::<SparkConnect>(SparkConnect::crd())
 }
 
 fn with_schema<K: JsonSchema>(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {

@@ -12,6 +12,7 @@
 
 pub mod application;
 pub mod batch_scheduler;
+pub mod connect;
 pub mod crd;
 pub mod defaults;
 pub mod dependencies;
@@ -30,6 +31,7 @@ mod version;
 pub mod webhook;
 
 pub use application::{DeployMode, SparkApplication, SparkApplicationSpec, SparkApplicationType};
+pub use connect::{ConnectState, SparkConnect, SparkConnectSpec, SparkConnectStatus};
 pub use scheduled::{
     ScheduleState, ScheduledSparkApplication, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus,
 };

@@ -26,3 +26,8 @@ pub fn resource_list(_: &mut SchemaGenerator) -> Schema {
         }
     })
 }
+
+/// A `map[string]int` as controller-gen writes it: integers without a format.
+pub fn integer_map(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "object", "additionalProperties": { "type": "integer" } })
+}

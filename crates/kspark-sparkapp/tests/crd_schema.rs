@@ -18,6 +18,7 @@ use serde_json::Value;
 // Generating a CRD takes seconds in a debug build: once per test binary.
 static SPARK_APPLICATION: LazyLock<CustomResourceDefinition> = LazyLock::new(crd::spark_application_crd);
 static SCHEDULED: LazyLock<CustomResourceDefinition> = LazyLock::new(crd::scheduled_spark_application_crd);
+static CONNECT: LazyLock<CustomResourceDefinition> = LazyLock::new(crd::spark_connect_crd);
 
 fn spark_application_crd() -> CustomResourceDefinition {
     SPARK_APPLICATION.clone()
@@ -44,6 +45,9 @@ const K8S_TYPED: &[&str] = &[
     "tolerations",
     "volumeMounts",
     "volumes",
+    // SparkConnect: a core/v1 Service and metav1 Conditions.
+    "service",
+    "conditions",
 ];
 
 /// Facts where the generated CRD knowingly differs from kubeflow's, as
@@ -169,6 +173,11 @@ fn scheduled_spark_application_schema_matches_kubeflow() {
 }
 
 #[test]
+fn spark_connect_schema_matches_kubeflow() {
+    compare(kubeflow_facts("sparkconnects.fields"), generated_facts(&CONNECT));
+}
+
+#[test]
 fn documented_differences_still_occur() {
     // A documented difference that no longer shows is a stale excuse.
     let all: BTreeSet<String> = [
@@ -248,6 +257,26 @@ fn scheduled_spark_application_crd_names_scope_and_columns_are_kubeflows() {
             ("Last Run", "date", ".status.lastRun"),
             ("Last Run Name", "string", ".status.lastRunName"),
             ("Age", "date", ".metadata.creationTimestamp"),
+        ])
+    );
+}
+
+#[test]
+fn spark_connect_crd_names_scope_and_columns_are_kubeflows() {
+    let crd = CONNECT.clone();
+    assert_eq!(crd.metadata.name.as_deref(), Some("sparkconnects.sparkoperator.k8s.io"));
+    assert_eq!(crd.spec.scope, "Namespaced");
+    assert_eq!(crd.spec.names.list_kind.as_deref(), Some("SparkConnectList"));
+    assert_eq!(crd.spec.names.short_names, Some(vec!["sparkconn".to_string()]));
+    let version = &crd.spec.versions[0];
+    assert_eq!((version.name.as_str(), version.served, version.storage), ("v1alpha1", true, true));
+    assert!(version.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some(), "status subresource");
+    assert_eq!(
+        printer_columns(&crd),
+        owned(&[
+            ("Age", "date", ".metadata.creationTimestamp"),
+            ("Status", "string", ".status.state"),
+            ("PodName", "string", ".status.server.podName"),
         ])
     );
 }

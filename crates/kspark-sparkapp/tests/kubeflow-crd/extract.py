@@ -17,11 +17,14 @@ import sys
 
 import yaml
 
-# Field names whose Go type is a Kubernetes API type (sparkapplication_types.go).
+# Field names whose Go type is a Kubernetes API type (sparkapplication_types.go and
+# sparkconnect_types.go).
 K8S_TYPED = {
     "affinity", "dnsConfig", "env", "envFrom", "hostAliases", "ingressTLS", "initContainers",
     "lifecycle", "podSecurityContext", "securityContext", "sidecars", "template", "tolerations",
     "volumeMounts", "volumes",
+    # SparkConnect (api/v1alpha1/sparkconnect_types.go): a core/v1 Service and metav1 Conditions.
+    "service", "conditions",
 }
 
 
