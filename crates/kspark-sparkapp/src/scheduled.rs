@@ -111,6 +111,7 @@ pub struct ScheduledSparkApplicationStatus {
     pub past_successful_run_names: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub past_failed_run_names: Vec<String>,
+    /// "", "Validating", "Scheduled" or "FailedValidation".
     #[serde(default, skip_serializing_if = "ScheduleState::is_new")]
     pub schedule_state: ScheduleState,
     #[serde(default, skip_serializing_if = "String::is_empty")]
