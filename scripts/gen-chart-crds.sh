@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the Helm chart's CRDs (charts/kspark-operator/crds/) from the
 # Rust types, exactly as `kspark operator install --crds-only --dry-run -o yaml`
-# prints them. crates/kspark-cli/tests/helm_chart.rs fails until this is run
+# prints them. crates/kspark-cli/tests/helm_chart/ fails until this is run
 # after a change to the CRDs (crates/kspark-sparkapp/src/crd).
 set -euo pipefail
 cd "$(dirname "$0")/.."

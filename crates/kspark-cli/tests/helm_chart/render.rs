@@ -1,62 +1,22 @@
-//! The Helm chart charts/kspark-operator, checked with a real Helm (built
-//! from the Go module proxy by testcluster/build-helm.sh, or $KSPARK_HELM):
-//! it lints, renders the same objects as `kspark operator install`, refuses
-//! invalid values by name, keeps its CRDs identical to the generated ones,
-//! and installs on the real test control plane (and uninstalls, leaving the
-//! CRDs).
+//! What the chart renders, without a cluster: `helm lint`, `helm template`
+//! against `kspark operator install --dry-run`, the values schema, the CRDs
+//! and the chart's versions.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Service, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kspark_testcluster::{TestCluster, TestUser, block_on};
-use kube::Api;
 use serde_json::Value;
 
+use super::{chart_dir, helm, kspark, run, stdout_of, values_file};
+
 const NAMESPACE: &str = "kspark-system";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn chart_dir() -> PathBuf {
-    repo_root().join("charts/kspark-operator")
-}
-
-fn helm() -> Command {
-    kspark_testcluster::helm::helm_command()
-}
-
-fn run(mut command: Command) -> Output {
-    command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"))
-}
-
-fn stdout_of(command: Command) -> String {
-    let description = format!("{command:?}");
-    let out = run(command);
-    assert!(out.status.success(), "{description} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn kspark() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kspark"))
-}
 
 /// `helm template` in the release namespace, CRDs included, with `values` (YAML) if any.
 fn template(namespace: &str, values: Option<&str>) -> Command {
     let mut command = helm();
     command.args(["template", "kspark-operator"]).arg(chart_dir()).args(["--namespace", namespace, "--include-crds"]);
     if let Some(values) = values {
-        let file =
-            std::env::temp_dir().join(format!("kspark-helm-values-{}.yaml", kspark_testcluster::unique_name("v")));
-        std::fs::write(&file, values).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        command.arg("--values").arg(file);
+        command.arg("--values").arg(values_file(values));
     }
     command
 }
@@ -259,73 +219,4 @@ fn the_chart_app_version_is_the_image_kspark_installs() {
     let chart: Value = serde_saphyr::from_str(&chart).unwrap_or_else(|e| panic!("Chart.yaml: {e}"));
     assert_eq!(chart["appVersion"], env!("CARGO_PKG_VERSION"));
     assert_eq!(chart["version"], env!("CARGO_PKG_VERSION"));
-}
-
-/// The release's objects exist on the real control plane, the CRDs are
-/// Established and the API server accepted the Deployment. The simulated
-/// node does not run the operator's image, so no operator pod starts here;
-/// that the installed RBAC is enough for the operator is checked in
-/// operator.rs on the same objects (`kspark operator install` makes them).
-#[test]
-fn helm_install_creates_the_objects_on_the_test_control_plane() {
-    let cluster = TestCluster::shared();
-    let namespace = kspark_testcluster::unique_name("helm-op");
-    let kubeconfig = cluster.kubeconfig(TestUser::Admin);
-    let mut command = helm();
-    command
-        .args(["install", "kspark-operator"])
-        .arg(chart_dir())
-        .args(["--namespace", &namespace, "--create-namespace", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .args(["--set", "watchNamespaces={team-a,team-b}"]);
-    let installed = stdout_of(command);
-    assert!(installed.contains("STATUS: deployed"), "{installed}");
-    let client = block_on(cluster.admin_client()).unwrap_or_else(|e| panic!("admin client: {e}"));
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for crd in ["sparkapplications.sparkoperator.k8s.io", "scheduledsparkapplications.sparkoperator.k8s.io"] {
-        wait_established(&crds, crd);
-    }
-    let name = "kspark-operator";
-    let deployment = block_on(Api::<Deployment>::namespaced(client.clone(), &namespace).get(name))
-        .unwrap_or_else(|e| panic!("Deployment {name}: {e}"));
-    let args = deployment.spec.and_then(|s| s.template.spec).map(|p| p.containers[0].args.clone().unwrap_or_default());
-    let args = args.unwrap_or_default().join(" ");
-    assert!(args.contains("--leader-elect") && args.contains("--namespace team-a"), "{args}");
-    block_on(Api::<ServiceAccount>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
-    block_on(Api::<Service>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
-    block_on(Api::<Role>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
-    block_on(Api::<RoleBinding>::namespaced(client.clone(), &namespace).get(name)).unwrap_or_else(|e| panic!("{e}"));
-    block_on(Api::<ClusterRole>::all(client.clone()).get(name)).unwrap_or_else(|e| panic!("{e}"));
-    let binding = block_on(Api::<ClusterRoleBinding>::all(client.clone()).get(name)).unwrap_or_else(|e| panic!("{e}"));
-    let subject = binding.subjects.unwrap_or_default().into_iter().next().and_then(|s| s.namespace);
-    assert_eq!(subject.as_deref(), Some(namespace.as_str()));
-    let policies: Api<ValidatingAdmissionPolicy> = Api::all(client.clone());
-    let bindings: Api<ValidatingAdmissionPolicyBinding> = Api::all(client.clone());
-    block_on(policies.get(name)).unwrap_or_else(|e| panic!("{e}"));
-    block_on(bindings.get(name)).unwrap_or_else(|e| panic!("{e}"));
-
-    let mut command = helm();
-    command.args(["uninstall", "kspark-operator", "--namespace", &namespace, "--kubeconfig"]).arg(&kubeconfig);
-    stdout_of(command);
-    let gone = block_on(Api::<Deployment>::namespaced(client.clone(), &namespace).get_opt(name));
-    assert!(gone.ok().flatten().is_none(), "the Deployment outlived helm uninstall");
-    let policy = block_on(policies.get_opt(name));
-    assert!(policy.ok().flatten().is_none(), "the ValidatingAdmissionPolicy outlived helm uninstall");
-    let binding = block_on(bindings.get_opt(name));
-    assert!(binding.ok().flatten().is_none(), "the ValidatingAdmissionPolicyBinding outlived helm uninstall");
-    let kept = block_on(crds.get_opt("sparkapplications.sparkoperator.k8s.io"));
-    assert!(kept.ok().flatten().is_some(), "helm uninstall must keep the CRDs (and every SparkApplication)");
-}
-
-fn wait_established(crds: &Api<CustomResourceDefinition>, name: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let crd = block_on(crds.get(name)).unwrap_or_else(|e| panic!("CRD {name}: {e}"));
-        let conditions = crd.status.and_then(|s| s.conditions).unwrap_or_default();
-        if conditions.iter().any(|c| c.type_ == "Established" && c.status == "True") {
-            return;
-        }
-        assert!(Instant::now() < deadline, "CRD {name} not Established after 30 s: {conditions:?}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
