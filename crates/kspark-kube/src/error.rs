@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::api_status::{CONFLICT, FORBIDDEN, NOT_FOUND, UNPROCESSABLE};
+
 #[derive(Debug, Error)]
 pub enum ConnectError {
     #[error("cannot read kubeconfig {path}: {reason}")]
@@ -63,13 +65,13 @@ impl ClusterError {
     /// The server found the object invalid (422), e.g. a change to an
     /// immutable field.
     pub fn is_invalid(&self) -> bool {
-        matches!(self, ClusterError::Rejected { code: 422, .. })
+        matches!(self, ClusterError::Rejected { code: UNPROCESSABLE, .. })
     }
 
     pub fn from_kube(action: impl Into<String>, err: kube::Error) -> ClusterError {
         let action = action.into();
         match err {
-            kube::Error::Api(status) if status.code == 403 => {
+            kube::Error::Api(status) if status.code == FORBIDDEN => {
                 ClusterError::Forbidden { action, message: status.message.clone() }
             }
             kube::Error::Api(status) if status.code == 401 => ClusterError::Unauthorized { action },
@@ -81,7 +83,13 @@ impl ClusterError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self, ClusterError::Rejected { code: 404, .. })
+        matches!(self, ClusterError::Rejected { code: NOT_FOUND, .. })
+    }
+
+    /// The object exists already, or changed since it was read (see
+    /// [`crate::api_status`]).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ClusterError::Rejected { code: CONFLICT, .. })
     }
 
     pub fn hint(&self) -> Option<String> {

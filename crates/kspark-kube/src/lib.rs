@@ -3,6 +3,7 @@
 //! rest owned by it, nothing left behind on failure) and watching it to the
 //! end.
 
+pub mod api_status;
 pub mod apps;
 pub mod connect;
 pub mod entra;
@@ -25,5 +26,6 @@ pub mod unscheduled;
 pub mod wait;
 pub mod workload_identity;
 
+pub use api_status::{is_conflict, is_forbidden, is_not_found};
 pub use connect::{AuthMethod, ConnectOptions, Connection, connect, connect_unchecked};
 pub use error::{ClusterError, ConnectError};

@@ -8,6 +8,7 @@ use kspark_sparkapp::{ApplicationStateType, SparkApplication};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 
+use crate::api_status::{is_forbidden, is_not_found};
 use crate::apps::glob_match;
 use crate::error::ClusterError;
 use crate::follow_object::{Followed, follow};
@@ -21,7 +22,7 @@ fn api(client: &Client, namespace: Option<&str>) -> Api<SparkApplication> {
 
 /// No CRD (404) or no right to read them (403): no SparkApplications.
 fn invisible(e: &kube::Error) -> bool {
-    matches!(e, kube::Error::Api(status) if status.code == 404 || status.code == 403)
+    is_not_found(e) || is_forbidden(e)
 }
 
 /// Every SparkApplication in `namespace` (all namespaces with `None`).

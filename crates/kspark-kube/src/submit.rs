@@ -11,6 +11,7 @@ use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::api_status::is_conflict;
 use crate::error::ClusterError;
 
 /// Spark's client (fabric8) applies under this field manager; kspark uses
@@ -61,9 +62,9 @@ pub async fn submit_adopting(
     let context = || format!("create driver pod {pod_name} in namespace {ns}");
     let (created, adopted) = match pods.create(&PostParams::default(), &objects.pod).await {
         Ok(created) => (created, false),
-        Err(kube::Error::Api(status)) if status.code == 409 => match pods.get_opt(&pod_name).await {
+        Err(e) if is_conflict(&e) => match pods.get_opt(&pod_name).await {
             Ok(Some(existing)) if same_submission(&existing) => (existing, true),
-            _ => return Err(ClusterError::from_kube(context(), kube::Error::Api(status)).into()),
+            _ => return Err(ClusterError::from_kube(context(), e).into()),
         },
         Err(e) => return Err(ClusterError::from_kube(context(), e).into()),
     };

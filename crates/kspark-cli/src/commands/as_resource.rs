@@ -43,11 +43,11 @@ pub async fn run(prepared: &Prepared) -> anyhow::Result<ExitCode> {
     let name = app.metadata.name.clone().unwrap_or_default();
     if let Err(e) = sparkapps::create(&connection.client, &app).await {
         let hint = match &e {
-            kspark_kube::ClusterError::Rejected { code: 409, .. } => Some(format!(
+            e if e.is_conflict() => Some(format!(
                 "a SparkApplication {ns}/{name} exists already and kspark does not replace it: give another --name, \
                  or delete the old one with `kspark kill {ns}:{name}`"
             )),
-            kspark_kube::ClusterError::Rejected { code: 404, .. } => Some(
+            e if e.is_not_found() => Some(
                 "the cluster has no SparkApplication CRD: install kubeflow's spark-operator (or kspark's operator) \
                  first, or submit without --as-resource"
                     .into(),

@@ -51,7 +51,7 @@ pub async fn refuse_terminating(client: &Client, namespace: &str) -> Result<(), 
         return Err(ClusterError::Rejected {
             action: format!("set up namespace {namespace}"),
             message: "the namespace is being deleted (Terminating); run this again once it is gone".into(),
-            code: 409,
+            code: crate::api_status::CONFLICT,
         });
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! executors, the driver Service and ConfigMaps).
 
 use k8s_openapi::api::core::v1::Pod;
+use kspark_kube::is_not_found;
 use kube::Api;
 use kube::api::DeleteParams;
 
@@ -27,7 +28,7 @@ pub async fn delete_resources(work: &mut Work, ctx: &Context) -> Result<(), Reco
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), work.namespace());
     match pods.delete(&name, &DeleteParams::background()).await {
         Ok(_) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
         Err(source) => Err(ReconcileError::Delete { what: format!("driver pod {name}"), source }),
     }
 }

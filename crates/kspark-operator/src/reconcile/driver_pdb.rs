@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kspark_kube::{is_conflict, is_not_found};
 use kspark_sparkapp::SparkApplication;
 use kspark_sparkapp::submit::driver_pod_name;
 use kube::Api;
@@ -136,7 +137,7 @@ async fn create(app: &SparkApplication, ctx: &Context, cache: &DriverPdbCache) -
             );
             Ok(())
         }
-        Err(kube::Error::Api(s)) if s.code == 409 => {
+        Err(e) if is_conflict(&e) => {
             tracing::info!(
                 namespace,
                 pdb = name,
@@ -163,7 +164,7 @@ async fn delete(app: &SparkApplication, ctx: &Context, cache: &DriverPdbCache) -
         tracing::info!(app = app_name, namespace, pdb = name, "deleting the driver PodDisruptionBudget");
         match api.delete(&name, &DeleteParams::background()).await {
             Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) if is_not_found(&e) => {}
             Err(source) => return Err(ReconcileError::DriverPdb { action: "delete", name, source }),
         }
     }

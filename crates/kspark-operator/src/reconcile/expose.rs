@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::networking::v1::Ingress;
+use kspark_kube::is_not_found;
 use kspark_sparkapp::exposure::DriverIngressConfiguration;
 use kube::Api;
 use kube::api::{DynamicObject, Patch, PatchParams};
@@ -118,7 +119,7 @@ async fn apply_route(
             let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), work.namespace(), &resource);
             let route = http_route(&work.app, target, gateway);
             api.patch(&target.name, &params, &Patch::Apply(&route)).await.map(|_| ()).map_err(|e| match &e {
-                kube::Error::Api(status) if status.code == 404 => format!(
+                e if is_not_found(e) => format!(
                     "cannot create the HTTPRoute {}: the cluster has no Gateway API (install its CRDs, or run \
                      the operator without --gateway to create Ingresses)",
                     target.name

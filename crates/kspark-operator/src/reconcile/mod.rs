@@ -28,6 +28,7 @@ mod transitions;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kspark_kube::{is_conflict, is_not_found};
 use kspark_sparkapp::{ApplicationStateType, SparkApplication, SparkApplicationStatus};
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
@@ -159,7 +160,7 @@ async fn reconcile_inner(mut app: SparkApplication, ctx: &Context) -> Result<Act
             Ok(()) => transitions::record(&before, &work, ctx),
             // Someone (or an earlier reconcile) wrote a newer version: the
             // watch brings it, and this reconcile's decisions are redone on it.
-            Err(ReconcileError::WriteStatus { source: kube::Error::Api(s), .. }) if s.code == 409 => {
+            Err(ReconcileError::WriteStatus { source, .. }) if is_conflict(&source) => {
                 return Ok(Action::requeue(Duration::from_millis(200)));
             }
             Err(e) => return Err(e),
@@ -212,7 +213,7 @@ async fn delete_application(work: &Work, ctx: &Context) -> Result<Action, Reconc
     tracing::info!(app = work.name(), namespace = work.namespace(), "deleting expired SparkApplication");
     match api.delete(work.name(), &DeleteParams::background()).await {
         Ok(_) => Ok(Action::await_change()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Action::await_change()),
+        Err(e) if is_not_found(&e) => Ok(Action::await_change()),
         Err(source) => Err(ReconcileError::Delete { what: format!("SparkApplication {}", work.name()), source }),
     }
 }

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_kube::ClusterError;
+use kspark_kube::api_status::is_transient_code;
 use kspark_kube::preflight::{self, Plan, Verdict};
 use kspark_kube::submit::{SubmitError, submit_adopting};
 use kspark_sparkapp::batch_scheduler::{self, BatchScheduler, Scheduled};
@@ -263,7 +264,7 @@ fn transient(error: &SubmitError) -> bool {
     };
     match cluster {
         ClusterError::Transport { .. } => true,
-        ClusterError::Rejected { code, .. } => *code == 409 || *code == 429 || *code >= 500,
+        ClusterError::Rejected { code, .. } => is_transient_code(*code),
         _ => false,
     }
 }

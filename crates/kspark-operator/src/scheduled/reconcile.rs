@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kspark_kube::{is_conflict, is_not_found};
 use kspark_sparkapp::{ScheduleState, ScheduledSparkApplicationSpec, ScheduledSparkApplicationStatus};
 use kube::Resource;
 use kube::api::{Api, DeleteParams, PostParams};
@@ -194,7 +195,7 @@ async fn create_run(work: &Work, name: &str, ctx: &ScheduledContext) -> Result<(
             tracing::info!(schedule = work.name(), namespace = work.namespace(), run = name, "started a scheduled run");
             Ok(())
         }
-        Err(kube::Error::Api(status)) if status.code == 409 => {
+        Err(e) if is_conflict(&e) => {
             tracing::info!(schedule = work.name(), run = name, "the scheduled run exists already; not created twice");
             Ok(())
         }
@@ -207,7 +208,7 @@ async fn delete_run(namespace: &str, name: &str, ctx: &ScheduledContext) -> Resu
         Api::namespaced_with(ctx.client.clone(), namespace, &crate::run::application_resource());
     match api.delete(name, &DeleteParams::background().grace_period(0)).await {
         Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
         Err(source) => Err(ScheduleError::Api { action: "delete", what: format!("SparkApplication {name}"), source }),
     }
 }
@@ -259,7 +260,7 @@ async fn write_status(work: &Work, ctx: &ScheduledContext) -> Result<bool, Sched
         .map_err(|source| ScheduleError::SerialiseStatus { name: work.name().to_string(), source })?;
     match api.replace_status(work.name(), &PostParams::default(), &object).await {
         Ok(_) => Ok(true),
-        Err(kube::Error::Api(status)) if status.code == 409 || status.code == 404 => Ok(false),
+        Err(e) if is_conflict(&e) || is_not_found(&e) => Ok(false),
         Err(source) => Err(ScheduleError::Api { action: "write the status of", what: work.name().to_string(), source }),
     }
 }

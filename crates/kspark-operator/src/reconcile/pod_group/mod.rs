@@ -11,6 +11,8 @@
 mod kinds;
 
 use kinds::GroupKind;
+use kspark_kube::api_status::{FORBIDDEN, is_transient_code};
+use kspark_kube::{is_conflict, is_not_found};
 use kspark_sparkapp::batch_scheduler::{BatchScheduler, PodGroup, kube_scheduler, volcano};
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
@@ -44,7 +46,7 @@ async fn sync_kind<K: GroupKind>(group: &K, work: &Work, ctx: &Context) -> Resul
         None => match api.create(&PostParams::default(), group).await {
             Ok(_) => {}
             // Created in between: an earlier reconcile of this application.
-            Err(kube::Error::Api(s)) if s.code == 409 => {}
+            Err(e) if is_conflict(&e) => {}
             Err(e) => return Err(failed(e)),
         },
         Some(existing) => {
@@ -72,7 +74,7 @@ async fn ensure_crd<K: GroupKind>(ctx: &Context) -> Result<(), PodGroupError> {
     match ctx.client.list_api_group_resources(K::API_VERSION).await {
         Ok(list) if list.resources.iter().any(|r| r.name == "podgroups") => Ok(()),
         Ok(_) => Err(missing()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Err(missing()),
+        Err(e) if is_not_found(&e) => Err(missing()),
         Err(e) => Err(classify(format!("cannot look up {}", K::API_VERSION), e)),
     }
 }
@@ -80,7 +82,7 @@ async fn ensure_crd<K: GroupKind>(ctx: &Context) -> Result<(), PodGroupError> {
 fn classify(what: String, error: kube::Error) -> PodGroupError {
     let message = format!("{what}: {error}");
     match &error {
-        kube::Error::Api(s) if s.code == 409 || s.code == 429 || s.code >= 500 => PodGroupError::Transient(message),
+        kube::Error::Api(s) if is_transient_code(s.code) => PodGroupError::Transient(message),
         kube::Error::Api(_) => PodGroupError::Refused(message),
         _ => PodGroupError::Transient(message),
     }
@@ -107,10 +109,10 @@ async fn delete_kind<K: GroupKind>(name: &str, work: &Work, ctx: &Context) -> Re
             tracing::info!(app = work.name(), namespace = work.namespace(), pod_group = %name, "deleted PodGroup");
             Ok(())
         }
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
         // An operator installed without the PodGroup rule: the owner
         // reference still has it removed with the application.
-        Err(kube::Error::Api(s)) if s.code == 403 => {
+        Err(kube::Error::Api(s)) if s.code == FORBIDDEN => {
             tracing::warn!(app = work.name(), pod_group = %name, error = %s.message, "cannot delete PodGroup");
             Ok(())
         }
