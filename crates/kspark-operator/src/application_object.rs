@@ -17,6 +17,7 @@ use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use kspark_sparkapp::SparkApplication;
 use kube::Resource;
+use kube::core::ApiResource;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
@@ -100,6 +101,12 @@ pub fn metadata_without_managed_fields<'de, D: Deserializer<'de>>(deserializer: 
         self_link: m.self_link,
         uid: m.uid,
     })
+}
+
+/// The SparkApplication resource, for untyped access as a DynamicObject
+/// (the runs a schedule creates and deletes).
+pub(crate) fn application_resource() -> ApiResource {
+    ApiResource::erase::<SparkApplication>(&())
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@
 //! Layout: [`build`] (SparkApplication → Spark's objects), [`identity`]
 //! (submission IDs that make retries idempotent), [`driver_state`] and
 //! [`retry`] (kubeflow's rules, pure), `reconcile` (the state machine),
-//! [`scheduled`] (ScheduledSparkApplication), [`run`] (watches, controllers,
-//! leader election, HTTP), [`install`] (what
+//! [`scheduled`] (ScheduledSparkApplication), `scope` (the watched
+//! namespaces), [`run`] (watches, controllers, leader election, HTTP),
+//! [`install`] (what
 //! `kspark operator install` applies).
 
 pub mod application_object;
@@ -31,6 +32,7 @@ pub mod reconcile;
 pub mod retry;
 pub mod run;
 pub mod scheduled;
+mod scope;
 
 pub use options::OperatorOptions;
 pub use run::{OperatorError, run};

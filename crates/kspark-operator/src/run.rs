@@ -8,13 +8,11 @@ use futures::stream::{self, BoxStream};
 use futures::{FutureExt, Stream, StreamExt, TryStreamExt, future};
 use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use kspark_sparkapp::SparkApplication;
-use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
+use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::watcher;
 use kube::runtime::{Controller, WatchStreamExt, controller};
-use kube::{Api, Client, Resource};
-use serde::de::DeserializeOwned;
+use kube::{Api, Client};
 
 use crate::application_object::ApplicationObject;
 use crate::archive::LogArchiving;
@@ -30,6 +28,7 @@ use crate::options::OperatorOptions;
 use crate::pods::WatchedPod;
 use crate::reconcile::{self, on_error};
 use crate::scheduled::{self, ScheduledSettings};
+use crate::scope::Scope;
 use kspark_sparkapp::labels;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,68 +41,6 @@ pub enum OperatorError {
     LostLease,
     #[error("--archive-logs: {0}")]
     Archive(#[from] kspark_storage::StorageError),
-}
-
-/// Which namespaces are watched.
-#[derive(Clone)]
-pub(crate) enum Scope {
-    All,
-    One(String),
-    Some(Arc<Vec<String>>),
-}
-
-impl Scope {
-    fn of(namespaces: &[String]) -> Scope {
-        match namespaces {
-            [] => Scope::All,
-            [one] => Scope::One(one.clone()),
-            many => Scope::Some(Arc::new(many.to_vec())),
-        }
-    }
-
-    fn api<K>(&self, client: &Client) -> Api<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-    {
-        match self {
-            Scope::One(ns) => Api::namespaced(client.clone(), ns),
-            _ => Api::all(client.clone()),
-        }
-    }
-
-    /// [`Scope::api`] for an untyped resource.
-    pub(crate) fn dynamic_api(&self, client: &Client, resource: &ApiResource) -> Api<DynamicObject> {
-        match self {
-            Scope::One(ns) => Api::namespaced_with(client.clone(), ns, resource),
-            _ => Api::all_with(client.clone(), resource),
-        }
-    }
-
-    fn admits(&self, namespace: Option<&str>) -> bool {
-        match self {
-            Scope::Some(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
-            _ => true,
-        }
-    }
-
-    /// Watches `K` in this scope (several namespaces: all, filtered here).
-    pub(crate) fn watch<K>(
-        &self,
-        api: Api<K>,
-        config: watcher::Config,
-    ) -> impl Stream<Item = Result<Event<K>, watcher::Error>> + Send + use<K>
-    where
-        K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
-    {
-        let scope = self.clone();
-        watcher::watcher(api, config).default_backoff().try_filter(move |event| {
-            let keep = match event {
-                Event::Apply(o) | Event::Delete(o) | Event::InitApply(o) => scope.admits(o.meta().namespace.as_deref()),
-                Event::Init | Event::InitDone => true,
-            };
-            future::ready(keep)
-        })
-    }
 }
 
 pub async fn run(
@@ -220,11 +157,6 @@ fn watch_pods(
         .reflect(writer)
         .touched_objects();
     (reader, events)
-}
-
-/// The SparkApplication resource, for untyped access (scheduled runs).
-pub(crate) fn application_resource() -> ApiResource {
-    ApiResource::erase::<SparkApplication>(&())
 }
 
 /// A pod's application, from kubeflow's app-name label.

@@ -32,7 +32,7 @@ pub use runs::NamePrecision;
 
 use crate::events::Events;
 use crate::metrics::Metrics;
-use crate::run::Scope;
+use crate::scope::Scope;
 use kspark_sparkapp::labels;
 
 /// What every schedule's reconcile shares.
@@ -71,7 +71,7 @@ pub(crate) fn controller(
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) -> impl Future<Output = ()> + Send {
     let resource = scheduled_resource();
-    let runs_resource = crate::run::application_resource();
+    let runs_resource = crate::application_object::application_resource();
     let runs_writer = reflector::store::Writer::new(runs_resource.clone());
     let runs = runs_writer.as_reader();
     let run_config = watcher::Config::default().labels(labels::SCHEDULED_APP_NAME);

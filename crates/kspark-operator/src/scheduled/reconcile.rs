@@ -189,7 +189,7 @@ async fn create_run(work: &Work, name: &str, ctx: &ScheduledContext) -> Result<(
     let template = work.object.data.get("spec").and_then(|s| s.get("template")).cloned().unwrap_or_default();
     let run = runs::run_object(&work.object, &template, name);
     let api: Api<DynamicObject> =
-        Api::namespaced_with(ctx.client.clone(), work.namespace(), &crate::run::application_resource());
+        Api::namespaced_with(ctx.client.clone(), work.namespace(), &crate::application_object::application_resource());
     match api.create(&PostParams::default(), &run).await {
         Ok(_) => {
             tracing::info!(schedule = work.name(), namespace = work.namespace(), run = name, "started a scheduled run");
@@ -205,7 +205,7 @@ async fn create_run(work: &Work, name: &str, ctx: &ScheduledContext) -> Result<(
 
 async fn delete_run(namespace: &str, name: &str, ctx: &ScheduledContext) -> Result<(), ScheduleError> {
     let api: Api<DynamicObject> =
-        Api::namespaced_with(ctx.client.clone(), namespace, &crate::run::application_resource());
+        Api::namespaced_with(ctx.client.clone(), namespace, &crate::application_object::application_resource());
     match api.delete(name, &DeleteParams::background().grace_period(0)).await {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),

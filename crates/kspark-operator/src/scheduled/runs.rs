@@ -91,7 +91,7 @@ pub fn run_object(schedule: &DynamicObject, template: &Value, name: &str) -> Dyn
         block_owner_deletion: Some(true),
         controller: None,
     };
-    let mut run = DynamicObject::new(name, &crate::run::application_resource());
+    let mut run = DynamicObject::new(name, &crate::application_object::application_resource());
     run.metadata = ObjectMeta {
         name: Some(name.into()),
         namespace: meta.namespace.clone(),
