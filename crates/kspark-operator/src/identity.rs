@@ -38,6 +38,11 @@ pub fn attempt_identity(app_uid: &str, spec_digest: &str, attempt: i32) -> Attem
     }
 }
 
+/// Annotation on the driver pod: the [`spec_digest`] it was built from, so
+/// that a spec changed since the submission is noticed even by an operator
+/// that was down when it changed.
+pub const SPEC_DIGEST_ANNOTATION: &str = "kspark.io/spec-digest";
+
 /// A digest of everything in the spec that makes a different run: all of
 /// it except `suspend` and `timeToLiveSeconds`, which kubeflow lets change
 /// without re-running the application.

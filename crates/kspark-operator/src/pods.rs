@@ -13,8 +13,7 @@ use kube::Resource;
 use serde::{Deserialize, Deserializer};
 
 use crate::application_object::metadata_without_managed_fields;
-
-use crate::reconcile::SPEC_DIGEST_ANNOTATION;
+use crate::identity::SPEC_DIGEST_ANNOTATION;
 
 /// What the operator keeps of a SparkApplication: all but its managed
 /// fields (never parsed: [`crate::application_object`]) and kubectl's copy

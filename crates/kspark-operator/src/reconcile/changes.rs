@@ -10,12 +10,8 @@ use kube::runtime::reflector::ObjectRef;
 use super::Work;
 use super::cleanup::driver_pod_name;
 use crate::context::Context;
-use crate::identity::{attempt_identity, made_by_kspark};
+use crate::identity::{SPEC_DIGEST_ANNOTATION, attempt_identity, made_by_kspark};
 use crate::pods::WatchedPod;
-
-/// Annotation on the driver pod: the spec digest it was built from
-/// ([`crate::identity::spec_digest`]).
-pub const SPEC_DIGEST_ANNOTATION: &str = "kspark.io/spec-digest";
 
 pub fn spec_changed(work: &Work, ctx: &Context) -> bool {
     if matches!(work.state(), S::New | S::Invalidating | S::PendingRerun | S::Suspending | S::Suspended | S::Resuming) {

@@ -12,7 +12,6 @@
 mod archive;
 pub use archive::{ARCHIVE_EXECUTOR_LOGS_ANNOTATION, ARCHIVE_LOGS_ANNOTATION};
 mod changes;
-pub use changes::SPEC_DIGEST_ANNOTATION;
 mod cleanup;
 mod driver_account;
 mod driver_pdb;

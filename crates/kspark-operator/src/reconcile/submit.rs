@@ -19,7 +19,6 @@ use kube::Api;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::reflector::ObjectRef;
 
-use super::changes::SPEC_DIGEST_ANNOTATION;
 use super::driver_account;
 use super::pod_group::{self, PodGroupError};
 use super::{Flow, ReconcileError, Work};
@@ -27,7 +26,7 @@ use crate::build::{Built, build};
 use crate::context::Context;
 use crate::events::Note;
 use crate::exposure::proxy_settings;
-use crate::identity::{AttemptIdentity, attempt_identity};
+use crate::identity::{AttemptIdentity, SPEC_DIGEST_ANNOTATION, attempt_identity};
 use crate::pods::WatchedPod;
 use kspark_manifests::labels::SPARK_APP_SELECTOR;
 use kspark_sparkapp::labels;
