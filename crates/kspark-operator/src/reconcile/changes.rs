@@ -5,21 +5,18 @@
 //! pod, or the one folded into kspark's own submission IDs.
 
 use kspark_sparkapp::ApplicationStateType as S;
-use kube::runtime::reflector::ObjectRef;
 
 use super::Work;
-use super::cleanup::driver_pod_name;
+use super::driver_cache::cached_driver;
 use crate::context::Context;
 use crate::identity::{SPEC_DIGEST_ANNOTATION, attempt_identity, made_by_kspark};
-use crate::pods::WatchedPod;
 
 pub fn spec_changed(work: &Work, ctx: &Context) -> bool {
     if matches!(work.state(), S::New | S::Invalidating | S::PendingRerun | S::Suspending | S::Suspended | S::Resuming) {
         return false;
     }
     let digest = &work.spec_digest;
-    let pod_ref = ObjectRef::<WatchedPod>::new(&driver_pod_name(work)).within(work.namespace());
-    let pod = ctx.pods.get(&pod_ref);
+    let pod = cached_driver(work, ctx);
     if let Some(built_from) =
         pod.as_ref().and_then(|p| p.metadata.annotations.as_ref()).and_then(|a| a.get(SPEC_DIGEST_ANNOTATION))
     {

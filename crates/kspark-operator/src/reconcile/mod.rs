@@ -14,6 +14,7 @@ pub use archive::{ARCHIVE_EXECUTOR_LOGS_ANNOTATION, ARCHIVE_LOGS_ANNOTATION};
 mod changes;
 mod cleanup;
 mod driver_account;
+mod driver_cache;
 mod driver_pdb;
 pub use driver_pdb::driver_pdb;
 mod expose;

@@ -14,6 +14,7 @@ use kube::Api;
 use kube::runtime::reflector::ObjectRef;
 
 use super::cleanup::driver_pod_name;
+use super::driver_cache::cached_driver;
 use super::{Flow, ReconcileError, Work};
 use crate::context::Context;
 use crate::driver_state::{
@@ -25,7 +26,7 @@ use kspark_manifests::labels::{SPARK_APP_SELECTOR, SPARK_EXEC_ID};
 
 pub async fn driver(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileError> {
     let name = driver_pod_name(work);
-    let pod = match ctx.pods.get(&ObjectRef::<WatchedPod>::new(&name).within(work.namespace())) {
+    let pod = match cached_driver(work, ctx) {
         Some(pod) => pod,
         None => match not_in_cache(work, ctx, &name).await? {
             Ok(pod) => std::sync::Arc::new(WatchedPod(pod)),
