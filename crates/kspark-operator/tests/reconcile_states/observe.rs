@@ -1,6 +1,6 @@
 //! SUBMITTED and RUNNING follow the driver pod's phase (kubeflow's
 //! updateDriverState and updateExecutorState): pending, running, succeeded,
-//! failed, or missing past the creation grace period.
+//! failed, in an unknown phase, or missing past the creation grace period.
 
 use std::time::Duration;
 
@@ -99,6 +99,14 @@ fn a_running_application_whose_driver_failed_fails_with_the_driver_s_reason() {
     assert_eq!(status.app_state.error_message, expected);
     assert!(status.termination_time.is_some(), "{status:?}");
     assert_eq!(case.events("pi"), ["SparkDriverFailed", "SparkApplicationFailed"]);
+}
+
+#[test]
+fn a_running_application_whose_driver_is_in_an_unknown_phase_is_unknown() {
+    let case = submitted("st-unknown", LifecycleOptions::default(), "RUNNING", Some(phase("Unknown")));
+    case.reconcile("pi");
+    assert_eq!(case.status("pi").app_state.state, S::Unknown);
+    assert_eq!(case.events("pi"), ["SparkDriverUnknownState"]);
 }
 
 #[test]
