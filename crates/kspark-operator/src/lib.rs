@@ -27,6 +27,7 @@ pub mod leader;
 pub mod metrics;
 pub mod options;
 pub mod pods;
+pub mod process_metrics;
 pub mod reconcile;
 pub mod retry;
 pub mod run;
