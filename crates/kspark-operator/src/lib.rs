@@ -32,6 +32,7 @@ pub mod reconcile;
 pub mod retry;
 pub mod run;
 pub mod scheduled;
+pub mod selector;
 
 pub use options::OperatorOptions;
 pub use run::{OperatorError, run};
