@@ -9,12 +9,11 @@ use futures::{FutureExt, Stream, StreamExt, TryStreamExt, future};
 use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kspark_sparkapp::SparkApplication;
-use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
+use kube::core::{ApiResource, PartialObjectMeta};
 use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::watcher;
 use kube::runtime::{Controller, WatchStreamExt, controller};
-use kube::{Api, Client, Resource};
-use serde::de::DeserializeOwned;
+use kube::{Api, Client};
 
 use crate::application_object::ApplicationObject;
 use crate::archive::LogArchiving;
@@ -30,6 +29,7 @@ use crate::options::OperatorOptions;
 use crate::pods::WatchedPod;
 use crate::reconcile::{self, on_error};
 use crate::scheduled::{self, ScheduledSettings};
+use crate::scope::Scope;
 use kspark_sparkapp::labels;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,68 +42,6 @@ pub enum OperatorError {
     LostLease,
     #[error("--archive-logs: {0}")]
     Archive(#[from] kspark_storage::StorageError),
-}
-
-/// Which namespaces are watched.
-#[derive(Clone)]
-pub(crate) enum Scope {
-    All,
-    One(String),
-    Some(Arc<Vec<String>>),
-}
-
-impl Scope {
-    fn of(namespaces: &[String]) -> Scope {
-        match namespaces {
-            [] => Scope::All,
-            [one] => Scope::One(one.clone()),
-            many => Scope::Some(Arc::new(many.to_vec())),
-        }
-    }
-
-    fn api<K>(&self, client: &Client) -> Api<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-    {
-        match self {
-            Scope::One(ns) => Api::namespaced(client.clone(), ns),
-            _ => Api::all(client.clone()),
-        }
-    }
-
-    /// [`Scope::api`] for an untyped resource.
-    pub(crate) fn dynamic_api(&self, client: &Client, resource: &ApiResource) -> Api<DynamicObject> {
-        match self {
-            Scope::One(ns) => Api::namespaced_with(client.clone(), ns, resource),
-            _ => Api::all_with(client.clone(), resource),
-        }
-    }
-
-    fn admits(&self, namespace: Option<&str>) -> bool {
-        match self {
-            Scope::Some(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
-            _ => true,
-        }
-    }
-
-    /// Watches `K` in this scope (several namespaces: all, filtered here).
-    pub(crate) fn watch<K>(
-        &self,
-        api: Api<K>,
-        config: watcher::Config,
-    ) -> impl Stream<Item = Result<Event<K>, watcher::Error>> + Send + use<K>
-    where
-        K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
-    {
-        let scope = self.clone();
-        watcher::watcher(api, config).default_backoff().try_filter(move |event| {
-            let keep = match event {
-                Event::Apply(o) | Event::Delete(o) | Event::InitApply(o) => scope.admits(o.meta().namespace.as_deref()),
-                Event::Init | Event::InitDone => true,
-            };
-            future::ready(keep)
-        })
-    }
 }
 
 pub async fn run(
@@ -128,7 +66,7 @@ pub async fn run(
         }
         None => None,
     };
-    let scope = Scope::of(&options.namespaces);
+    let scope = Scope::new(&client, &options.namespaces, options.namespace_selector.as_ref());
     let executors = ExecutorIndex::default();
     let (pods, pod_events) = watch_pods(&client, &scope, executors.clone());
     let facts = watch_facts(&client, &scope);
@@ -175,16 +113,22 @@ pub async fn run(
         .modify(crate::pods::keep_application_small)
         .reflect(apps_writer)
         .applied_objects();
-    let controller = Controller::for_stream(app_events, apps.clone())
+    let controller = Controller::for_stream(scope.admitted(app_events), apps.clone())
         .with_config(controller::Config::default().concurrency(options.concurrency))
-        .watches_stream(pod_events, owning_application)
-        .watches_stream(pdb_events, controlling_application)
+        .watches_stream(scope.admitted(pod_events), owning_application)
+        .watches_stream(scope.admitted(pdb_events), controlling_application)
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
     let controller = future::join(controller, schedules);
-    let readiness = mark_ready_when_synced(apps, pods, facts, ready);
-    tracing::info!(namespaces = ?options.namespaces, concurrency = options.concurrency, "kspark operator started");
+    let readiness = mark_ready_when_synced(apps, pods, facts, scope.clone(), ready);
+    let selector = options.namespace_selector.as_ref().map(|s| s.as_str());
+    tracing::info!(
+        namespaces = ?options.namespaces,
+        namespace_selector = selector,
+        concurrency = options.concurrency,
+        "kspark operator started"
+    );
     match leading {
         Some(mut leading) => {
             let lost = async move {
@@ -290,16 +234,18 @@ async fn mark_ready_when_synced(
     apps: Store<ApplicationObject>,
     pods: Store<WatchedPod>,
     facts: NamespaceFacts,
+    scope: Scope,
     ready: Readiness,
 ) {
-    let synced = future::join4(
+    let synced = future::join5(
         apps.wait_until_ready(),
         pods.wait_until_ready(),
         facts.quotas.wait_until_ready(),
         facts.ranges.wait_until_ready(),
+        scope.listed(),
     )
     .await;
-    if synced.0.is_ok() && synced.1.is_ok() {
+    if synced.0.is_ok() && synced.1.is_ok() && synced.4 {
         tracing::info!(applications = apps.state().len(), "caches filled; ready");
         ready.set(true);
     }

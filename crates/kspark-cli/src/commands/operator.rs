@@ -13,6 +13,7 @@ use kspark_operator::exposure::{ExposureOptions, Gateway, UrlTemplate};
 use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
 use kspark_operator::scheduled::Clock;
+use kspark_operator::selector::Selector;
 
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
@@ -40,9 +41,18 @@ struct RunArgs {
     /// kubeconfig context (default: the current one).
     #[arg(long)]
     context: Option<String>,
-    /// Namespace to watch; repeat for several (default: all).
+    /// Namespace to watch; repeat for several (default: all, or with
+    /// --namespace-selector only the namespaces it selects).
     #[arg(short, long = "namespace")]
     namespaces: Vec<String>,
+    /// Also reconcile the SparkApplications and ScheduledSparkApplications
+    /// of namespaces whose labels match this selector, e.g. 'spark=enabled'
+    /// or 'env in (prod,staging)' (kubeflow's flag). The labels are checked
+    /// at each event: an application already there when its namespace gets
+    /// the labels waits for its next change. Every namespace is watched, so
+    /// the operator needs to list and watch namespaces and a ClusterRole.
+    #[arg(long, value_name = "SELECTOR")]
+    namespace_selector: Option<String>,
     /// Only SparkApplications matching this label selector (e.g. team=a).
     #[arg(long)]
     label_selector: Option<String>,
@@ -275,6 +285,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
     });
     Ok(OperatorOptions {
         namespaces: args.namespaces.clone(),
+        namespace_selector: namespace_selector(&args.namespace_selector)?,
         label_selector: args.label_selector.clone(),
         concurrency: args.concurrency.max(1),
         metrics_addr: args.metrics_addr,
@@ -298,6 +309,20 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             hinted(format!("--scheduled-spark-application-timestamp-precision {e}"), None, ExitStatus::Usage)
         })?,
     })
+}
+
+/// `--namespace-selector`, refused at start-up when Kubernetes would refuse
+/// it (as kubeflow's operator refuses to start); empty is none, as in kubeflow.
+fn namespace_selector(text: &Option<String>) -> anyhow::Result<Option<Selector>> {
+    let Some(text) = text.as_deref().filter(|t| !t.is_empty()) else { return Ok(None) };
+    let selector = Selector::parse(text).map_err(|e| {
+        hinted(
+            format!("--namespace-selector: {e}"),
+            Some("e.g. 'spark=enabled', 'spark-operator=enabled,env in (prod,staging)' or '!legacy'".into()),
+            ExitStatus::Usage,
+        )
+    })?;
+    Ok(Some(selector))
 }
 
 /// The UI and port exposure flags, each checked here with its name.
