@@ -189,6 +189,38 @@ fn one_watched_namespace_gets_a_role_there_instead_of_a_cluster_role() {
     }
 }
 
+/// kubeflow's spark.jobNamespaceSelector, under this chart's name: the
+/// operator's argument, a ClusterRole that may read namespaces (even with one
+/// watched namespace) and the admission policy bound to every namespace, as
+/// `kspark operator install` makes them.
+#[test]
+fn a_namespace_selector_renders_what_install_does() {
+    let values = "watchNamespaces: [team-a]\nnamespaceSelector: \"env in (prod,staging)\"\n";
+    let rendered = rendered_objects("ops", Some(values));
+    let installed = installed_objects(&[
+        "--namespace",
+        "ops",
+        "--watch-namespace",
+        "team-a",
+        "--namespace-selector",
+        "env in (prod,staging)",
+    ]);
+    assert_same_objects(&rendered, &installed);
+    let deployment = &rendered["Deployment ops/kspark-operator"];
+    let args: Vec<String> =
+        serde_json::from_value(deployment["spec"]["template"]["spec"]["containers"][0]["args"].clone())
+            .unwrap_or_default();
+    assert!(args.windows(2).any(|w| w[0] == "--namespace-selector" && w[1] == "env in (prod,staging)"), "{args:?}");
+    let rules = rendered["ClusterRole -/kspark-operator"]["rules"].to_string();
+    assert!(
+        rules.contains(r#"{"apiGroups":[""],"resources":["namespaces"],"verbs":["get","list","watch"]}"#),
+        "{rules}"
+    );
+    assert!(!rendered.contains_key("Role team-a/kspark-operator"), "{:?}", rendered.keys());
+    let binding = &rendered["ValidatingAdmissionPolicyBinding -/kspark-operator"];
+    assert_eq!(binding["spec"]["matchResources"], Value::Null, "{binding}");
+}
+
 #[test]
 fn the_admission_policy_is_left_out_as_install_leaves_it_out() {
     let defaults = rendered_objects(NAMESPACE, None);
@@ -226,6 +258,7 @@ fn invalid_values_are_refused_naming_the_value() {
         ("watchNamespaces: [Team_A]\n", "'/watchNamespaces/0'"),
         ("serviceMonitor:\n  enabled: \"yes\"\n", "'/serviceMonitor/enabled'"),
         ("admissionPolicy:\n  enabled: \"yes\"\n", "'/admissionPolicy/enabled'"),
+        ("namespaceSelector: [a]\n", "'/namespaceSelector'"),
         // A misspelt key is refused too, instead of silently ignored.
         ("watchNamespace: [a]\n", "'watchNamespace'"),
     ];

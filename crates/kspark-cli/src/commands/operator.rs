@@ -175,6 +175,10 @@ struct InstallArgs {
     /// Namespace the operator watches; repeat for several (default: all).
     #[arg(long = "watch-namespace")]
     watch_namespaces: Vec<String>,
+    /// The operator's --namespace-selector: also the namespaces whose labels
+    /// match it (then with a ClusterRole, which may list and watch namespaces).
+    #[arg(long, value_name = "SELECTOR")]
+    namespace_selector: Option<String>,
     /// The operator's --label-selector: only SparkApplications matching it.
     #[arg(long)]
     label_selector: Option<String>,
@@ -412,11 +416,14 @@ fn init_logs(json: bool) {
 }
 
 async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
+    // An operator installed with a selector it refuses would never start.
+    let namespace_selector = namespace_selector(&args.namespace_selector)?.map(|s| s.as_str().to_string());
     let spec = InstallSpec {
         namespace: args.namespace.clone(),
         image: args.image.clone(),
         replicas: args.replicas,
         watch_namespaces: args.watch_namespaces.clone(),
+        namespace_selector,
         label_selector: args.label_selector.clone(),
         concurrency: args.concurrency,
         events: args.events.clone(),
