@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
 use kspark_operator::OperatorOptions;
 use kspark_operator::archive::ArchiveSettings;
@@ -14,6 +15,7 @@ use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
 use kspark_operator::scheduled::Clock;
 use kspark_operator::selector::Selector;
+use kspark_sparkapp::batch_scheduler::BatchScheduler;
 
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
@@ -56,6 +58,10 @@ struct RunArgs {
     /// Only SparkApplications matching this label selector (e.g. team=a).
     #[arg(long)]
     label_selector: Option<String>,
+    /// The batch scheduler of applications whose spec.batchScheduler is
+    /// unset or empty, as if they named it (kubeflow's flag; default: none).
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(BatchScheduler::NAMES))]
+    default_batch_scheduler: Option<String>,
     /// Applications reconciled at the same time.
     #[arg(long, default_value_t = 64)]
     concurrency: u16,
@@ -182,6 +188,10 @@ struct InstallArgs {
     /// The operator's --label-selector: only SparkApplications matching it.
     #[arg(long)]
     label_selector: Option<String>,
+    /// The operator's --default-batch-scheduler: the batch scheduler of
+    /// applications that name none.
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(BatchScheduler::NAMES))]
+    default_batch_scheduler: Option<String>,
     /// The operator's --concurrency: applications reconciled at the same time.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
@@ -303,6 +313,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             preflight: !args.skip_preflight,
             exposure: exposure_options(args)?,
             enable_driver_pdb: args.enable_driver_pdb,
+            default_batch_scheduler: args.default_batch_scheduler.as_deref().and_then(BatchScheduler::named),
         },
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),
@@ -425,6 +436,7 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
         watch_namespaces: args.watch_namespaces.clone(),
         namespace_selector,
         label_selector: args.label_selector.clone(),
+        default_batch_scheduler: args.default_batch_scheduler.clone(),
         concurrency: args.concurrency,
         events: args.events.clone(),
         log_json: args.log_format == "json",

@@ -32,6 +32,8 @@ pub struct InstallSpec {
     pub namespace_selector: Option<String>,
     /// Only SparkApplications matching this label selector.
     pub label_selector: Option<String>,
+    /// The operator's --default-batch-scheduler.
+    pub default_batch_scheduler: Option<String>,
     /// Applications reconciled at the same time.
     pub concurrency: u16,
     /// Which Kubernetes Events the operator publishes: `all` or `warnings`.
@@ -273,6 +275,9 @@ fn container(spec: &InstallSpec) -> Container {
     if let Some(selector) = &spec.namespace_selector {
         args.extend(["--namespace-selector".to_string(), selector.clone()]);
     }
+    if let Some(scheduler) = &spec.default_batch_scheduler {
+        args.extend(["--default-batch-scheduler".to_string(), scheduler.clone()]);
+    }
     let probe = |path: &str| Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.into()),
@@ -335,6 +340,7 @@ mod tests {
             watch_namespaces: vec!["team-a".into(), "team-b".into()],
             namespace_selector: None,
             label_selector: None,
+            default_batch_scheduler: None,
             concurrency: 64,
             events: "all".into(),
             log_json: false,
@@ -390,6 +396,7 @@ mod tests {
         let custom = InstallSpec {
             label_selector: Some("team=a".into()),
             namespace_selector: Some("env in (prod,staging)".into()),
+            default_batch_scheduler: Some("volcano".into()),
             concurrency: 8,
             events: "warnings".into(),
             log_json: true,
@@ -397,7 +404,13 @@ mod tests {
         };
         let args = container_args(&custom);
         let text = args.join(" ");
-        for expected in ["--concurrency 8", "--events warnings", "--log-json", "--label-selector team=a"] {
+        for expected in [
+            "--concurrency 8",
+            "--events warnings",
+            "--log-json",
+            "--label-selector team=a",
+            "--default-batch-scheduler volcano",
+        ] {
             assert!(text.contains(expected), "{expected} in {text}");
         }
         // One argument, spaces and all.
