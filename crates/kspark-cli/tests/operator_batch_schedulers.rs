@@ -95,11 +95,17 @@ struct Operator(Child);
 
 impl Operator {
     fn start(ns: &str) -> Operator {
+        Operator::start_with(ns, &[])
+    }
+
+    /// [`Operator::start`] with `extra` flags.
+    fn start_with(ns: &str, extra: &[&str]) -> Operator {
         crds();
         let kubeconfig = cluster().kubeconfig(TestUser::Admin);
         let child = kspark()
             .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
             .arg(&kubeconfig)
+            .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -368,6 +374,58 @@ fn kubeflows_yunikorn_example_carries_its_task_groups_queue_and_scheduler() {
         assert!(properties.contains(expected), "{expected} in {properties}");
     }
     assert!(!properties.contains("spark.kubernetes.executor.annotation.yunikorn.apache.org/task-groups"));
+}
+
+/// kubeflow's `--default-batch-scheduler`: kubeflow's YuniKorn example
+/// without its `batchScheduler` (unset, or empty) gets what the example
+/// gets with it, its pods' scheduler included; an application that names
+/// another scheduler keeps it.
+#[test]
+fn the_default_batch_scheduler_serves_the_applications_that_name_none() {
+    let ns = kspark_testcluster::unique_name("default-sched");
+    block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
+    service_account(&ns);
+    let _operator = Operator::start_with(&ns, &["--default-batch-scheduler", "yunikorn"]);
+    let variant = |name: &str, batch_scheduler: Option<&str>| {
+        let mut doc = example("spark-pi-yunikorn");
+        doc["metadata"] = json!({"name": name, "namespace": ns});
+        match batch_scheduler {
+            Some(scheduler) => doc["spec"]["batchScheduler"] = json!(scheduler),
+            None => _ = doc["spec"].as_object_mut().and_then(|spec| spec.remove("batchScheduler")),
+        }
+        create(&ns, doc);
+    };
+    variant("unset", None);
+    variant("empty", Some(""));
+    variant("named", Some("my-scheduler"));
+
+    for name in ["unset", "empty"] {
+        let done = run_until(&ns, name, "yunikorn", ApplicationStateType::Completed);
+        let driver = pod(&ns, &done.status.unwrap_or_default().driver_info.pod_name);
+        assert_eq!(driver.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()), Some("yunikorn"), "{name}");
+        assert_eq!(label(&driver, "queue"), Some("root.default"), "{name}");
+        assert_eq!(annotation(&driver, "yunikorn.apache.org/task-group-name"), Some("spark-driver"), "{name}");
+        assert!(annotation(&driver, "yunikorn.apache.org/task-groups").is_some(), "{name}");
+    }
+    let done = run_until(&ns, "named", "my-scheduler", ApplicationStateType::Completed);
+    let driver = pod(&ns, &done.status.unwrap_or_default().driver_info.pod_name);
+    assert_eq!(driver.spec.as_ref().and_then(|s| s.scheduler_name.as_deref()), Some("my-scheduler"));
+    assert_eq!(annotation(&driver, "yunikorn.apache.org/task-groups"), None);
+}
+
+/// kubeflow's operator refuses to start with a default it has no scheduler
+/// for; so does kspark's, before any connection, listing the names.
+#[test]
+fn an_unknown_default_batch_scheduler_is_refused() {
+    let out = kspark()
+        .args(["operator", "run", "--kubeconfig", "/nonexistent/kubeconfig", "--default-batch-scheduler", "slurm"])
+        .output()
+        .unwrap_or_else(|e| panic!("kspark: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for name in ["slurm", "volcano", "yunikorn", "kube-scheduler"] {
+        assert!(stderr.contains(name), "{name}: {stderr}");
+    }
 }
 
 /// scheduler-plugins' own PodGroup CRD: $KSPARK_SCHEDULER_PLUGINS_CRD, else

@@ -27,7 +27,10 @@ pub const TENANT_ID_ANNOTATION: &str = "azure.workload.identity/tenant-id";
 /// The label Azure's webhook selects pods by.
 pub const USE_LABEL: &str = "azure.workload.identity/use";
 pub const TOKEN_PROVIDER: &str = "org.apache.hadoop.fs.azurebfs.oauth2.WorkloadIdentityTokenProvider";
-/// The audience Azure's token exchange expects of the federated token.
+/// The `aud` of the service-account token Azure's webhook projects into
+/// the pod; a federated credential is matched on it (with issuer and
+/// subject), so it must list exactly this audience. It is also what
+/// `az identity federated-credential create --audiences` defaults to.
 pub const AUDIENCE: &str = "api://AzureADTokenExchange";
 
 pub const DRIVER_LABEL_KEY: &str = "spark.kubernetes.driver.label.azure.workload.identity/use";
@@ -137,12 +140,15 @@ impl WorkloadIdentity {
     }
 
     /// The Azure CLI command that lets this service account's tokens stand
-    /// for the managed identity (names kspark cannot know in capitals).
+    /// for the managed identity (names kspark cannot know in capitals). The
+    /// audience is written out although it is az's default, so that the
+    /// command shows everything Azure will match the token on; az's option
+    /// is `--audiences` (a list), which an abbreviation may not reach.
     pub fn federated_credential_command(&self, issuer: &str) -> String {
         format!(
             "az identity federated-credential create --name kspark-{ns}-{sa} --identity-name IDENTITY_NAME \
              --resource-group RESOURCE_GROUP --issuer {issuer} --subject system:serviceaccount:{ns}:{sa} \
-             --audience {AUDIENCE}",
+             --audiences {AUDIENCE}",
             ns = self.namespace,
             sa = self.service_account
         )
@@ -225,6 +231,16 @@ mod tests {
         let command = identity(None).federated_credential_command("https://issuer.example");
         assert!(command.contains("--issuer https://issuer.example"), "{command}");
         assert!(command.contains("--subject system:serviceaccount:team-a:spark"), "{command}");
-        assert!(command.ends_with("--audience api://AzureADTokenExchange"), "{command}");
+        assert!(command.ends_with("--audiences api://AzureADTokenExchange"), "{command}");
+    }
+
+    /// Every option is one `az identity federated-credential create` has
+    /// (its own spelling: az may refuse an abbreviation).
+    #[test]
+    fn the_federated_credential_command_uses_only_azs_options() {
+        let known = ["--name", "--identity-name", "--resource-group", "--issuer", "--subject", "--audiences"];
+        let command = identity(None).federated_credential_command("https://issuer.example");
+        let used: Vec<&str> = command.split_whitespace().filter(|w| w.starts_with("--")).collect();
+        assert_eq!(used, known, "{command}");
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kspark_sparkapp::batch_scheduler::BatchScheduler;
 use kube::Client;
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::Store;
@@ -43,6 +44,9 @@ pub struct LifecycleOptions {
     /// A PodDisruptionBudget for the driver of each application that sets
     /// spec.driverPodDisruptionBudget (kubeflow's --enable-driver-pdb).
     pub enable_driver_pdb: bool,
+    /// The batch scheduler of applications that name none (kubeflow's
+    /// --default-batch-scheduler).
+    pub default_batch_scheduler: Option<BatchScheduler>,
 }
 
 impl Default for LifecycleOptions {
@@ -56,6 +60,7 @@ impl Default for LifecycleOptions {
             preflight: true,
             exposure: Default::default(),
             enable_driver_pdb: false,
+            default_batch_scheduler: None,
         }
     }
 }

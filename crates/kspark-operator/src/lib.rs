@@ -6,10 +6,10 @@
 //! Layout: [`build`] (SparkApplication → Spark's objects), [`identity`]
 //! (submission IDs that make retries idempotent), [`driver_state`] and
 //! [`retry`] (kubeflow's rules, pure), `reconcile` (the state machine),
-//! [`scheduled`] (ScheduledSparkApplication), `scope` (the watched
-//! namespaces), [`run`] (watches, controllers, leader election, HTTP),
-//! [`install`] (what
-//! `kspark operator install` applies).
+//! [`scheduled`] (ScheduledSparkApplication), [`run`] (watches, controllers,
+//! leader election, HTTP), `scope` and `namespace_gate` (which namespaces'
+//! events are reconciled; [`selector`] parses `--namespace-selector`),
+//! [`install`] (what `kspark operator install` applies).
 
 pub mod application_object;
 pub mod archive;
@@ -26,13 +26,16 @@ pub mod identity;
 pub mod install;
 pub mod leader;
 pub mod metrics;
+mod namespace_gate;
 pub mod options;
 pub mod pods;
+pub mod process_metrics;
 pub mod reconcile;
 pub mod retry;
 pub mod run;
 pub mod scheduled;
 mod scope;
+pub mod selector;
 
 pub use options::OperatorOptions;
 pub use run::{OperatorError, run};

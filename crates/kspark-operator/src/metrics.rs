@@ -1,6 +1,7 @@
 //! Prometheus metrics: kubeflow's `spark_application_*` names where kubeflow
 //! has one, and kspark's latency histograms from creation to submission,
-//! to a running driver and to the end.
+//! to a running driver and to the end; and the standard `process_*`
+//! metrics of the operator's process ([`crate::process_metrics`]).
 
 use std::sync::Arc;
 
@@ -111,6 +112,8 @@ impl Metrics {
             "Scheduled time of a run to its SparkApplication created",
             m.scheduled_run_delay.clone(),
         );
+        // kubeflow's /metrics has them from Prometheus' Go client.
+        registry.register_collector(Box::new(crate::process_metrics::ProcessCollector::new()));
         Metrics { registry: Arc::new(registry), ..metrics }
     }
 

@@ -9,8 +9,11 @@ use crate::scheduled::{Clock, NamePrecision};
 
 #[derive(Debug, Clone)]
 pub struct OperatorOptions {
-    /// Namespaces to watch; empty = all.
+    /// Namespaces to watch; empty = all (unless there is a namespace selector).
     pub namespaces: Vec<String>,
+    /// kubeflow's `--namespace-selector`: also (or, without `namespaces`,
+    /// only) the namespaces whose labels match it when an event arrives.
+    pub namespace_selector: Option<crate::selector::Selector>,
     /// Only SparkApplications with these labels (a label selector).
     pub label_selector: Option<String>,
     /// Applications reconciled at the same time.

@@ -65,7 +65,7 @@ pub async fn run(
         }
         None => None,
     };
-    let scope = Scope::of(&options.namespaces);
+    let scope = Scope::new(&client, &options.namespaces, options.namespace_selector.as_ref());
     let executors = ExecutorIndex::default();
     let (pods, pod_events) = watch_pods(&client, &scope, executors.clone());
     let facts = watch_facts(&client, &scope);
@@ -112,16 +112,22 @@ pub async fn run(
         .modify(crate::pods::keep_application_small)
         .reflect(apps_writer)
         .applied_objects();
-    let controller = Controller::for_stream(app_events, apps.clone())
+    let controller = Controller::for_stream(scope.admitted(app_events), apps.clone())
         .with_config(controller::Config::default().concurrency(options.concurrency))
-        .watches_stream(pod_events, owning_application)
-        .watches_stream(pdb_events, controlling_application)
+        .watches_stream(scope.admitted(pod_events), owning_application)
+        .watches_stream(scope.admitted(pdb_events), controlling_application)
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
     let controller = future::join(controller, schedules);
-    let readiness = mark_ready_when_synced(apps, pods, facts, ready);
-    tracing::info!(namespaces = ?options.namespaces, concurrency = options.concurrency, "kspark operator started");
+    let readiness = mark_ready_when_synced(apps, pods, facts, scope.clone(), ready);
+    let selector = options.namespace_selector.as_ref().map(|s| s.as_str());
+    tracing::info!(
+        namespaces = ?options.namespaces,
+        namespace_selector = selector,
+        concurrency = options.concurrency,
+        "kspark operator started"
+    );
     match leading {
         Some(mut leading) => {
             let lost = async move {
@@ -222,16 +228,18 @@ async fn mark_ready_when_synced(
     apps: Store<ApplicationObject>,
     pods: Store<WatchedPod>,
     facts: NamespaceFacts,
+    scope: Scope,
     ready: Readiness,
 ) {
-    let synced = future::join4(
+    let synced = future::join5(
         apps.wait_until_ready(),
         pods.wait_until_ready(),
         facts.quotas.wait_until_ready(),
         facts.ranges.wait_until_ready(),
+        scope.listed(),
     )
     .await;
-    if synced.0.is_ok() && synced.1.is_ok() {
+    if synced.0.is_ok() && synced.1.is_ok() && synced.4 {
         tracing::info!(applications = apps.state().len(), "caches filled; ready");
         ready.set(true);
     }

@@ -1,29 +1,54 @@
-//! Which namespaces the operator watches (`--namespace`, repeatable; none:
-//! all), and the APIs and watches of that scope that the controllers share.
+//! Which namespaces the operator watches, and which of the watched
+//! objects' events reach its controllers.
+//!
+//! Without `--namespace-selector`: one namespace is watched there; several
+//! or all are one cluster watch, filtered here before the caches. With a
+//! selector (kubeflow's semantics), every namespace is watched and cached,
+//! since a namespace may match later, and the events are filtered after
+//! the caches by the [`NamespaceGate`]: the `--namespace`s, or a matching
+//! namespace.
 
 use std::sync::Arc;
 
-use futures::{Stream, TryStreamExt, future};
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt, future};
 use kube::core::{ApiResource, DynamicObject};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 
-/// Which namespaces are watched.
+use crate::namespace_gate::NamespaceGate;
+use crate::selector::Selector;
+
 #[derive(Clone)]
-pub(crate) enum Scope {
+pub(crate) struct Scope {
+    watched: Watched,
+    gate: Option<NamespaceGate>,
+}
+
+#[derive(Clone)]
+enum Watched {
     All,
     One(String),
     Some(Arc<Vec<String>>),
 }
 
 impl Scope {
-    pub(crate) fn of(namespaces: &[String]) -> Scope {
-        match namespaces {
-            [] => Scope::All,
-            [one] => Scope::One(one.clone()),
-            many => Scope::Some(Arc::new(many.to_vec())),
+    /// Starts the namespace watch when there is a selector.
+    pub(crate) fn new(client: &Client, namespaces: &[String], selector: Option<&Selector>) -> Scope {
+        match selector {
+            None => {
+                let watched = match namespaces {
+                    [] => Watched::All,
+                    [one] => Watched::One(one.clone()),
+                    many => Watched::Some(Arc::new(many.to_vec())),
+                };
+                Scope { watched, gate: None }
+            }
+            Some(selector) => {
+                Scope { watched: Watched::All, gate: Some(NamespaceGate::start(client, namespaces, selector.clone())) }
+            }
         }
     }
 
@@ -31,23 +56,23 @@ impl Scope {
     where
         K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
     {
-        match self {
-            Scope::One(ns) => Api::namespaced(client.clone(), ns),
+        match &self.watched {
+            Watched::One(ns) => Api::namespaced(client.clone(), ns),
             _ => Api::all(client.clone()),
         }
     }
 
     /// [`Scope::api`] for an untyped resource.
     pub(crate) fn dynamic_api(&self, client: &Client, resource: &ApiResource) -> Api<DynamicObject> {
-        match self {
-            Scope::One(ns) => Api::namespaced_with(client.clone(), ns, resource),
+        match &self.watched {
+            Watched::One(ns) => Api::namespaced_with(client.clone(), ns, resource),
             _ => Api::all_with(client.clone(), resource),
         }
     }
 
-    fn admits(&self, namespace: Option<&str>) -> bool {
-        match self {
-            Scope::Some(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
+    fn watches(&self, namespace: Option<&str>) -> bool {
+        match &self.watched {
+            Watched::Some(list) => namespace.is_some_and(|ns| list.iter().any(|n| n == ns)),
             _ => true,
         }
     }
@@ -64,10 +89,38 @@ impl Scope {
         let scope = self.clone();
         watcher::watcher(api, config).default_backoff().try_filter(move |event| {
             let keep = match event {
-                Event::Apply(o) | Event::Delete(o) | Event::InitApply(o) => scope.admits(o.meta().namespace.as_deref()),
+                Event::Apply(o) | Event::Delete(o) | Event::InitApply(o) => {
+                    scope.watches(o.meta().namespace.as_deref())
+                }
                 Event::Init | Event::InitDone => true,
             };
             future::ready(keep)
         })
+    }
+
+    /// The objects of `triggers` (after the cache) whose namespace is the
+    /// operator's: all of them without a selector.
+    pub(crate) fn admitted<K>(
+        &self,
+        triggers: impl Stream<Item = Result<K, watcher::Error>> + Send + 'static,
+    ) -> BoxStream<'static, Result<K, watcher::Error>>
+    where
+        K: Resource + Send + 'static,
+    {
+        let Some(gate) = self.gate.clone() else { return triggers.boxed() };
+        triggers
+            .try_filter(move |object| {
+                let (gate, namespace) = (gate.clone(), object.meta().namespace.clone());
+                async move { gate.admits(namespace.as_deref()).await }
+            })
+            .boxed()
+    }
+
+    /// Once the namespaces' labels are listed (at once without a selector).
+    pub(crate) async fn listed(&self) -> bool {
+        match &self.gate {
+            Some(gate) => gate.listed().await,
+            None => true,
+        }
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
 use kspark_operator::OperatorOptions;
 use kspark_operator::archive::ArchiveSettings;
@@ -13,6 +14,8 @@ use kspark_operator::exposure::{ExposureOptions, Gateway, UrlTemplate};
 use kspark_operator::install::{self, InstallSpec};
 use kspark_operator::leader::LeaseSettings;
 use kspark_operator::scheduled::Clock;
+use kspark_operator::selector::Selector;
+use kspark_sparkapp::batch_scheduler::BatchScheduler;
 
 use crate::exit_status::ExitStatus;
 use crate::failure::hinted;
@@ -40,12 +43,25 @@ struct RunArgs {
     /// kubeconfig context (default: the current one).
     #[arg(long)]
     context: Option<String>,
-    /// Namespace to watch; repeat for several (default: all).
+    /// Namespace to watch; repeat for several (default: all, or with
+    /// --namespace-selector only the namespaces it selects).
     #[arg(short, long = "namespace")]
     namespaces: Vec<String>,
+    /// Also reconcile the SparkApplications and ScheduledSparkApplications
+    /// of namespaces whose labels match this selector, e.g. 'spark=enabled'
+    /// or 'env in (prod,staging)' (kubeflow's flag). The labels are checked
+    /// at each event: an application already there when its namespace gets
+    /// the labels waits for its next change. Every namespace is watched, so
+    /// the operator needs to list and watch namespaces and a ClusterRole.
+    #[arg(long, value_name = "SELECTOR")]
+    namespace_selector: Option<String>,
     /// Only SparkApplications matching this label selector (e.g. team=a).
     #[arg(long)]
     label_selector: Option<String>,
+    /// The batch scheduler of applications whose spec.batchScheduler is
+    /// unset or empty, as if they named it (kubeflow's flag; default: none).
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(BatchScheduler::NAMES))]
+    default_batch_scheduler: Option<String>,
     /// Applications reconciled at the same time.
     #[arg(long, default_value_t = 64)]
     concurrency: u16,
@@ -165,9 +181,17 @@ struct InstallArgs {
     /// Namespace the operator watches; repeat for several (default: all).
     #[arg(long = "watch-namespace")]
     watch_namespaces: Vec<String>,
+    /// The operator's --namespace-selector: also the namespaces whose labels
+    /// match it (then with a ClusterRole, which may list and watch namespaces).
+    #[arg(long, value_name = "SELECTOR")]
+    namespace_selector: Option<String>,
     /// The operator's --label-selector: only SparkApplications matching it.
     #[arg(long)]
     label_selector: Option<String>,
+    /// The operator's --default-batch-scheduler: the batch scheduler of
+    /// applications that name none.
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(BatchScheduler::NAMES))]
+    default_batch_scheduler: Option<String>,
     /// The operator's --concurrency: applications reconciled at the same time.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
@@ -275,6 +299,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
     });
     Ok(OperatorOptions {
         namespaces: args.namespaces.clone(),
+        namespace_selector: namespace_selector(&args.namespace_selector)?,
         label_selector: args.label_selector.clone(),
         concurrency: args.concurrency.max(1),
         metrics_addr: args.metrics_addr,
@@ -288,6 +313,7 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             preflight: !args.skip_preflight,
             exposure: exposure_options(args)?,
             enable_driver_pdb: args.enable_driver_pdb,
+            default_batch_scheduler: args.default_batch_scheduler.as_deref().and_then(BatchScheduler::named),
         },
         master_url: args.master.clone().or_else(in_cluster_master),
         spark_user: "spark".into(),
@@ -298,6 +324,20 @@ fn operator_options(args: &RunArgs) -> anyhow::Result<OperatorOptions> {
             hinted(format!("--scheduled-spark-application-timestamp-precision {e}"), None, ExitStatus::Usage)
         })?,
     })
+}
+
+/// `--namespace-selector`, refused at start-up when Kubernetes would refuse
+/// it (as kubeflow's operator refuses to start); empty is none, as in kubeflow.
+fn namespace_selector(text: &Option<String>) -> anyhow::Result<Option<Selector>> {
+    let Some(text) = text.as_deref().filter(|t| !t.is_empty()) else { return Ok(None) };
+    let selector = Selector::parse(text).map_err(|e| {
+        hinted(
+            format!("--namespace-selector: {e}"),
+            Some("e.g. 'spark=enabled', 'spark-operator=enabled,env in (prod,staging)' or '!legacy'".into()),
+            ExitStatus::Usage,
+        )
+    })?;
+    Ok(Some(selector))
 }
 
 /// The UI and port exposure flags, each checked here with its name.
@@ -387,12 +427,16 @@ fn init_logs(json: bool) {
 }
 
 async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
+    // An operator installed with a selector it refuses would never start.
+    let namespace_selector = namespace_selector(&args.namespace_selector)?.map(|s| s.as_str().to_string());
     let spec = InstallSpec {
         namespace: args.namespace.clone(),
         image: args.image.clone(),
         replicas: args.replicas,
         watch_namespaces: args.watch_namespaces.clone(),
+        namespace_selector,
         label_selector: args.label_selector.clone(),
+        default_batch_scheduler: args.default_batch_scheduler.clone(),
         concurrency: args.concurrency,
         events: args.events.clone(),
         log_json: args.log_format == "json",

@@ -149,6 +149,42 @@ fn one_watched_namespace_gets_a_role_there_instead_of_a_cluster_role() {
     }
 }
 
+/// kubeflow's spark.jobNamespaceSelector and controller.batchScheduler.default,
+/// under this chart's names: the operator's arguments, a ClusterRole that may
+/// read namespaces (even with one watched namespace) and the admission policy
+/// bound to every namespace, as `kspark operator install` makes them.
+#[test]
+fn a_namespace_selector_and_a_default_batch_scheduler_render_what_install_does() {
+    let values =
+        "watchNamespaces: [team-a]\nnamespaceSelector: \"env in (prod,staging)\"\ndefaultBatchScheduler: yunikorn\n";
+    let rendered = rendered_objects("ops", Some(values));
+    let installed = installed_objects(&[
+        "--namespace",
+        "ops",
+        "--watch-namespace",
+        "team-a",
+        "--namespace-selector",
+        "env in (prod,staging)",
+        "--default-batch-scheduler",
+        "yunikorn",
+    ]);
+    assert_same_objects(&rendered, &installed);
+    let deployment = &rendered["Deployment ops/kspark-operator"];
+    let args: Vec<String> =
+        serde_json::from_value(deployment["spec"]["template"]["spec"]["containers"][0]["args"].clone())
+            .unwrap_or_default();
+    assert!(args.windows(2).any(|w| w[0] == "--namespace-selector" && w[1] == "env in (prod,staging)"), "{args:?}");
+    assert!(args.windows(2).any(|w| w[0] == "--default-batch-scheduler" && w[1] == "yunikorn"), "{args:?}");
+    let rules = rendered["ClusterRole -/kspark-operator"]["rules"].to_string();
+    assert!(
+        rules.contains(r#"{"apiGroups":[""],"resources":["namespaces"],"verbs":["get","list","watch"]}"#),
+        "{rules}"
+    );
+    assert!(!rendered.contains_key("Role team-a/kspark-operator"), "{:?}", rendered.keys());
+    let binding = &rendered["ValidatingAdmissionPolicyBinding -/kspark-operator"];
+    assert_eq!(binding["spec"]["matchResources"], Value::Null, "{binding}");
+}
+
 #[test]
 fn the_admission_policy_is_left_out_as_install_leaves_it_out() {
     let defaults = rendered_objects(NAMESPACE, None);
@@ -186,6 +222,8 @@ fn invalid_values_are_refused_naming_the_value() {
         ("watchNamespaces: [Team_A]\n", "'/watchNamespaces/0'"),
         ("serviceMonitor:\n  enabled: \"yes\"\n", "'/serviceMonitor/enabled'"),
         ("admissionPolicy:\n  enabled: \"yes\"\n", "'/admissionPolicy/enabled'"),
+        ("defaultBatchScheduler: slurm\n", "'/defaultBatchScheduler'"),
+        ("namespaceSelector: [a]\n", "'/namespaceSelector'"),
         // A misspelt key is refused too, instead of silently ignored.
         ("watchNamespace: [a]\n", "'watchNamespace'"),
     ];

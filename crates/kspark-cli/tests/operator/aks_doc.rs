@@ -349,7 +349,7 @@ fn the_doc_runs_against_the_test_control_plane() {
     let federation = format!(
         "az identity federated-credential create --name kspark-{NAMESPACE}-spark --identity-name IDENTITY_NAME \
          --resource-group RESOURCE_GROUP --issuer https://kubernetes.default.svc.cluster.local \
-         --subject system:serviceaccount:{NAMESPACE}:spark"
+         --subject system:serviceaccount:{NAMESPACE}:spark --audiences api://AzureADTokenExchange"
     );
     assert!(transcript.contains(&federation), "doctor printed no {federation}:\n{transcript}");
     // `logs -f` and `status` found the job by its --name, and it ended well.

@@ -481,6 +481,7 @@ fn free_port() -> u16 {
 fn health_readiness_and_kubeflows_metrics_are_served() {
     let ns = namespace("op-metrics");
     let addr = format!("127.0.0.1:{}", free_port());
+    let spawned = now_seconds();
     let _operator = operator(&ns, &["--metrics-addr", &addr]);
     let start = Instant::now();
     while !http_get_ok(&addr, "/readyz") {
@@ -501,6 +502,25 @@ fn health_readiness_and_kubeflows_metrics_are_served() {
     }
     assert!(metrics.contains("spark_application_start_latency_seconds_count"), "{metrics}");
     assert!(metrics.contains("kspark_operator_reconcile_seconds_bucket"), "{metrics}");
+
+    // The standard process metrics, as kubeflow's operator serves them (its
+    // e2e test looks for process_cpu_seconds_total): of the operator's own
+    // process, which started when the test spawned it.
+    let sample = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("no {name}"));
+        line[name.len()..].trim().parse().unwrap_or_else(|e| panic!("{line}: {e}"))
+    };
+    let started = sample("process_start_time_seconds");
+    // btime, the boot time it is counted from, is whole seconds.
+    assert!(started >= spawned - 2.0 && started <= now_seconds(), "started {started}, spawned {spawned}");
+    assert!(sample("process_cpu_seconds_total") > 0.0, "{metrics}");
+    let resident = sample("process_resident_memory_bytes");
+    assert!(resident > 1e6 && resident < sample("process_virtual_memory_bytes"), "{metrics}");
+    assert!(sample("process_open_fds") > 0.0 && sample("process_open_fds") <= sample("process_max_fds"));
+}
+
+fn now_seconds() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or_default()
 }
 
 fn http_get_ok(addr: &str, path: &str) -> bool {

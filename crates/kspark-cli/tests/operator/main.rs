@@ -12,6 +12,7 @@ mod entra;
 mod exposure;
 mod lifecycle;
 mod log_archive;
+mod namespace_selector;
 mod scheduled;
 mod sparkapps;
 mod workload_identity;

@@ -190,7 +190,7 @@ fn doctor_prints_the_federated_credential_command_with_the_clusters_issuer() {
     let command = format!(
         "az identity federated-credential create --name kspark-{ns}-spark --identity-name IDENTITY_NAME \
          --resource-group RESOURCE_GROUP --issuer {ISSUER} --subject system:serviceaccount:{ns}:spark \
-         --audience api://AzureADTokenExchange"
+         --audiences api://AzureADTokenExchange"
     );
     assert!(log.contains(&command), "{command} missing from:\n{log}");
     // alice may not read the issuer (only service accounts may, by default):

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
     PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext,
     Service, ServiceAccount, ServicePort, ServiceSpec,
 };
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kspark_sparkapp::crd::{scheduled_spark_application_crd, spark_application_crd};
 
 use super::admission_policy::{admission_policy, admission_policy_binding};
-use super::rules::{lease_rules, operator_rules};
+use super::rules::{lease_rules, namespace_rules, operator_rules};
 
 /// What to install.
 #[derive(Debug, Clone)]
@@ -25,10 +25,15 @@ pub struct InstallSpec {
     pub namespace: String,
     pub image: String,
     pub replicas: i32,
-    /// Namespaces the operator watches; empty = all.
+    /// Namespaces the operator watches; empty = all (unless there is a
+    /// namespace selector).
     pub watch_namespaces: Vec<String>,
+    /// The operator's --namespace-selector (as given; checked by the caller).
+    pub namespace_selector: Option<String>,
     /// Only SparkApplications matching this label selector.
     pub label_selector: Option<String>,
+    /// The operator's --default-batch-scheduler.
+    pub default_batch_scheduler: Option<String>,
     /// Applications reconciled at the same time.
     pub concurrency: u16,
     /// Which Kubernetes Events the operator publishes: `all` or `warnings`.
@@ -113,17 +118,26 @@ pub fn objects(spec: &InstallSpec) -> Vec<InstallObject> {
             InstallObject::AdmissionPolicy(Box::new(admission_policy(meta(NAME, None)))),
             InstallObject::AdmissionPolicyBinding(Box::new(admission_policy_binding(
                 meta(NAME, None),
-                &spec.watch_namespaces,
+                admitted_namespaces(spec),
             ))),
         ]);
     }
     out
 }
 
+/// The namespaces the admission policy is bound to; empty = all. A
+/// binding selects namespaces by names or by labels, not by either, so with
+/// a namespace selector it covers every namespace: the policy refuses only
+/// what kubeflow's webhook refuses.
+fn admitted_namespaces(spec: &InstallSpec) -> &[String] {
+    if spec.namespace_selector.is_some() { &[] } else { &spec.watch_namespaces }
+}
+
 /// The operator's rights. Watching one namespace, it uses namespaced
-/// watches only, so a Role there is enough; watching several or all, its
-/// watches are cluster watches and need a ClusterRole. Its Lease is in its
-/// own namespace (one Role with both when that is the watched namespace).
+/// watches only, so a Role there is enough; watching several or all (as
+/// with a namespace selector), its watches are cluster watches and need a
+/// ClusterRole. Its Lease is in its own namespace (one Role with both when
+/// that is the watched namespace).
 fn rbac(spec: &InstallSpec) -> Vec<InstallObject> {
     let ns = spec.namespace.as_str();
     let role = |namespace: &str, rules| {
@@ -136,13 +150,14 @@ fn rbac(spec: &InstallSpec) -> Vec<InstallObject> {
             subjects: Some(vec![subject(ns)]),
         })
     };
-    match spec.watch_namespaces.as_slice() {
-        [watched] if watched == ns => vec![role(ns, [operator_rules(), lease_rules()].concat()), binding(ns)],
-        [watched] => vec![role(watched, operator_rules()), binding(watched), role(ns, lease_rules()), binding(ns)],
-        _ => vec![
+    let single = if spec.namespace_selector.is_some() { None } else { spec.watch_namespaces.first() };
+    match single.filter(|_| spec.watch_namespaces.len() == 1) {
+        Some(watched) if watched == ns => vec![role(ns, [operator_rules(), lease_rules()].concat()), binding(ns)],
+        Some(watched) => vec![role(watched, operator_rules()), binding(watched), role(ns, lease_rules()), binding(ns)],
+        None => vec![
             InstallObject::ClusterRole(ClusterRole {
                 metadata: meta(NAME, None),
-                rules: Some(operator_rules()),
+                rules: Some(cluster_rules(spec)),
                 ..Default::default()
             }),
             InstallObject::ClusterRoleBinding(ClusterRoleBinding {
@@ -153,6 +168,13 @@ fn rbac(spec: &InstallSpec) -> Vec<InstallObject> {
             role(ns, lease_rules()),
             binding(ns),
         ],
+    }
+}
+
+fn cluster_rules(spec: &InstallSpec) -> Vec<PolicyRule> {
+    match spec.namespace_selector {
+        Some(_) => [operator_rules(), namespace_rules()].concat(),
+        None => operator_rules(),
     }
 }
 
@@ -250,6 +272,12 @@ fn container(spec: &InstallSpec) -> Container {
     for ns in &spec.watch_namespaces {
         args.extend(["--namespace".to_string(), ns.clone()]);
     }
+    if let Some(selector) = &spec.namespace_selector {
+        args.extend(["--namespace-selector".to_string(), selector.clone()]);
+    }
+    if let Some(scheduler) = &spec.default_batch_scheduler {
+        args.extend(["--default-batch-scheduler".to_string(), scheduler.clone()]);
+    }
     let probe = |path: &str| Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.into()),
@@ -310,7 +338,9 @@ mod tests {
             image: "kspark:test".into(),
             replicas: 2,
             watch_namespaces: vec!["team-a".into(), "team-b".into()],
+            namespace_selector: None,
             label_selector: None,
+            default_batch_scheduler: None,
             concurrency: 64,
             events: "all".into(),
             log_json: false,
@@ -365,18 +395,56 @@ mod tests {
     fn operator_options_become_arguments() {
         let custom = InstallSpec {
             label_selector: Some("team=a".into()),
+            namespace_selector: Some("env in (prod,staging)".into()),
+            default_batch_scheduler: Some("volcano".into()),
             concurrency: 8,
             events: "warnings".into(),
             log_json: true,
             ..spec()
         };
-        let deployment = objects(&custom).iter().map(InstallObject::to_json).find(|o| o["kind"] == "Deployment");
-        let args = deployment.unwrap_or_default()["spec"]["template"]["spec"]["containers"][0]["args"].clone();
-        let args: Vec<String> = serde_json::from_value(args).unwrap_or_default();
+        let args = container_args(&custom);
         let text = args.join(" ");
-        for expected in ["--concurrency 8", "--events warnings", "--log-json", "--label-selector team=a"] {
+        for expected in [
+            "--concurrency 8",
+            "--events warnings",
+            "--log-json",
+            "--label-selector team=a",
+            "--default-batch-scheduler volcano",
+        ] {
             assert!(text.contains(expected), "{expected} in {text}");
         }
+        // One argument, spaces and all.
+        assert!(args.windows(2).any(|w| w[0] == "--namespace-selector" && w[1] == "env in (prod,staging)"), "{args:?}");
+        let defaults = container_args(&spec()).join(" ");
+        assert!(!defaults.contains("--namespace-selector") && !defaults.contains("--default-batch-scheduler"));
+    }
+
+    fn container_args(spec: &InstallSpec) -> Vec<String> {
+        container(spec).args.unwrap_or_default()
+    }
+
+    /// kubeflow's chart: a namespace selector needs cluster-wide rights and
+    /// may list and watch namespaces, even with one watched namespace.
+    #[test]
+    fn a_namespace_selector_gets_a_cluster_role_that_reads_namespaces() {
+        let cluster_role = |spec: &InstallSpec| {
+            let all: Vec<serde_json::Value> = rbac(spec).iter().map(InstallObject::to_json).collect();
+            all.into_iter().find(|o| o["kind"] == "ClusterRole").unwrap_or_default()
+        };
+        for watched in [vec![], vec!["team-a".to_string()], vec!["kspark-system".to_string()]] {
+            let selected = InstallSpec {
+                watch_namespaces: watched.clone(),
+                namespace_selector: Some("spark=enabled".into()),
+                ..spec()
+            };
+            let rules = cluster_role(&selected)["rules"].to_string();
+            assert!(rules.contains("\"namespaces\"") && rules.contains("\"watch\""), "{watched:?}: {rules}");
+            assert!(rules.contains("sparkapplications"), "{rules}");
+            assert!(admitted_namespaces(&selected).is_empty(), "{watched:?}: the policy is bound to every namespace");
+        }
+        let role = cluster_role(&spec());
+        assert!(!role["rules"].to_string().contains("\"namespaces\""), "{role}");
+        assert_eq!(admitted_namespaces(&spec()), ["team-a", "team-b"]);
     }
 
     #[test]

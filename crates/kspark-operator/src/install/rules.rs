@@ -65,6 +65,12 @@ pub fn operator_rules() -> Vec<PolicyRule> {
     ]
 }
 
+/// With --namespace-selector, in the ClusterRole: the namespaces' labels,
+/// from a watch of all namespaces (and asked for one not seen yet).
+pub fn namespace_rules() -> Vec<PolicyRule> {
+    vec![rule(&[""], &["namespaces"], &["get", "list", "watch"])]
+}
+
 /// In the operator's namespace only: its leader lease.
 pub fn lease_rules() -> Vec<PolicyRule> {
     vec![rule(&["coordination.k8s.io"], &["leases"], &["get", "create", "update", "patch"])]

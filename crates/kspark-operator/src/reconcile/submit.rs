@@ -59,11 +59,12 @@ pub async fn submit(work: &mut Work, ctx: &Context) -> Result<Flow, ReconcileErr
         let why = "the namespace's quotas, LimitRanges and service accounts are not listed yet".to_string();
         return Ok(postpone(work, why));
     }
-    let scheduled = match batch_schedule(&work.app) {
+    let defaulted = batch_scheduler::with_default(&work.app, ctx.options.default_batch_scheduler);
+    let scheduled = match batch_schedule(defaulted.as_ref().unwrap_or(&work.app)) {
         Ok(scheduled) => scheduled,
         Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),
     };
-    let app = scheduled.as_ref().map_or(&work.app, |s| &s.app);
+    let app = scheduled.as_ref().map(|s| &s.app).or(defaulted.as_ref()).unwrap_or(&work.app);
     let built = match build_for_namespace(app, work, ctx, &identity, &digest) {
         Ok(built) => built,
         Err(message) => return Ok(submission_failed(work, &identity, attempt, message)),

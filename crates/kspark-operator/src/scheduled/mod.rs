@@ -98,9 +98,13 @@ pub(crate) fn controller(
         backoff: Default::default(),
     });
     let owner_resource = resource.clone();
-    Controller::for_stream_with(schedule_events, schedules, resource)
+    Controller::for_stream_with(scope.admitted(schedule_events), schedules, resource)
         .with_config(controller::Config::default().concurrency(settings.concurrency))
-        .watches_stream_with(run_events, move |run| finished_run_owner(&run, &owner_resource), runs_resource)
+        .watches_stream_with(
+            scope.admitted(run_events),
+            move |run| finished_run_owner(&run, &owner_resource),
+            runs_resource,
+        )
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()))

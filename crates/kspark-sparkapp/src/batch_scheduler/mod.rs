@@ -5,8 +5,10 @@
 //! PodGroup and group label for kube-scheduler ([`kube_scheduler`]). The operator applies
 //! [`schedule`] to the (defaulted) application it is about to submit; the
 //! annotations and labels it adds reach the pods as every other
-//! `spec.driver`/`spec.executor` annotation and label does.
+//! `spec.driver`/`spec.executor` annotation and label does. An application
+//! that names none gets the operator's default ([`with_default`]) first.
 
+mod default;
 pub mod kube_scheduler;
 pub mod requests;
 pub mod volcano;
@@ -15,6 +17,8 @@ mod yunikorn_memory;
 
 use crate::application::SparkApplication;
 use crate::submit::MappingError;
+
+pub use default::{names_none, with_default};
 
 /// The batch scheduler `spec.batchScheduler` names, when kubeflow has one
 /// of that name.
@@ -26,12 +30,27 @@ pub enum BatchScheduler {
 }
 
 impl BatchScheduler {
+    /// The names `spec.batchScheduler` selects them by.
+    pub const NAMES: [&'static str; 3] = [volcano::VOLCANO, yunikorn::YUNIKORN, kube_scheduler::KUBE_SCHEDULER];
+
     pub fn of(app: &SparkApplication) -> Option<Self> {
-        match app.spec.batch_scheduler.as_deref()? {
+        Self::named(app.spec.batch_scheduler.as_deref()?)
+    }
+
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
             volcano::VOLCANO => Some(Self::Volcano),
             yunikorn::YUNIKORN => Some(Self::Yunikorn),
             kube_scheduler::KUBE_SCHEDULER => Some(Self::KubeScheduler),
             _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Volcano => volcano::VOLCANO,
+            Self::Yunikorn => yunikorn::YUNIKORN,
+            Self::KubeScheduler => kube_scheduler::KUBE_SCHEDULER,
         }
     }
 }

@@ -13,7 +13,7 @@ mod kinds;
 use kinds::GroupKind;
 use kspark_kube::api_status::{FORBIDDEN, is_transient_code};
 use kspark_kube::{is_conflict, is_not_found};
-use kspark_sparkapp::batch_scheduler::{BatchScheduler, PodGroup, kube_scheduler, volcano};
+use kspark_sparkapp::batch_scheduler::{self, BatchScheduler, PodGroup, kube_scheduler, volcano};
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 
@@ -38,7 +38,7 @@ pub async fn sync(group: &PodGroup, work: &Work, ctx: &Context) -> Result<(), Po
 }
 
 async fn sync_kind<K: GroupKind>(group: &K, work: &Work, ctx: &Context) -> Result<(), PodGroupError> {
-    ensure_crd::<K>(ctx).await?;
+    ensure_crd::<K>(work, ctx).await?;
     let name = group.meta().name.clone().unwrap_or_default();
     let api: Api<K> = Api::namespaced(ctx.client.clone(), work.namespace());
     let failed = |e: kube::Error| classify(format!("cannot create {} PodGroup {name}", K::SCHEDULER), e);
@@ -60,12 +60,19 @@ async fn sync_kind<K: GroupKind>(group: &K, work: &Work, ctx: &Context) -> Resul
 }
 
 /// Whether the API server serves the PodGroups (discovery needs no RBAC).
-async fn ensure_crd<K: GroupKind>(ctx: &Context) -> Result<(), PodGroupError> {
+async fn ensure_crd<K: GroupKind>(work: &Work, ctx: &Context) -> Result<(), PodGroupError> {
+    // Who chose the scheduler, and so how to choose none.
+    let (chosen, way_out) = if batch_scheduler::names_none(&work.app) {
+        let chosen =
+            format!("spec.batchScheduler is unset and the operator's --default-batch-scheduler is {}", K::SCHEDULER);
+        (chosen, "or name another scheduler in spec.batchScheduler")
+    } else {
+        (format!("spec.batchScheduler is {}", K::SCHEDULER), "or remove spec.batchScheduler")
+    };
     let missing = || {
         PodGroupError::Refused(format!(
-            "spec.batchScheduler is {}, but the CustomResourceDefinition {} ({} PodGroup) is not installed in \
-             the cluster (hint: {}, or remove spec.batchScheduler)",
-            K::SCHEDULER,
+            "{chosen}, but the CustomResourceDefinition {} ({} PodGroup) is not installed in the cluster (hint: {}, \
+             {way_out})",
             K::CRD,
             K::API_VERSION,
             K::INSTALL_HINT
@@ -91,7 +98,8 @@ fn classify(what: String, error: kube::Error) -> PodGroupError {
 /// kubeflow's `Cleanup` of the batch scheduler when the application ends:
 /// its PodGroup goes (a missing one, or a missing CRD, is no error).
 pub async fn delete(work: &Work, ctx: &Context) -> Result<(), ReconcileError> {
-    match BatchScheduler::of(&work.app) {
+    let defaulted = batch_scheduler::with_default(&work.app, ctx.options.default_batch_scheduler);
+    match BatchScheduler::of(defaulted.as_ref().unwrap_or(&work.app)) {
         Some(BatchScheduler::Volcano) => {
             delete_kind::<volcano::PodGroup>(&volcano::pod_group_name(&work.app), work, ctx).await
         }
