@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use kspark_testcluster::operator::operator_namespace;
+use kspark_testcluster::operator::spark_pi_application;
 use kspark_testcluster::{TestCluster, TestUser, block_on};
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -53,21 +54,7 @@ fn refused(ns: &str, value: &Value) -> String {
 }
 
 fn app(name: &str) -> Value {
-    json!({
-        "apiVersion": "sparkoperator.k8s.io/v1beta2",
-        "kind": "SparkApplication",
-        "metadata": {"name": name},
-        "spec": {
-            "type": "Scala",
-            "mode": "cluster",
-            "image": "apache/spark:4.0.5",
-            "mainClass": "org.apache.spark.examples.SparkPi",
-            "mainApplicationFile": "local:///opt/spark/examples/jars/spark-examples.jar",
-            "sparkVersion": "4.0.5",
-            "driver": {"cores": 1, "memory": "512m", "serviceAccount": "spark"},
-            "executor": {"instances": 1, "cores": 1, "memory": "512m"}
-        }
-    })
+    spark_pi_application(name)
 }
 
 fn with_conf(mut value: Value, key: &str, conf: &str) -> Value {

@@ -154,3 +154,24 @@ pub fn service_account_kubeconfig(cluster: &TestCluster, namespace: &str, accoun
     std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     Ok(path)
 }
+
+/// A SparkApplication of kubeflow's SparkPi shape (Spark 4.0.5, one
+/// executor, the driver as service account `spark`), as JSON for tests to
+/// adjust (annotations for the simulated node, fields under test).
+pub fn spark_pi_application(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "sparkoperator.k8s.io/v1beta2",
+        "kind": "SparkApplication",
+        "metadata": {"name": name},
+        "spec": {
+            "type": "Scala",
+            "mode": "cluster",
+            "image": "apache/spark:4.0.5",
+            "mainClass": "org.apache.spark.examples.SparkPi",
+            "mainApplicationFile": "local:///opt/spark/examples/jars/spark-examples.jar",
+            "sparkVersion": "4.0.5",
+            "driver": {"cores": 1, "memory": "512m", "serviceAccount": "spark"},
+            "executor": {"instances": 1, "cores": 1, "memory": "512m"}
+        }
+    })
+}

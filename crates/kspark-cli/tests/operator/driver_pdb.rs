@@ -8,10 +8,10 @@
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use crate::{admin, cluster, kspark_path, namespace, operator};
+use crate::{RunningOperator, admin, cluster, kspark_path, namespace, operator};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::Role;
@@ -24,7 +24,10 @@ use serde_json::{Value, json};
 
 /// `kspark operator run --enable-driver-pdb` as the service account of a
 /// `kspark operator install --watch-namespace ns`; killed when dropped.
-struct InstalledOperator(Child);
+struct InstalledOperator {
+    /// Kept for its Drop, which stops the operator.
+    _process: RunningOperator,
+}
 
 impl InstalledOperator {
     fn start(ns: &str) -> InstalledOperator {
@@ -46,22 +49,12 @@ impl InstalledOperator {
         let mut role = block_on(roles.get("kspark-operator")).unwrap_or_else(|e| panic!("installed Role: {e}"));
         edit(&mut role);
         block_on(roles.replace("kspark-operator", &PostParams::default(), &role)).unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new(kspark_path())
-            .args(["operator", "run", "--namespace", ns, "--enable-driver-pdb", "--kubeconfig"])
-            .arg(operator_account_kubeconfig(&operator_ns))
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        InstalledOperator(child)
-    }
-}
-
-impl Drop for InstalledOperator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        InstalledOperator {
+            _process: RunningOperator::start(
+                &["--namespace", ns, "--enable-driver-pdb"],
+                &operator_account_kubeconfig(&operator_ns),
+            ),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, ScheduleState, SparkApplication};
 use kspark_testcluster::operator::OperatorProcess;
+use kspark_testcluster::operator::spark_pi_application;
 use kspark_testcluster::{TestUser, block_on, eventually, poll_until};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -24,24 +25,9 @@ fn apps(ns: &str) -> Api<SparkApplication> {
 
 /// A SparkPi-like application whose driver the fake node plays by `outcome`.
 fn app(name: &str, outcome: &str) -> Value {
-    json!({
-        "apiVersion": "sparkoperator.k8s.io/v1beta2",
-        "kind": "SparkApplication",
-        "metadata": {"name": name},
-        "spec": {
-            "type": "Scala",
-            "mode": "cluster",
-            "image": "apache/spark:4.0.5",
-            "mainClass": "org.apache.spark.examples.SparkPi",
-            "mainApplicationFile": "local:///opt/spark/examples/jars/spark-examples.jar",
-            "sparkVersion": "4.0.5",
-            "driver": {
-                "cores": 1, "memory": "512m", "serviceAccount": "spark",
-                "annotations": {"kspark.test/outcome": outcome, "kspark.test/run-millis": "300"}
-            },
-            "executor": {"instances": 1, "cores": 1, "memory": "512m"}
-        }
-    })
+    let mut app = spark_pi_application(name);
+    app["spec"]["driver"]["annotations"] = json!({"kspark.test/outcome": outcome, "kspark.test/run-millis": "300"});
+    app
 }
 
 fn create(ns: &str, value: Value) -> SparkApplication {

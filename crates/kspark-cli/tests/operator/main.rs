@@ -21,7 +21,7 @@ use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
 use kspark_testcluster::{TestCluster, block_on};
 use kube::Client;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The test binary's control plane, started by the first test that asks.
 pub fn cluster() -> &'static TestCluster {
@@ -62,4 +62,33 @@ pub fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
 /// [`operator`] with environment variables set for the process.
 pub fn operator_with_env(ns: &str, extra: &[&str], env: &[(String, String)]) -> OperatorProcess {
     OperatorProcess::start_with_env(cluster(), kspark_path(), ns, extra, env).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `kspark operator run ARGS --kubeconfig KUBECONFIG`: the operator with the
+/// rights of the account the kubeconfig names (an installed operator's);
+/// killed when dropped.
+pub struct RunningOperator(Child);
+
+impl RunningOperator {
+    pub fn start(args: &[&str], kubeconfig: &Path) -> RunningOperator {
+        let child = Command::new(kspark_path())
+            .arg("operator")
+            .arg("run")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        RunningOperator(child)
+    }
+}
+
+impl Drop for RunningOperator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -10,10 +10,10 @@
 //! before it starts.
 
 use std::ops::ControlFlow;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{admin, cluster, kspark_path, namespace};
+use crate::{RunningOperator, admin, cluster, kspark_path, namespace};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kspark_sparkapp::{ApplicationStateType, ScheduleState, ScheduledSparkApplication, SparkApplication};
 use kspark_testcluster::operator::{install_operator_crds, service_account_kubeconfig};
@@ -28,7 +28,10 @@ const KEY: &str = "kspark.test/selected";
 /// `kspark operator run --namespace LISTED --namespace-selector SELECTOR` as
 /// the service account of `kspark operator install` with the same flags;
 /// killed when dropped.
-struct SelectingOperator(Child);
+struct SelectingOperator {
+    /// Kept for its Drop, which stops the operator.
+    _process: RunningOperator,
+}
 
 impl SelectingOperator {
     fn start(listed: &str, selector: &str) -> SelectingOperator {
@@ -47,22 +50,9 @@ impl SelectingOperator {
         assert!(install.status.success() && stderr.contains("ClusterRole kspark-operator"), "{stderr}");
         let kubeconfig =
             service_account_kubeconfig(cluster(), &operator_ns, "kspark-operator").unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new(kspark_path())
-            .args(["operator", "run", "--namespace", listed, "--namespace-selector", selector, "--kubeconfig"])
-            .arg(kubeconfig)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        SelectingOperator(child)
-    }
-}
-
-impl Drop for SelectingOperator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        SelectingOperator {
+            _process: RunningOperator::start(&["--namespace", listed, "--namespace-selector", selector], &kubeconfig),
+        }
     }
 }
 

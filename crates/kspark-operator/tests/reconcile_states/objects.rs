@@ -7,6 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kspark_manifests::labels::{SPARK_APP_SELECTOR, SPARK_EXEC_ID, SPARK_ROLE};
 use kspark_sparkapp::labels;
+use kspark_testcluster::operator::spark_pi_application;
 use serde_json::{Value, json};
 
 /// A scheduler name nobody serves: the pods stay unbound, untouched by the
@@ -22,24 +23,9 @@ pub const TEST_SUBMISSION_ID: &str = "6b2d8e14-0c3f-4a97-8e5b-1f9a7c3d2e60";
 /// SparkPi as kubeflow's examples run it; the driver the operator creates
 /// runs forever on the simulated node, so nothing changes under a test.
 pub fn spark_pi(name: &str) -> Value {
-    json!({
-        "apiVersion": "sparkoperator.k8s.io/v1beta2",
-        "kind": "SparkApplication",
-        "metadata": {"name": name},
-        "spec": {
-            "type": "Scala",
-            "mode": "cluster",
-            "image": "apache/spark:4.0.5",
-            "mainClass": "org.apache.spark.examples.SparkPi",
-            "mainApplicationFile": "local:///opt/spark/examples/jars/spark-examples.jar",
-            "sparkVersion": "4.0.5",
-            "driver": {
-                "cores": 1, "memory": "512m", "serviceAccount": "spark",
-                "annotations": {"kspark.test/outcome": "run-forever"}
-            },
-            "executor": {"instances": 1, "cores": 1, "memory": "512m"}
-        }
-    })
+    let mut app = spark_pi_application(name);
+    app["spec"]["driver"]["annotations"] = json!({"kspark.test/outcome": "run-forever"});
+    app
 }
 
 /// [`spark_pi`] with `field` of its spec set to `value`.
