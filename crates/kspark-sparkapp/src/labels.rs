@@ -16,6 +16,10 @@ pub const CREATED_BY_SPARK_OPERATOR: &str = "sparkoperator.k8s.io/created-by-spa
 pub const SUBMISSION_ID: &str = "sparkoperator.k8s.io/submission-id";
 /// The ScheduledSparkApplication's name, on each run it creates.
 pub const SCHEDULED_APP_NAME: &str = "sparkoperator.k8s.io/scheduled-app-name";
+/// The SparkConnect's name, on its server pod, executors, ConfigMap and Service.
+pub const CONNECT_NAME: &str = "sparkoperator.k8s.io/connect-name";
+/// kubeflow's value of Spark's `spark-role` label for a Spark Connect server.
+pub const CONNECT_SERVER_ROLE: &str = "connect-server";
 /// Labels with this prefix are not copied from the application to its pods.
 pub const KUEUE_PREFIX: &str = "kueue.x-k8s.io/";
 

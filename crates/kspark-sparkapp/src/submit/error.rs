@@ -46,6 +46,8 @@ pub enum Problem {
         "the pod has no container for Spark to run in, so kubeflow's pod mutations have nowhere to go; give the template a container"
     )]
     NoSparkContainer,
+    #[error("image is not specified; set spec.image, or the image of the Spark container in the pod template")]
+    NoImage,
 }
 
 impl MappingError {

@@ -121,7 +121,10 @@ pub fn submit_args(app: &SparkApplication, inputs: &SubmitInputs) -> Result<Subm
 }
 
 /// The template as a PodTemplateSpec, as kubeflow's Go type reads it.
-fn typed_template(field: &str, raw: Option<&RawPodTemplate>) -> Result<Option<PodTemplateSpec>, MappingError> {
+pub(crate) fn typed_template(
+    field: &str,
+    raw: Option<&RawPodTemplate>,
+) -> Result<Option<PodTemplateSpec>, MappingError> {
     raw.map(|raw| raw.to_spec().map_err(|e| MappingError::new(field, Problem::InvalidTemplate(e.to_string()))))
         .transpose()
 }

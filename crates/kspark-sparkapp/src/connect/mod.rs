@@ -1,6 +1,14 @@
 //! The SparkConnect resource: a Spark Connect server (a Spark driver that
 //! serves gRPC clients) and its executors, as kubeflow's
-//! api/v1alpha1/sparkconnect_types.go defines it.
+//! api/v1alpha1/sparkconnect_types.go defines it, and what kubeflow's
+//! SparkConnect controller makes of it: [`names`] (object names and labels),
+//! [`server_args`] (the server's command line), [`objects`] (its ConfigMap,
+//! pod and Service) and [`status`] (what the status says of them).
+
+pub mod names;
+pub mod objects;
+pub mod server_args;
+pub mod status;
 
 use std::collections::BTreeMap;
 
