@@ -6,6 +6,7 @@
 pub mod api_status;
 pub mod apps;
 pub mod connect;
+pub mod connect_server;
 pub mod entra;
 pub mod error;
 mod exec;

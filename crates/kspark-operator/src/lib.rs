@@ -6,7 +6,7 @@
 //! Layout: [`build`] (SparkApplication → Spark's objects), [`identity`]
 //! (submission IDs that make retries idempotent), [`driver_state`] and
 //! [`retry`] (kubeflow's rules, pure), `reconcile` (the state machine),
-//! [`scheduled`] (ScheduledSparkApplication), [`run`] (watches, controllers,
+//! [`scheduled`] (ScheduledSparkApplication), [`connect`] (SparkConnect), [`run`] (watches, controllers,
 //! leader election, HTTP), `scope` and `namespace_gate` (which namespaces'
 //! events are reconciled; [`selector`] parses `--namespace-selector`),
 //! [`install`] (what `kspark operator install` applies).
@@ -15,6 +15,7 @@ pub mod application_object;
 pub mod archive;
 pub mod backoff;
 pub mod build;
+pub mod connect;
 pub mod context;
 pub mod driver_state;
 pub mod events;

@@ -17,6 +17,7 @@ use kube::{Api, Client};
 use crate::application_object::ApplicationObject;
 use crate::archive::LogArchiving;
 use crate::build::SubmitterSettings;
+use crate::connect::{self, ConnectSettings};
 use crate::context::{Context, DriverPdbCache};
 use crate::events::Events;
 use crate::executor_index::ExecutorIndex;
@@ -71,6 +72,12 @@ pub async fn run(
     let facts = watch_facts(&client, &scope);
     let (driver_pdbs, pdb_events) = watch_driver_pdbs(&client, &scope, options.lifecycle.enable_driver_pdb);
     let master_url = options.master_url.clone().unwrap_or_else(|| format!("k8s://{}", api_url.trim_end_matches('/')));
+    let connects_settings = ConnectSettings {
+        master_url: master_url.clone(),
+        concurrency: options.concurrency,
+        events: Events::new(client.clone(), std::env::var("POD_NAME").ok(), options.normal_events),
+        metrics: metrics.clone(),
+    };
     let settings = SubmitterSettings { master_url, user: options.spark_user.clone(), pod_template_dir: None };
     let ctx = Arc::new(Context {
         client: client.clone(),
@@ -99,6 +106,7 @@ pub async fn run(
         },
         shutdown.clone(),
     );
+    let connects = connect::controller(&client, &scope, connects_settings, shutdown.clone());
     let mut app_config = watcher::Config::default();
     if let Some(selector) = &options.label_selector {
         app_config = app_config.labels(selector);
@@ -119,7 +127,7 @@ pub async fn run(
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
         .for_each(|_| future::ready(()));
-    let controller = future::join(controller, schedules);
+    let controller = future::join3(controller, schedules, connects);
     let readiness = mark_ready_when_synced(apps, pods, facts, scope.clone(), ready);
     let selector = options.namespace_selector.as_ref().map(|s| s.as_str());
     tracing::info!(

@@ -14,7 +14,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use kspark_sparkapp::crd::{scheduled_spark_application_crd, spark_application_crd};
+use kspark_sparkapp::crd::{scheduled_spark_application_crd, spark_application_crd, spark_connect_crd};
 
 use super::admission_policy::{admission_policy, admission_policy_binding};
 use super::rules::{lease_rules, namespace_rules, operator_rules};
@@ -99,6 +99,7 @@ pub fn objects(spec: &InstallSpec) -> Vec<InstallObject> {
     let mut out = vec![
         InstallObject::Crd(Box::new(spark_application_crd())),
         InstallObject::Crd(Box::new(scheduled_spark_application_crd())),
+        InstallObject::Crd(Box::new(spark_connect_crd())),
     ];
     if spec.crds_only {
         return out;
@@ -357,6 +358,7 @@ mod tests {
             [
                 "CustomResourceDefinition sparkapplications.sparkoperator.k8s.io",
                 "CustomResourceDefinition scheduledsparkapplications.sparkoperator.k8s.io",
+                "CustomResourceDefinition sparkconnects.sparkoperator.k8s.io",
                 "Namespace kspark-system",
                 "ServiceAccount kspark-operator",
                 "ClusterRole kspark-operator",
@@ -478,8 +480,10 @@ mod tests {
 
     #[test]
     fn crds_only_is_just_the_crds() {
-        let only = objects(&InstallSpec { crds_only: true, ..spec() });
-        assert_eq!(only.len(), 2);
+        let only: Vec<String> =
+            objects(&InstallSpec { crds_only: true, ..spec() }).iter().map(InstallObject::describe).collect();
+        assert_eq!(only.len(), 3, "{only:?}");
+        assert!(only.iter().all(|o| o.starts_with("CustomResourceDefinition ")), "{only:?}");
     }
 
     #[test]

@@ -45,6 +45,13 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         // Spark's objects beside the driver, server-side applied as Spark
         // does, and the Prometheus ConfigMap of monitored applications.
         rule(&[""], &["services", "configmaps", "persistentvolumeclaims"], &["get", "create", "patch"]),
+        // SparkConnect: follow them and write their status; their server's
+        // ConfigMap (kept up to date) and Service, watched by label so that
+        // one deleted by hand is made again.
+        rule(&["sparkoperator.k8s.io"], &["sparkconnects"], &["get", "list", "watch"]),
+        rule(&["sparkoperator.k8s.io"], &["sparkconnects/status"], &["get", "update", "patch"]),
+        rule(&["sparkoperator.k8s.io"], &["sparkconnects/finalizers"], &["update"]),
+        rule(&[""], &["services", "configmaps"], &["list", "watch", "update"]),
         // Spark 4.2+ fences its executors with a NetworkPolicy; the UI's
         // Ingress (--ingress-url-format, spec.driverIngressOptions).
         rule(&["networking.k8s.io"], &["networkpolicies", "ingresses"], &["get", "create", "patch"]),

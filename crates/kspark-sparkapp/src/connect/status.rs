@@ -13,6 +13,11 @@ use super::{ConnectState, SparkConnectStatus};
 /// kubeflow's condition type, and its reasons.
 pub const SERVER_POD_READY: &str = "ServerPodReady";
 pub const SERVER_POD_NOT_READY: &str = "ServerPodNotReady";
+/// kspark's reasons for a server pod that cannot be made (kubeflow leaves
+/// the status as it was and only logs): the spec is wrong, or the
+/// namespace's quota has no room for the pod yet.
+pub const INVALID_SPEC: &str = "InvalidSpec";
+pub const QUOTA_EXCEEDED: &str = "QuotaExceeded";
 
 /// Whether the pod's `Ready` condition is true.
 pub fn pod_is_ready(pod: &Pod) -> bool {
@@ -41,6 +46,33 @@ pub fn observe_server(status: &mut SparkConnectStatus, pod: &Pod, now: Time) {
     status.state = if ready { ConnectState::Ready } else { ConnectState::NotReady };
     status.server.pod_name = pod.metadata.name.clone().unwrap_or_default();
     status.server.pod_ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default();
+}
+
+/// The status of a SparkConnect whose server pod cannot be made: `Failed`
+/// for a spec that must be fixed, `Provisioning` while it waits for room.
+pub fn blocked_status(
+    current: &SparkConnectStatus,
+    state: ConnectState,
+    reason: &str,
+    message: &str,
+    now: Time,
+) -> SparkConnectStatus {
+    let mut status = current.clone();
+    status.start_time.get_or_insert_with(|| now.clone());
+    let condition = Condition {
+        type_: SERVER_POD_READY.to_string(),
+        status: "False".to_string(),
+        reason: reason.to_string(),
+        message: message.to_string(),
+        last_transition_time: now.clone(),
+        observed_generation: None,
+    };
+    set_condition(&mut status.conditions, condition);
+    status.state = state;
+    if status != *current {
+        status.last_update_time = Some(now);
+    }
+    status
 }
 
 /// Executor pods by phase, lower-cased (`running`, `pending`, …).
@@ -89,4 +121,42 @@ pub fn next_status(
         status.last_update_time = Some(now);
     }
     status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Time {
+        Time(text.parse().unwrap_or_else(|e| panic!("{text}: {e}")))
+    }
+
+    #[test]
+    fn a_blocked_server_says_why_and_keeps_its_times_while_nothing_changes() {
+        let first = blocked_status(
+            &SparkConnectStatus::default(),
+            ConnectState::Provisioning,
+            QUOTA_EXCEEDED,
+            "waiting: exceeded quota",
+            at("2026-12-06T10:00:00Z"),
+        );
+        assert_eq!(first.state, ConnectState::Provisioning);
+        assert_eq!(first.conditions[0].reason, QUOTA_EXCEEDED);
+        assert_eq!(first.conditions[0].status, "False");
+        assert_eq!(first.start_time, Some(at("2026-12-06T10:00:00Z")));
+        let again = blocked_status(
+            &first,
+            ConnectState::Provisioning,
+            QUOTA_EXCEEDED,
+            "waiting: exceeded quota",
+            at("2026-12-06T10:00:10Z"),
+        );
+        assert_eq!(again, first, "the same wait is not a change");
+        let failed =
+            blocked_status(&first, ConnectState::Failed, INVALID_SPEC, "spec.image: …", at("2026-12-06T10:00:20Z"));
+        assert_eq!(failed.state, ConnectState::Failed);
+        assert_eq!(failed.conditions.len(), 1, "one ServerPodReady condition");
+        assert_eq!(failed.conditions[0].last_transition_time, at("2026-12-06T10:00:00Z"), "still False");
+        assert_eq!(failed.last_update_time, Some(at("2026-12-06T10:00:20Z")));
+    }
 }
