@@ -7,6 +7,7 @@
 //! modules, and the helpers they share live here.
 
 mod aks_doc;
+mod connect;
 mod driver_pdb;
 mod entra;
 mod exposure;
