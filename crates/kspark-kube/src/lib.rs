@@ -18,6 +18,7 @@ pub mod jwt;
 pub mod log_archive;
 pub mod logs;
 pub mod maven;
+pub mod port_forward;
 pub mod preflight;
 pub mod sparkapps;
 pub mod submit;
