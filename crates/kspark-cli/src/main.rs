@@ -61,6 +61,10 @@ enum Command {
     Logs(commands::apps::LogsArgs),
     /// Show the Kubernetes events of NAMESPACE:NAME's pods.
     Events(commands::apps::IdArgs),
+    /// A Spark Connect server for notebooks: uses or creates the
+    /// SparkConnect [NS:]NAME, waits until it is ready and prints
+    /// sc://127.0.0.1:PORT, a local port forwarded to it.
+    Connect(Box<commands::connect::ConnectArgs>),
     /// Open the running driver's Spark UI on a local port, through the API server.
     Ui(commands::ui::UiArgs),
     /// The SparkApplication operator (kubeflow's sparkoperator.k8s.io/v1beta2,
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
             Command::Logs(args) => commands::apps::logs(args).await,
             Command::Events(args) => commands::apps::events(args).await,
             Command::Ui(args) => commands::ui::run(args).await,
+            Command::Connect(args) => commands::connect::run(*args).await,
             Command::Operator(args) => commands::operator::run(args).await,
             Command::Image(args) => commands::image::run(args).await,
             Command::Completions { shell } => {

@@ -10,6 +10,10 @@
 //! the spec changed, and the old pod is deleted so that a new one replaces it.
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use kspark_sparkapp::SparkConnect;
+use kspark_sparkapp::connect::objects;
+use kspark_sparkapp::submit::MappingError;
 use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, PostParams, Preconditions};
 use md5::{Digest, Md5};
@@ -143,6 +147,133 @@ pub async fn executors(client: &Client, ns: &str, connect_name: &str) -> Result<
         .await
         .map_err(|e| ClusterError::from_kube(format!("list the executors of {connect_name} in namespace {ns}"), e))?;
     Ok(list.items)
+}
+
+/// The SparkConnect `name` in `ns`; `None` when there is none, or when
+/// the cluster has no SparkConnect CRD (no operator).
+pub async fn get_connect(client: &Client, ns: &str, name: &str) -> Result<Option<SparkConnect>, ClusterError> {
+    let api: Api<SparkConnect> = Api::namespaced(client.clone(), ns);
+    match api.get_opt(name).await {
+        Ok(found) => Ok(found),
+        Err(e) if crate::is_not_found(&e) => Ok(None),
+        Err(e) => Err(ClusterError::from_kube(format!("read SparkConnect {ns}:{name}"), e)),
+    }
+}
+
+/// Whether the cluster serves SparkConnects (an operator's CRD is installed).
+pub async fn has_connect_crd(client: &Client, ns: &str) -> Result<bool, ClusterError> {
+    let api: Api<SparkConnect> = Api::namespaced(client.clone(), ns);
+    match api.list(&ListParams::default().limit(1)).await {
+        Ok(_) => Ok(true),
+        Err(e) if crate::is_not_found(&e) => Ok(false),
+        Err(e) => Err(ClusterError::from_kube(format!("list SparkConnects in namespace {ns}"), e)),
+    }
+}
+
+pub async fn create_connect(client: &Client, connect: &SparkConnect) -> Result<SparkConnect, ClusterError> {
+    let (ns, name) = name_of(&connect.metadata);
+    let api: Api<SparkConnect> = Api::namespaced(client.clone(), &ns);
+    api.create(&PostParams::default(), connect)
+        .await
+        .map_err(|e| ClusterError::from_kube(format!("create SparkConnect {ns}:{name}"), e))
+}
+
+/// Deletes the SparkConnect; owner references take its server with it.
+/// False when there was none.
+pub async fn delete_connect(client: &Client, ns: &str, name: &str) -> Result<bool, ClusterError> {
+    let api: Api<SparkConnect> = Api::namespaced(client.clone(), ns);
+    match api.delete(name, &DeleteParams::background()).await {
+        Ok(_) => Ok(true),
+        Err(e) if crate::is_not_found(&e) => Ok(false),
+        Err(e) => Err(ClusterError::from_kube(format!("delete SparkConnect {ns}:{name}"), e)),
+    }
+}
+
+/// A server without an operator (`kspark connect --no-operator`), made the
+/// way `kspark submit` makes a driver: the pod first, then its ConfigMap and
+/// Service owned by it, so that deleting the pod removes everything, and a
+/// failure after the pod deletes it again: nothing is left half-made.
+pub async fn create_unmanaged(client: &Client, built: &ServerObjects) -> Result<Pod, ClusterError> {
+    let (ns, name) = name_of(&built.pod.metadata);
+    let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
+    let mut pod = built.pod.clone();
+    pod.metadata.owner_references = None;
+    pod.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(SPEC_DIGEST.to_string(), digest(&built.pod, &built.config_map));
+    let created = api
+        .create(&PostParams::default(), &pod)
+        .await
+        .map_err(|e| ClusterError::from_kube(format!("create pod {name} in namespace {ns}"), e))?;
+    let owner = OwnerReference {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        name: name.clone(),
+        uid: created.metadata.uid.clone().unwrap_or_default(),
+        controller: Some(true),
+        block_owner_deletion: None,
+    };
+    let rest = async {
+        let mut config_map = built.config_map.clone();
+        config_map.metadata.owner_references = Some(vec![owner.clone()]);
+        apply_config_map(client, &config_map).await?;
+        let mut service = built.service.clone();
+        service.metadata.owner_references = Some(vec![owner]);
+        ensure_service(client, &service).await
+    };
+    if let Err(e) = rest.await {
+        let _ = api.delete(&name, &DeleteParams::background()).await;
+        return Err(e);
+    }
+    Ok(created)
+}
+
+/// The three objects a server is made of.
+#[derive(Debug, Clone)]
+pub struct ServerObjects {
+    pub config_map: ConfigMap,
+    pub pod: Pod,
+    pub service: Service,
+}
+
+impl ServerObjects {
+    /// kubeflow's objects for `connect`, whose server reaches the API
+    /// server at `master`.
+    pub fn build(connect: &SparkConnect, master: &str) -> Result<ServerObjects, MappingError> {
+        Ok(ServerObjects {
+            config_map: objects::config_map(connect)?,
+            pod: objects::server_pod(connect, master)?,
+            service: objects::server_service(connect),
+        })
+    }
+}
+
+/// Deletes the server pod of an unmanaged server (its ConfigMap and
+/// Service go with it). False when there was none.
+pub async fn delete_unmanaged(client: &Client, ns: &str, pod: &str) -> Result<bool, ClusterError> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    match api.delete(pod, &DeleteParams::background()).await {
+        Ok(_) => Ok(true),
+        Err(e) if crate::is_not_found(&e) => Ok(false),
+        Err(e) => Err(ClusterError::from_kube(format!("delete pod {ns}:{pod}"), e)),
+    }
+}
+
+/// The server pod of SparkConnect `connect_name` (made by the operator or
+/// by `--no-operator`), if there is one.
+pub async fn server_pod(client: &Client, ns: &str, connect_name: &str) -> Result<Option<Pod>, ClusterError> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let selector = kspark_sparkapp::connect::names::server_selector(connect_name);
+    let list = api
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| ClusterError::from_kube(format!("find the server of {connect_name} in namespace {ns}"), e))?;
+    let mut pods = list.items;
+    // The newest live one: a replaced server's pod may still be going.
+    pods.retain(|p| p.metadata.deletion_timestamp.is_none());
+    pods.sort_by(|a, b| b.metadata.creation_timestamp.cmp(&a.metadata.creation_timestamp));
+    Ok(pods.into_iter().next())
 }
 
 #[cfg(test)]

@@ -62,6 +62,15 @@ pub fn driver_conf_map_name(unique_id: &str) -> String {
     format!("{base}-conf-map")
 }
 
+/// An RFC 1123 label, as Kubernetes checks namespace and pod names.
+pub fn is_dns_label(name: &str) -> bool {
+    name.len() <= 63
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,6 +73,13 @@ pub(crate) fn apiserver_args(i: &Inputs<'_>) -> Vec<String> {
             "--endpoint-reconciler-type=lease".into(),
             format!("--kubelet-client-certificate={}", p.client_cert(APISERVER_KUBELET_CLIENT).display()),
             format!("--kubelet-client-key={}", p.client_key(APISERVER_KUBELET_CLIENT).display()),
+            // The node has the machine's 2 CPUs; tests that run kubeflow's
+            // examples unmodified (the SparkConnect one asks 3 CPUs) bind a
+            // MutatingAdmissionPolicy in their namespace that lowers CPU
+            // requests. Beta and off by default in 1.34.
+            "--feature-gates=MutatingAdmissionPolicy=true".into(),
+            "--runtime-config=admissionregistration.k8s.io/v1beta1=true".into(),
+            "--enable-admission-plugins=MutatingAdmissionPolicy".into(),
         ]);
     } else {
         // The default reconciler would publish 127.0.0.1 as the endpoint of

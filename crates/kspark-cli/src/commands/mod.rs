@@ -3,6 +3,7 @@ mod archived_logs;
 mod args;
 mod as_resource;
 pub mod auth;
+pub mod connect;
 pub mod doctor;
 pub mod follow;
 pub mod image;

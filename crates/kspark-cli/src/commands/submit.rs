@@ -182,7 +182,7 @@ fn namespace_line(submission: &Submission, local: Option<(String, String)>, name
 }
 
 /// The doctor's checks, before anything is created; a failure refuses.
-async fn run_preflight(connection: &Connection, built: &Built) -> anyhow::Result<()> {
+pub(crate) async fn run_preflight(connection: &Connection, built: &Built) -> anyhow::Result<()> {
     let checks = built.checks(connection).await?;
     for check in checks.iter().filter(|c| c.verdict != Verdict::Ok) {
         errln!("kspark: preflight {}", super::doctor::line(check));

@@ -49,6 +49,8 @@ pub fn driver_rules() -> Vec<PolicyRule> {
 /// * `doctor` reads quotas, limit ranges, service accounts and the Roles and
 ///   bindings, and asks what the driver's account may do with
 ///   LocalSubjectAccessReviews;
+/// * `kspark connect`: SparkConnects as SparkApplications, and a port
+///   forward to the server pod;
 /// * the operator path: a user applies, reads, watches and deletes
 ///   SparkApplications and ScheduledSparkApplications (`kubectl apply` reads,
 ///   creates and patches) and reads their status; the operator, not the
@@ -71,6 +73,11 @@ pub fn submitter_rules() -> Vec<PolicyRule> {
             &["create", "get", "list", "watch", "patch", "delete"],
         ),
         rule(SPARK_OPERATOR_GROUP, &["sparkapplications/status", "scheduledsparkapplications/status"], &["get"]),
+        rule(SPARK_OPERATOR_GROUP, &["sparkconnects"], &["create", "get", "list", "watch", "patch", "delete"]),
+        rule(SPARK_OPERATOR_GROUP, &["sparkconnects/status"], &["get"]),
+        // `kspark connect` forwards a local port to the Spark Connect server
+        // (websocket upgrades are authorised as get before 1.35, create after).
+        rule("", &["pods/portforward"], &["get", "create"]),
     ]
 }
 
@@ -138,18 +145,20 @@ mod tests {
     }
 
     #[test]
-    fn submitters_may_run_applications_through_the_operator_but_not_change_their_status() {
+    fn submitters_may_run_applications_and_connect_servers_through_the_operator_but_not_change_their_status() {
         let all = grants(&submitter_rules());
         for verb in ["create", "get", "list", "watch", "patch", "delete"] {
             assert!(all.contains(&format!("sparkoperator.k8s.io/sparkapplications {verb}")), "{verb}");
             assert!(all.contains(&format!("sparkoperator.k8s.io/scheduledsparkapplications {verb}")), "{verb}");
+            assert!(all.contains(&format!("sparkoperator.k8s.io/sparkconnects {verb}")), "{verb}");
         }
         let status: Vec<&String> = all.iter().filter(|g| g.contains("/status")).collect();
         assert_eq!(
             status,
             [
                 "sparkoperator.k8s.io/scheduledsparkapplications/status get",
-                "sparkoperator.k8s.io/sparkapplications/status get"
+                "sparkoperator.k8s.io/sparkapplications/status get",
+                "sparkoperator.k8s.io/sparkconnects/status get"
             ]
         );
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::TenantError;
 use super::resource_list::{parse_defaults, parse_quota};
+use crate::names::is_dns_label;
 use crate::quantity::to_milli;
 
 /// The driver's service account unless `--service-account` says otherwise.
@@ -196,14 +197,6 @@ fn requests_within_limits(
         }
     }
     Ok(())
-}
-
-fn is_dns_label(name: &str) -> bool {
-    name.len() <= 63
-        && !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 fn is_dns_subdomain(name: &str) -> bool {

@@ -9,12 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kspark_kube::connect_server::{self, ServerPod};
+use kspark_kube::connect_server::{self, ServerObjects, ServerPod};
 use kspark_kube::{ClusterError, is_conflict, is_not_found};
+use kspark_sparkapp::connect::names;
 use kspark_sparkapp::connect::status::{INVALID_SPEC, QUOTA_EXCEEDED, blocked_status, next_status};
-use kspark_sparkapp::connect::{names, objects};
 use kspark_sparkapp::{ConnectState, SparkConnect, SparkConnectStatus};
 use kube::Resource;
 use kube::api::{Api, PostParams};
@@ -54,19 +53,10 @@ impl ConnectError {
     }
 }
 
-/// What a SparkConnect's server is made of, built before anything is written.
-struct Built {
-    config_map: ConfigMap,
-    pod: Pod,
-    service: Service,
-}
-
-impl Built {
-    fn new(connect: &SparkConnect, master: &str) -> Result<Built, String> {
-        let config_map = objects::config_map(connect).map_err(|e| e.to_string())?;
-        let pod = objects::server_pod(connect, master).map_err(|e| e.to_string())?;
-        Ok(Built { config_map, pod, service: objects::server_service(connect) })
-    }
+/// What a SparkConnect's server is made of, built before anything is
+/// written; an error names the field.
+fn build(connect: &SparkConnect, master: &str) -> Result<ServerObjects, String> {
+    ServerObjects::build(connect, master).map_err(|e| e.to_string())
 }
 
 pub async fn reconcile(object: Arc<DynamicObject>, ctx: Arc<ConnectContext>) -> Result<Action, ConnectError> {
@@ -85,7 +75,7 @@ async fn reconcile_connect(object: &DynamicObject, ctx: &ConnectContext) -> Resu
         return Ok(Action::await_change());
     }
     let before = status_of(object);
-    let built = match typed(object).and_then(|connect| Ok((Built::new(&connect, &ctx.master_url)?, connect))) {
+    let built = match typed(object).and_then(|connect| Ok((build(&connect, &ctx.master_url)?, connect))) {
         Ok(built) => built,
         Err(reason) => return refuse(object, &before, &reason, ctx).await,
     };
@@ -226,6 +216,7 @@ fn now() -> Time {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k8s_openapi::api::core::v1::Pod;
 
     fn object(spec: serde_json::Value) -> DynamicObject {
         let mut object = DynamicObject::new("c", &connect_resource()).within("ns");
@@ -255,14 +246,14 @@ mod tests {
         let mut spec = example_spec();
         spec.as_object_mut().map(|s| s.remove("image"));
         let connect = typed(&object(spec)).unwrap_or_else(|e| panic!("{e}"));
-        let reason = Built::new(&connect, "k8s://https://kubernetes.default.svc:443").err().unwrap_or_default();
+        let reason = build(&connect, "k8s://https://kubernetes.default.svc:443").err().unwrap_or_default();
         assert!(reason.starts_with("spec.image: image is not specified"), "{reason}");
     }
 
     #[test]
     fn a_good_spec_builds_its_three_objects_in_the_connects_namespace() {
         let connect = typed(&object(example_spec())).unwrap_or_else(|e| panic!("{e}"));
-        let built = Built::new(&connect, "k8s://https://kubernetes.default.svc:443").unwrap_or_else(|e| panic!("{e}"));
+        let built = build(&connect, "k8s://https://kubernetes.default.svc:443").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(built.pod.metadata.name.as_deref(), Some("c-server"));
         assert_eq!(built.pod.metadata.namespace.as_deref(), Some("ns"));
         assert_eq!(built.config_map.metadata.name.as_deref(), Some("c-conf"));
