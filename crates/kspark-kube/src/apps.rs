@@ -14,8 +14,13 @@ use kube::{Api, Client};
 use crate::error::ClusterError;
 use crate::sparkapps;
 use crate::wait::DriverStatus;
-use kspark_manifests::labels::{DRIVERS_SELECTOR, SPARK_APP_NAME, SPARK_APP_SELECTOR, SPARK_ROLE, SPARK_VERSION};
+use kspark_manifests::labels::{SPARK_APP_NAME, SPARK_APP_SELECTOR, SPARK_ROLE, SPARK_VERSION};
 use kspark_sparkapp::labels;
+
+/// The pods of Spark Connect servers (kubeflow's label on the server pod).
+const CONNECT_SERVERS_SELECTOR: &str = "spark-role=connect-server";
+/// Drivers, and Spark Connect servers (drivers of their own).
+const DRIVERS_AND_SERVERS_SELECTOR: &str = "spark-role in (driver,connect-server)";
 
 /// One application, summarised from its pods.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +39,8 @@ pub struct AppSummary {
     pub operator: Option<OperatorStatus>,
     /// The `sparkoperator.k8s.io/app-name` of an operator-launched driver.
     operator_app: Option<String>,
+    /// A Spark Connect server (its pod is the driver; NAME is the SparkConnect's).
+    pub connect: bool,
 }
 
 /// What kubeflow's operator says about its application.
@@ -50,7 +57,11 @@ impl AppSummary {
     /// How the application was submitted: `submit` (spark-submit, kspark)
     /// or `operator` (a SparkApplication).
     pub fn via(&self) -> &'static str {
-        if self.operator.is_some() { "operator" } else { "submit" }
+        match (self.connect, self.operator.is_some()) {
+            (true, _) => "connect",
+            (false, true) => "operator",
+            (false, false) => "submit",
+        }
     }
 
     /// The application's state in one word.
@@ -90,13 +101,21 @@ pub async fn list_apps(client: &Client, namespace: Option<&str>) -> Result<Vec<A
         .list(&ListParams::default().labels(SPARK_APP_SELECTOR))
         .await
         .map_err(|e| ClusterError::from_kube(format!("list Spark pods in {where_}"), e))?;
+    let servers = pods_api(client, namespace)
+        .list(&ListParams::default().labels(CONNECT_SERVERS_SELECTOR))
+        .await
+        .map_err(|e| ClusterError::from_kube(format!("list Spark Connect servers in {where_}"), e))?;
     let mut apps: BTreeMap<(String, String), AppSummary> = BTreeMap::new();
-    for pod in &pods.items {
+    for pod in servers.items.iter().chain(&pods.items) {
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        // A Spark Connect server's executors are listed with their server.
+        let connect_name = label(pod, labels::CONNECT_NAME);
         let app_id = label(pod, SPARK_APP_SELECTOR).to_string();
-        let app = apps.entry((ns.clone(), app_id.clone())).or_insert_with(|| AppSummary {
+        let key = if connect_name.is_empty() { app_id.clone() } else { format!("connect:{connect_name}") };
+        let name = if connect_name.is_empty() { label(pod, SPARK_APP_NAME) } else { connect_name };
+        let app = apps.entry((ns.clone(), key)).or_insert_with(|| AppSummary {
             namespace: ns,
-            name: label(pod, SPARK_APP_NAME).to_string(),
+            name: name.to_string(),
             app_id,
             driver_pod: None,
             driver: None,
@@ -107,6 +126,7 @@ pub async fn list_apps(client: &Client, namespace: Option<&str>) -> Result<Vec<A
             spark_version: label(pod, SPARK_VERSION).to_string(),
             operator: None,
             operator_app: None,
+            connect: false,
         });
         add_pod(app, pod);
     }
@@ -118,7 +138,16 @@ pub async fn list_apps(client: &Client, namespace: Option<&str>) -> Result<Vec<A
 
 fn add_pod(app: &mut AppSummary, pod: &Pod) {
     let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
+    if app.app_id.is_empty() {
+        app.app_id = label(pod, SPARK_APP_SELECTOR).to_string();
+    }
     match label(pod, SPARK_ROLE) {
+        labels::CONNECT_SERVER_ROLE => {
+            app.driver_pod = pod.metadata.name.clone();
+            app.driver = Some(DriverStatus::of(pod));
+            app.created = pod.metadata.creation_timestamp.as_ref().map(|t| t.0);
+            app.connect = true;
+        }
         "driver" => {
             app.driver_pod = pod.metadata.name.clone();
             app.driver = Some(DriverStatus::of(pod));
@@ -171,6 +200,7 @@ fn with_operator_apps(pod_apps: Vec<AppSummary>, operator_apps: &[SparkApplicati
             spark_version: String::new(),
             operator: None,
             operator_app: None,
+            connect: false,
         });
         let status = app.status.clone().unwrap_or_default();
         row.name = app.metadata.name.clone().unwrap_or_default();
@@ -220,7 +250,7 @@ pub async fn find_drivers(client: &Client, namespace: &str, pattern: &str) -> Re
         }
     }
     let pods = api
-        .list(&ListParams::default().labels(DRIVERS_SELECTOR))
+        .list(&ListParams::default().labels(DRIVERS_AND_SERVERS_SELECTOR))
         .await
         .map_err(|e| ClusterError::from_kube(format!("list driver pods in namespace {namespace}"), e))?;
     Ok(pods
@@ -228,7 +258,10 @@ pub async fn find_drivers(client: &Client, namespace: &str, pattern: &str) -> Re
         .into_iter()
         .filter(|p| {
             let name = p.metadata.name.as_deref().unwrap_or_default();
-            let app_name = label(p, SPARK_APP_NAME);
+            let app_name = match label(p, labels::CONNECT_NAME) {
+                "" => label(p, SPARK_APP_NAME),
+                connect => connect,
+            };
             if exact { app_name == pattern } else { glob_match(pattern, name) || glob_match(pattern, app_name) }
         })
         .collect())
@@ -263,6 +296,7 @@ mod tests {
             spark_version: "4.0.5".into(),
             operator: None,
             operator_app: operator_app.map(str::to_string),
+            connect: false,
         }
     }
 

@@ -326,6 +326,16 @@ pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
     for target in &found {
         let name = target.name();
         match target {
+            Found::Driver(pod) if managed_connect_server(pod).is_some() => {
+                let connect = managed_connect_server(pod).unwrap_or_default();
+                kspark_kube::connect_server::delete_connect(&conn.client, &ns, connect)
+                    .await
+                    .map_err(crate::failure::cluster)?;
+                errln!(
+                    "kspark: deleted sparkconnect {ns}/{connect}: its operator would make a killed server again, so \
+                     the SparkConnect goes (its server and executors follow)"
+                );
+            }
             Found::Driver(_) => {
                 apps::kill(&conn.client, &ns, &name, args.grace_period).await.map_err(crate::failure::cluster)?;
                 errln!("kspark: killed {ns}:{name} (its executors, Service and ConfigMaps follow)");
@@ -340,6 +350,14 @@ pub async fn kill(args: KillArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The SparkConnect whose operator made this server pod, if it is one.
+fn managed_connect_server(pod: &Pod) -> Option<&str> {
+    let labels = pod.metadata.labels.as_ref()?;
+    let by_operator = labels.get(labels::LAUNCHED_BY_SPARK_OPERATOR).map(String::as_str) == Some("true");
+    let owned = pod.metadata.owner_references.iter().flatten().any(|o| o.kind == "SparkConnect");
+    (by_operator && owned).then(|| labels.get(labels::CONNECT_NAME).map(String::as_str)).flatten()
 }
 
 fn confirm(ns: &str, names: &[String]) -> anyhow::Result<bool> {

@@ -5,6 +5,7 @@
 //! (the node has the machine's 2 CPUs): each proves a path a user takes on
 //! AKS, on pods that run Spark.
 
+mod connect;
 mod failures;
 mod files;
 mod image;

@@ -18,12 +18,12 @@ fn kspark_path() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_kspark"))
 }
 
-fn repo_file(relative: &str) -> PathBuf {
+pub(crate) fn repo_file(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
 }
 
 /// The documents of a YAML file, moved to namespace `ns`.
-fn documents_in(path: &Path, ns: &str) -> Vec<Value> {
+pub(crate) fn documents_in(path: &Path, ns: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut docs: Vec<Value> = serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     for doc in &mut docs {
@@ -33,7 +33,7 @@ fn documents_in(path: &Path, ns: &str) -> Vec<Value> {
 }
 
 /// Creates `doc` as `user` (kubectl create, through the API).
-fn create_as(user: TestUser, doc: Value) {
+pub(crate) fn create_as(user: TestUser, doc: Value) {
     let client = block_on(cluster().client(user)).unwrap_or_else(|e| panic!("client: {e}"));
     let api_version = doc["apiVersion"].as_str().unwrap_or_default().to_string();
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", &api_version));
@@ -85,7 +85,7 @@ fn chart_app_version() -> String {
 }
 
 /// Runs a testcluster script; its stdout.
-fn script(name: &str, args: &[&str]) -> String {
+pub(crate) fn script(name: &str, args: &[&str]) -> String {
     let path = kspark_testcluster::testcluster_script(name);
     let out = Command::new(&path).args(args).output().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(out.status.success(), "{name} {args:?}:\n{}", String::from_utf8_lossy(&out.stderr));
@@ -96,12 +96,12 @@ fn script(name: &str, args: &[&str]) -> String {
 /// chart's default image (`ghcr.io/kspark/kspark:<appVersion>`, which the
 /// node pulls from the harness's registry), installed by the Helm chart.
 /// Uninstalled when dropped.
-struct HelmRelease;
+pub(crate) struct HelmRelease;
 
 const RELEASE_NAMESPACE: &str = "kspark-system";
 
 impl HelmRelease {
-    fn install(watched: &str) -> HelmRelease {
+    pub(crate) fn install(watched: &str) -> HelmRelease {
         let image = format!("ghcr.io/kspark/kspark:{}", chart_app_version());
         let layout = script("build-operator-image.sh", &[env!("CARGO_BIN_EXE_kspark"), &image]);
         let registry = cluster().image_registry().unwrap_or_else(|| panic!("the real node has no registry"));
