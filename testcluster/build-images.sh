@@ -4,13 +4,15 @@
 #
 #   docker.io/apache/spark:4.0.5   Debian bookworm (minbase) + JRE 17 + Python 3
 #   docker.io/apache/spark:4.0.4   + tini, with Spark from scripts/fetch-spark.sh
-#                                  and our entrypoint.sh, SparkPi and pi.py
+#                                  and our entrypoint.sh, SparkPi, pi.py and
+#                                  sbin/{start,stop}-connect-server.sh
 #   registry.k8s.io/pause:3.10     the sandbox image: our static pause binary alone
 #
 # Time (2 cores, measured): a cold run, empty cache, took 57 s on an idle
 # machine (22 s of it fetching both Spark versions from PyPI, 22 s mmdebstrap);
 # 112 s without the fetch while a Rust/Go build kept both cores busy. A warm run
-# takes under a second, and so does a change to entrypoint.sh alone: each layer
+# takes under a second, and so does a change to entrypoint.sh or the Connect
+# scripts alone (~1 s, measured; they share the top layer): each layer
 # is kept under a tag named by a hash of its inputs in a working layout
 # ($cache/images/build), so a change rebuilds only the layers above it. The
 # output layout ($cache/images/oci) holds just the references above, its blobs
@@ -125,6 +127,10 @@ for v in "${SPARK_VERSIONS[@]}"; do
     cat "$src/SparkPi.java" "$repo/examples/pi.py"
   } | sha)
 done
+# The top layer of each Spark image: our files from spark-image/, by their
+# path in the image. The pyspark archive's sbin/ lacks Spark Connect's
+# start/stop scripts, which kubeflow's SparkConnect server pod runs.
+top_files=(opt/entrypoint.sh opt/spark/sbin/start-connect-server.sh opt/spark/sbin/stop-connect-server.sh)
 spark_config() { # the image configuration of Spark version $1
   echo --config.user=185 --config.workingdir=/opt/spark/work-dir --config.entrypoint=/opt/entrypoint.sh
   echo --config.env=SPARK_HOME=/opt/spark --config.env=JAVA_HOME="$java_home" --config.env=LANG=C.UTF-8
@@ -132,7 +138,11 @@ spark_config() { # the image configuration of Spark version $1
   echo --config.env=PYTHONPATH="/opt/spark/python:/opt/spark/python/lib/${py4j[$1]}"
 }
 for v in "${SPARK_VERSIONS[@]}"; do
-  image_key[$v]=$({ echo "$RECIPE ${spark_key[$v]}"; spark_config "$v"; cat "$src/entrypoint.sh"; } | sha)
+  image_key[$v]=$({
+    echo "$RECIPE ${spark_key[$v]}"
+    spark_config "$v"
+    for f in "${top_files[@]}"; do echo "$f"; cat "$src/${f##*/}"; done
+  } | sha)
 done
 pause_cflags=(-static -Os -s -Wall -Werror)
 pause_key=$({ echo "$RECIPE ${pause_cflags[*]}"; gcc --version | head -1; cat "$src/pause.c"; } | sha)
@@ -198,10 +208,11 @@ for v in "${SPARK_VERSIONS[@]}"; do
   if ! has "image-$v-${image_key[$v]}"; then
     log "Spark $v image: entrypoint layer and configuration"
     e=$work/entry-$v
-    mkdir -p "$e/opt" && install -m 0755 "$src/entrypoint.sh" "$e/opt/entrypoint.sh"
-    tar -C "$e" --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$e/layer.tar" opt/entrypoint.sh
+    for f in "${top_files[@]}"; do install -D -m 0755 "$src/${f##*/}" "$e/$f"; done
+    # The files alone, no directory entries: /opt/spark/sbin stays as the Spark layer made it.
+    tar -C "$e" --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$e/layer.tar" "${top_files[@]}"
     umoci raw add-layer --image "$build:spark-$v-${spark_key[$v]}" --tag "$tmp" \
-      --history.created_by "kspark entrypoint.sh" "$e/layer.tar" >&2
+      --history.created_by "kspark entrypoint.sh, start/stop-connect-server.sh" "$e/layer.tar" >&2
     # shellcheck disable=SC2046 # one option a word; no value holds a space
     umoci config --image "$build:$tmp" --tag "image-$v-${image_key[$v]}" $(spark_config "$v") >&2
     umoci rm --image "$build:$tmp" >&2
