@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small Spark Connect client for the SparkConnect tests.
 
-    python connect-check.py sc://127.0.0.1:15002 [--wait SECONDS] [--bytes N]
+    python connect-check.py sc://127.0.0.1:15002 [--wait SECONDS] [--bytes N] [--hold SECONDS]
 
 Runs queries with known answers against the server and prints one JSON line:
 
@@ -16,7 +16,9 @@ Runs queries with known answers against the server and prints one JSON line:
     share for 5..9: five rows, names n5..n9, sum of squares 255;
   * with --bytes N: a result of about N bytes (ceil(N / 1000) rows of a
     1000-character string) fetched whole as Arrow, to time the path from the
-    server to the client; `bytes_received` counts the strings' characters.
+    server to the client; `bytes_received` counts the strings' characters;
+  * with --hold SECONDS: the session stays open (connected, idle) that long,
+    then sum(id) is asked again (`sum_after_hold`), as a notebook left open does.
 
 Exit status: 0 when every answer is right, 1 when one is wrong, 2 when the
 session or a query fails. Run it with the python of testcluster/connect-client.sh.
@@ -73,6 +75,8 @@ def main():
                    help="wait this long for the port and the first answer (default: fail at once on a closed port)")
     p.add_argument("--bytes", type=int, default=0, metavar="N",
                    help="also fetch a result of about N bytes and time it")
+    p.add_argument("--hold", type=float, default=0, metavar="SECONDS",
+                   help="keep the session open this long, then query again")
     args = p.parse_args()
 
     out = {"url": args.url}
@@ -119,6 +123,12 @@ def main():
             if table.num_rows != n or received != n * 1000:
                 wrong.append(f"the large result has {table.num_rows} rows and {received} bytes, "
                              f"not {n} and {n * 1000}")
+        if args.hold > 0:
+            time.sleep(args.hold)
+            again = spark.range(1000).selectExpr("sum(id) AS s").collect()[0]["s"]
+            out["sum_after_hold"] = again
+            if again != 499500:
+                wrong.append(f"after the hold, sum(id) is {again}, not 499500")
         out["total_s"] = elapsed()
         try:
             spark.stop()

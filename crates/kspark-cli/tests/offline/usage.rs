@@ -141,6 +141,7 @@ fn the_guide_documents_exactly_the_options_of_every_clap_command() {
         &["logs"],
         &["events"],
         &["completions"],
+        &["connect"],
         &["operator", "run"],
         &["operator", "install"],
         &["image", "dockerfile"],

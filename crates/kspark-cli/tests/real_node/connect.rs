@@ -163,6 +163,7 @@ fn queries_answer_right(connected: &Connected) -> Value {
     let (out, report) = run_client(&connected.url, &[]);
     assert!(out.status.success(), "client: {}\nkspark connect: {}", text(&out), connected.log());
     assert_eq!(report["sum"], 499500, "{report}");
+    assert_eq!(report["ok"], true, "the join: {report}");
     report
 }
 
@@ -255,7 +256,7 @@ fn kspark_connect_without_an_operator_serves_a_client_and_deletes_the_server_onc
     // A client that stays connected longer than the idle timeout keeps it.
     let (out, held) = run_client(&connected.url, &["--hold", "30"]);
     assert!(out.status.success(), "{}\n{}", text(&out), connected.log());
-    assert_eq!(held["sum"], 499500, "{held}");
+    assert_eq!(held["sum_after_hold"], 499500, "{held}");
     assert!(server_pod(&ns, "nb-server").is_some(), "deleted while busy: {}", connected.log());
     // Then, idle for 20 s: deleted, and kspark connect ends.
     let exit = connected.wait_exit(Duration::from_secs(60));
