@@ -99,13 +99,17 @@ struct Connected {
 
 impl Connected {
     fn start(args: &[&str]) -> Connected {
+        Connected::start_with(&cluster().kubeconfig(TestUser::Alice), args)
+    }
+
+    fn start_with(kubeconfig: &std::path::Path, args: &[&str]) -> Connected {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let stderr = dir.path().join("stderr");
         let log = std::fs::File::create(&stderr).unwrap_or_else(|e| panic!("{e}"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_kspark"))
             .arg("connect")
             .args(args)
-            .env("KUBECONFIG", cluster().kubeconfig(TestUser::Alice))
+            .env("KUBECONFIG", kubeconfig)
             .env("HOME", std::env::temp_dir())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -178,6 +182,116 @@ fn connect_status(ns: &str, name: &str) -> Value {
     block_on(api.get(name)).map(|c| c.data["status"].clone()).unwrap_or(Value::Null)
 }
 
+/// A service account whose token the test replaces: a kubeconfig whose
+/// exec plugin prints the token in a file (as kubelogin or `az` print a
+/// fresh one), with the submitter rights of the tenant.
+struct RotatingToken {
+    ns: String,
+    dir: tempfile::TempDir,
+    generation: u32,
+}
+
+const NOTEBOOK_ACCOUNT: &str = "notebook";
+
+impl RotatingToken {
+    fn new(ns: &str) -> RotatingToken {
+        let account: k8s_openapi::api::core::v1::ServiceAccount =
+            serde_json::from_value(json!({"metadata": {"name": NOTEBOOK_ACCOUNT}})).unwrap_or_else(|e| panic!("{e}"));
+        let accounts: Api<k8s_openapi::api::core::v1::ServiceAccount> = Api::namespaced(admin(), ns);
+        block_on(accounts.create(&PostParams::default(), &account)).unwrap_or_else(|e| panic!("{e}"));
+        let binding: k8s_openapi::api::rbac::v1::RoleBinding = serde_json::from_value(json!({
+            "metadata": {"name": "notebook-submits"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "kspark-spark-submitter"},
+            "subjects": [{"kind": "ServiceAccount", "name": NOTEBOOK_ACCOUNT, "namespace": ns}]
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let bindings: Api<k8s_openapi::api::rbac::v1::RoleBinding> = Api::namespaced(admin(), ns);
+        block_on(bindings.create(&PostParams::default(), &binding)).unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut token = RotatingToken { ns: ns.to_string(), dir, generation: 0 };
+        token.write_kubeconfig();
+        token.rotate();
+        token
+    }
+
+    fn token_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("token")
+    }
+
+    fn kubeconfig(&self) -> std::path::PathBuf {
+        self.dir.path().join("kubeconfig")
+    }
+
+    /// Alice's kubeconfig with the plugin in place of her token.
+    fn write_kubeconfig(&self) {
+        let plugin = self.dir.path().join("token-plugin.sh");
+        let script = format!(
+            "#!/bin/sh\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}' \"$(cat {})\"\n",
+            self.token_file().display()
+        );
+        std::fs::write(&plugin, script).unwrap_or_else(|e| panic!("{e}"));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o700)).unwrap_or_else(|e| panic!("{e}"));
+        let alice = std::fs::read_to_string(cluster().kubeconfig(TestUser::Alice)).unwrap_or_else(|e| panic!("{e}"));
+        let mut config: Value = serde_saphyr::from_str(&alice).unwrap_or_else(|e| panic!("{e}"));
+        config["users"][0]["user"] = json!({"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1", "command": plugin.display().to_string(),
+            "interactiveMode": "Never"}});
+        let text = serde_json::to_string(&config).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(self.kubeconfig(), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Whether the API server answers 401 to `token`.
+    fn refused(&self, token: &str) -> bool {
+        let path = cluster().kubeconfig(TestUser::Alice);
+        let mut kubeconfig = kube::config::Kubeconfig::read_from(&path).unwrap_or_else(|e| panic!("{e}"));
+        if let Some(user) = kubeconfig.auth_infos.first_mut().and_then(|u| u.auth_info.as_mut()) {
+            user.token = Some(token.to_string().into());
+        }
+        let options = kube::config::KubeConfigOptions::default();
+        let config =
+            block_on(kube::Config::from_custom_kubeconfig(kubeconfig, &options)).unwrap_or_else(|e| panic!("{e}"));
+        let client = kube::Client::try_from(config).unwrap_or_else(|e| panic!("{e}"));
+        let pods: Api<Pod> = Api::namespaced(client, &self.ns);
+        matches!(block_on(pods.list(&Default::default())), Err(kube::Error::Api(s)) if s.code == 401)
+    }
+
+    fn secrets(&self) -> Api<k8s_openapi::api::core::v1::Secret> {
+        Api::namespaced(admin(), &self.ns)
+    }
+
+    fn secret_name(&self) -> String {
+        format!("notebook-token-{}", self.generation)
+    }
+
+    /// Revokes the current token (its Secret goes; the API server refuses
+    /// it from then on) and hands out a new one.
+    fn rotate(&mut self) {
+        if self.generation > 0 {
+            let old = self.secret_name();
+            let revoked = std::fs::read_to_string(self.token_file()).unwrap_or_default();
+            block_on(self.secrets().delete(&old, &DeleteParams::default())).unwrap_or_else(|e| panic!("{e}"));
+            eventually(30, "the old token refused", || self.refused(&revoked));
+        }
+        self.generation += 1;
+        let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(json!({
+            "metadata": {"name": self.secret_name(),
+                         "annotations": {"kubernetes.io/service-account.name": NOTEBOOK_ACCOUNT}},
+            "type": "kubernetes.io/service-account-token"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        block_on(self.secrets().create(&PostParams::default(), &secret)).unwrap_or_else(|e| panic!("{e}"));
+        let token = kspark_testcluster::poll_until(Duration::from_secs(30), "the new token", || {
+            let secret = block_on(self.secrets().get(&self.secret_name())).ok();
+            match secret.and_then(|s| s.data).and_then(|d| d.get("token").cloned()) {
+                Some(token) => std::ops::ControlFlow::Break(String::from_utf8_lossy(&token.0).into_owned()),
+                None => std::ops::ControlFlow::Continue(()),
+            }
+        });
+        std::fs::write(self.token_file(), token).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 #[test]
 fn kubeflow_s_spark_connect_example_serves_a_python_client_through_kspark_connect() {
     let ns = unique_name("connect-kubeflow");
@@ -231,28 +345,35 @@ fn kubeflow_s_spark_connect_example_serves_a_python_client_through_kspark_connec
 }
 
 #[test]
-fn kspark_connect_without_an_operator_serves_a_client_and_deletes_the_server_once_idle() {
+fn kspark_connect_without_an_operator_serves_a_client_across_a_token_rotation_and_deletes_the_server_once_idle() {
     let ns = crate::tenant_for_alice("connect-direct");
+    let mut token = RotatingToken::new(&ns);
     let _node = one_at_a_time();
     let started = Instant::now();
-    let mut connected = Connected::start(&[
-        &format!("{ns}:nb"),
-        "--no-operator",
-        "--image",
-        IMAGE,
-        "--executors",
-        "1",
-        "--executor-memory",
-        "512m",
-        "--server-memory",
-        "1g",
-        "--conf",
-        "spark.kubernetes.executor.request.cores=200m",
-        "--idle-timeout",
-        "20s",
-    ]);
+    let mut connected = Connected::start_with(
+        &token.kubeconfig(),
+        &[
+            &format!("{ns}:nb"),
+            "--no-operator",
+            "--image",
+            IMAGE,
+            "--executors",
+            "1",
+            "--executor-memory",
+            "512m",
+            "--server-memory",
+            "1g",
+            "--conf",
+            "spark.kubernetes.executor.request.cores=200m",
+            "--idle-timeout",
+            "20s",
+        ],
+    );
     let report = queries_answer_right(&connected);
     eprintln!("kspark connect --no-operator to first answer: {:?} ({report})", started.elapsed());
+    // The token is revoked and replaced (as an hourly Entra ID token is):
+    // new connections get a fresh one from the plugin.
+    token.rotate();
     // A client that stays connected longer than the idle timeout keeps it.
     let (out, held) = run_client(&connected.url, &["--hold", "30"]);
     assert!(out.status.success(), "{}\n{}", text(&out), connected.log());

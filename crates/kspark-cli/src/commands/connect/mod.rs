@@ -14,11 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use kspark_kube::Connection;
 use kspark_kube::connect_server::{self, ServerObjects};
+use kspark_kube::port_forward::ForwardTarget;
 use kspark_kube::port_forward::{self, Activity};
+use kspark_kube::{ClusterError, Connection};
 use kspark_sparkapp::SparkConnect;
 use kspark_sparkapp::connect::names::{self, SERVER_PORT};
+use kube::Client;
 
 use super::args::parse_submit_args;
 use super::auth::Target;
@@ -145,7 +147,8 @@ async fn existing(conn: &Connection, server: &Server) -> anyhow::Result<Option<(
 async fn from_flags(args: &ConnectArgs, conn: &Connection, server: &Server) -> anyhow::Result<SparkConnect> {
     let line = spec::submit_line(&args.server, &server.namespace, &server.name, &conn.api_url);
     let submit_args = parse_submit_args(&line, "kspark connect --help")?;
-    let prepared = Prepared::resolve(submit_args)?;
+    let mut prepared = Prepared::resolve(submit_args)?;
+    spec::default_service_account(&mut prepared.submission.conf);
     let built = prepared.build(true)?;
     let (version, _) = built.plan()?;
     let connect = spec::spark_connect(&server.name, &server.namespace, &built.prepared.submission.conf, &version)
@@ -195,17 +198,26 @@ async fn made_by_kspark(conn: &Connection, server: &Server) -> anyhow::Result<bo
 }
 
 async fn delete(conn: &Connection, server: &Server) -> anyhow::Result<ExitCode> {
+    let deleted = delete_server(&conn.client, server).await.map_err(crate::failure::cluster)?;
+    deleted_or_not(server, deleted)
+}
+
+/// Deletes the SparkConnect, or the server pod `--no-operator` made; false
+/// when there was none.
+async fn delete_server(client: &Client, server: &Server) -> Result<bool, ClusterError> {
     let Server { namespace: ns, name, .. } = server;
-    let deleted = if server.managed {
-        connect_server::delete_connect(&conn.client, ns, name).await
-    } else {
-        let pod = connect_server::server_pod(&conn.client, ns, name).await.map_err(crate::failure::cluster)?;
-        match pod.and_then(|p| p.metadata.name) {
-            Some(pod) => connect_server::delete_unmanaged(&conn.client, ns, &pod).await,
-            None => Ok(false),
-        }
-    };
-    if deleted.map_err(crate::failure::cluster)? {
+    if server.managed {
+        return connect_server::delete_connect(client, ns, name).await;
+    }
+    match connect_server::server_pod(client, ns, name).await?.and_then(|p| p.metadata.name) {
+        Some(pod) => connect_server::delete_unmanaged(client, ns, &pod).await,
+        None => Ok(false),
+    }
+}
+
+fn deleted_or_not(server: &Server, deleted: bool) -> anyhow::Result<ExitCode> {
+    let Server { namespace: ns, name, .. } = server;
+    if deleted {
         errln!("kspark: deleted {ns}:{name}; Kubernetes removes its server and executors");
         return Ok(ExitCode::SUCCESS);
     }
@@ -215,6 +227,17 @@ async fn delete(conn: &Connection, server: &Server) -> anyhow::Result<ExitCode> 
         Some(format!("was it made {other}?")),
         ExitStatus::Failure,
     ))
+}
+
+/// After hours of forwarding the first token may have expired: deletes
+/// with the forward's current client, and a fresh one if that is refused.
+async fn delete_when_idle(target: &ServerTarget, server: &Server) -> anyhow::Result<ExitCode> {
+    let fresh = |refresh| async move { target.client(refresh).await.map_err(|e| hinted(e, None, ExitStatus::Failure)) };
+    let deleted = match delete_server(&fresh(false).await?, server).await {
+        Err(ClusterError::Unauthorized { .. }) => delete_server(&fresh(true).await?, server).await,
+        other => other,
+    };
+    deleted_or_not(server, deleted.map_err(crate::failure::cluster)?)
 }
 
 /// Forwards until Ctrl-C, or until idle for `idle_timeout` (then deletes).
@@ -243,6 +266,7 @@ async fn forward(
     );
     let activity = Activity::new();
     let forward_target = Arc::new(ServerTarget::new(target.options(), conn.client.clone(), server.clone()));
+    let target_for_delete = forward_target.clone();
     let idle = async {
         match idle_timeout {
             Some(timeout) => session::idle_for(activity.clone(), timeout).await,
@@ -257,7 +281,7 @@ async fn forward(
         () = idle => {
             errln!("kspark: no client for {}; deleting {}:{}", idle_timeout.map(|d| format!("{d:?}")).unwrap_or_default(), server.namespace, server.name);
             let _ = stop.send(());
-            delete(&conn, &server).await?
+            delete_when_idle(&target_for_delete, &server).await?
         }
         _ = tokio::signal::ctrl_c() => {
             let _ = stop.send(());

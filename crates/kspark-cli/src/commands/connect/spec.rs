@@ -111,6 +111,12 @@ pub fn submit_line(flags: &ServerFlags, ns: &str, name: &str, api_url: &str) -> 
     line
 }
 
+/// The server runs as the tenant's account unless told otherwise; set
+/// before the preflight, so that it checks that account.
+pub fn default_service_account(conf: &mut SparkConf) {
+    conf.set_if_missing(SERVICE_ACCOUNT, DEFAULT_SERVICE_ACCOUNT, Source::Derived);
+}
+
 /// The SparkConnect the resolved settings describe; an error names the
 /// setting and where it came from.
 pub fn spark_connect(name: &str, ns: &str, conf: &SparkConf, version: &SparkVersion) -> Result<SparkConnect, String> {
