@@ -248,12 +248,14 @@ impl RotatingToken {
         if let Some(user) = kubeconfig.auth_infos.first_mut().and_then(|u| u.auth_info.as_mut()) {
             user.token = Some(token.to_string().into());
         }
-        let options = kube::config::KubeConfigOptions::default();
-        let config =
-            block_on(kube::Config::from_custom_kubeconfig(kubeconfig, &options)).unwrap_or_else(|e| panic!("{e}"));
-        let client = kube::Client::try_from(config).unwrap_or_else(|e| panic!("{e}"));
-        let pods: Api<Pod> = Api::namespaced(client, &self.ns);
-        matches!(block_on(pods.list(&Default::default())), Err(kube::Error::Api(s)) if s.code == 401)
+        let ns = self.ns.clone();
+        block_on(async move {
+            let options = kube::config::KubeConfigOptions::default();
+            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await;
+            let client = kube::Client::try_from(config.unwrap_or_else(|e| panic!("{e}")));
+            let pods: Api<Pod> = Api::namespaced(client.unwrap_or_else(|e| panic!("{e}")), &ns);
+            matches!(pods.list(&Default::default()).await, Err(kube::Error::Api(s)) if s.code == 401)
+        })
     }
 
     fn secrets(&self) -> Api<k8s_openapi::api::core::v1::Secret> {
@@ -379,6 +381,7 @@ fn kspark_connect_without_an_operator_serves_a_client_across_a_token_rotation_an
     assert!(out.status.success(), "{}\n{}", text(&out), connected.log());
     assert_eq!(held["sum_after_hold"], 499500, "{held}");
     assert!(server_pod(&ns, "nb-server").is_some(), "deleted while busy: {}", connected.log());
+    assert!(connected.log().contains("getting a fresh one"), "the revoked token was not replaced: {}", connected.log());
     // Then, idle for 20 s: deleted, and kspark connect ends.
     let exit = connected.wait_exit(Duration::from_secs(60));
     assert!(exit.is_some_and(|s| s.success()), "{exit:?}: {}", connected.log());

@@ -166,7 +166,7 @@ impl ServerTarget {
 impl ForwardTarget for ServerTarget {
     async fn client(&self, refresh: bool) -> Result<Client, PortForwardError> {
         if refresh {
-            tracing::info!("the API server refused the token; connecting again for a fresh one");
+            errln!("kspark: the API server refused the token (expired or revoked); getting a fresh one");
             let conn =
                 kspark_kube::connect(&self.options).await.map_err(|e| PortForwardError::Client(e.to_string()))?;
             *self.client.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = conn.client;
