@@ -46,6 +46,30 @@ pub fn key_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta)
     format!("{}/{}", meta.namespace.as_deref().unwrap_or_default(), meta.name.as_deref().unwrap_or_default())
 }
 
+/// The controllers' answer to a failed reconcile of `kind` (`SparkConnect`,
+/// …): the error counted by its kind, logged, and the object tried again
+/// after its backoff.
+pub fn retry_after_failure(
+    backoff: &Backoff,
+    metrics: &crate::metrics::Metrics,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    kind: &str,
+    error_kind: &'static str,
+    error: &dyn std::fmt::Display,
+) -> kube::runtime::controller::Action {
+    metrics.reconcile_errors.get_or_create(&crate::metrics::error_kind_label(error_kind)).inc();
+    let retry_in = backoff.failed(&key_of(meta));
+    tracing::warn!(
+        kind,
+        name = meta.name.as_deref().unwrap_or_default(),
+        namespace = meta.namespace.as_deref().unwrap_or_default(),
+        %error,
+        retry_in = ?retry_in,
+        "reconcile failed; retrying"
+    );
+    kube::runtime::controller::Action::requeue(retry_in)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -294,6 +294,28 @@ impl RotatingToken {
     }
 }
 
+/// What kubeflow's e2e suite does next: a pod in the cluster reaches the
+/// server's gRPC port through its Service (DNS, kube-proxy).
+fn reached_through_its_service(ns: &str, service: &str) {
+    let reach = format!("exec 3<>/dev/tcp/{service}.{ns}.svc/15002 && echo reached");
+    let probe: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "connect-probe"},
+        "spec": {"restartPolicy": "Never",
+                 "containers": [{"name": "probe", "image": IMAGE, "command": ["bash", "-c", reach]}]}
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pods: Api<Pod> = Api::namespaced(admin(), ns);
+    block_on(pods.create(&PostParams::default(), &probe)).unwrap_or_else(|e| panic!("probe pod: {e}"));
+    kspark_testcluster::poll_until(Duration::from_secs(120), "the probe pod to reach the Service", || {
+        let phase = block_on(pods.get("connect-probe")).ok().and_then(|p| p.status).and_then(|s| s.phase);
+        match phase.as_deref() {
+            Some("Succeeded") => std::ops::ControlFlow::Break(()),
+            Some("Failed") => panic!("the probe pod could not reach {service}.{ns}.svc:15002"),
+            other => std::ops::ControlFlow::Continue(other.map(str::to_string)),
+        }
+    });
+}
+
 #[test]
 fn kubeflow_s_spark_connect_example_serves_a_python_client_through_kspark_connect() {
     let ns = unique_name("connect-kubeflow");
@@ -318,6 +340,7 @@ fn kubeflow_s_spark_connect_example_serves_a_python_client_through_kspark_connec
             std::ops::ControlFlow::Continue(status)
         }
     });
+    reached_through_its_service(&ns, &format!("{name}-server"));
     let connected = Connected::start(&[&format!("{ns}:{name}")]);
     let first = queries_answer_right(&connected);
     eprintln!("first query through kspark connect: {first}");

@@ -107,14 +107,12 @@ fn on_error(
     error: &reconcile::ConnectError,
     ctx: Arc<ConnectContext>,
 ) -> controller::Action {
-    ctx.metrics.reconcile_errors.get_or_create(&crate::metrics::error_kind_label(error.kind())).inc();
-    let retry_in = ctx.backoff.failed(&crate::backoff::key_of(&connect.metadata));
-    tracing::warn!(
-        connect = connect.metadata.name.as_deref().unwrap_or_default(),
-        namespace = connect.metadata.namespace.as_deref().unwrap_or_default(),
-        %error,
-        retry_in = ?retry_in,
-        "reconcile of a SparkConnect failed; retrying"
-    );
-    controller::Action::requeue(retry_in)
+    crate::backoff::retry_after_failure(
+        &ctx.backoff,
+        &ctx.metrics,
+        &connect.metadata,
+        "SparkConnect",
+        error.kind(),
+        error,
+    )
 }

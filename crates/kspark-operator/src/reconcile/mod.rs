@@ -221,14 +221,12 @@ async fn delete_application(work: &Work, ctx: &Context) -> Result<Action, Reconc
 /// The controller's answer to a failed reconcile: try again, later after
 /// each failure in a row.
 pub fn on_error(app: Arc<ApplicationObject>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
-    ctx.metrics.reconcile_errors.get_or_create(&crate::metrics::error_kind_label(error.kind())).inc();
-    let retry_in = ctx.backoff.failed(&crate::backoff::key_of(&app.metadata));
-    tracing::warn!(
-        app = app.metadata.name.as_deref().unwrap_or_default(),
-        namespace = app.metadata.namespace.as_deref().unwrap_or_default(),
-        error = %error,
-        retry_in = ?retry_in,
-        "reconcile failed; retrying"
-    );
-    Action::requeue(retry_in)
+    crate::backoff::retry_after_failure(
+        &ctx.backoff,
+        &ctx.metrics,
+        &app.metadata,
+        "SparkApplication",
+        error.kind(),
+        error,
+    )
 }

@@ -126,14 +126,13 @@ fn on_error(
     error: &reconcile::ScheduleError,
     ctx: Arc<ScheduledContext>,
 ) -> controller::Action {
-    ctx.metrics.reconcile_errors.get_or_create(&crate::metrics::error_kind_label(error.kind())).inc();
-    let retry_in = ctx.backoff.failed(&crate::backoff::key_of(&schedule.metadata));
-    tracing::warn!(
-        schedule = schedule.metadata.name.as_deref().unwrap_or_default(),
-        namespace = schedule.metadata.namespace.as_deref().unwrap_or_default(),
-        %error,
-        retry_in = ?retry_in,
-        "reconcile of a ScheduledSparkApplication failed; retrying"
-    );
-    controller::Action::requeue(retry_in)
+    let meta = &schedule.metadata;
+    crate::backoff::retry_after_failure(
+        &ctx.backoff,
+        &ctx.metrics,
+        meta,
+        "ScheduledSparkApplication",
+        error.kind(),
+        error,
+    )
 }
