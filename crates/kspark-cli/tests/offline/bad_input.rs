@@ -257,3 +257,30 @@ fn completions_and_the_kubectl_plugin_name() {
     let help = Command::new(&plugin).arg("--help").output().map(|o| String::from_utf8_lossy(&o.stdout).to_string());
     assert!(help.as_deref().unwrap_or_default().contains("Usage: kubectl spark"), "{help:?}");
 }
+
+/// `kspark connect ARGS` with a kubeconfig that does not exist: what is
+/// refused here is refused before any cluster is looked for.
+fn connect(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kspark"))
+        .arg("connect")
+        .args(args)
+        .args(["--kubeconfig", "/nonexistent/kubeconfig"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run kspark: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn connect_refuses_a_bad_name_or_duration_before_looking_for_a_cluster() {
+    let (code, text) = connect(&["team-a:Bad_Name"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("`Bad_Name` is not a valid SparkConnect name"), "{text}");
+    assert!(!text.contains("/nonexistent/kubeconfig"), "{text}");
+    let (code, text) = connect(&["team-a:nb", "--idle-timeout", "soon"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("--idle-timeout"), "{text}");
+    let (code, text) = connect(&["team-a:nb"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("/nonexistent/kubeconfig"), "the cluster is looked for last: {text}");
+}

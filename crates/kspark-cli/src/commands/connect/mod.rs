@@ -70,8 +70,10 @@ pub struct ConnectArgs {
 pub async fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let idle_timeout = duration("--idle-timeout", args.idle_timeout.as_deref())?;
     let timeout = duration("--timeout", args.timeout.as_deref())?.unwrap_or(Duration::from_secs(600));
+    // A wrong name is refused before anything is asked of the cluster.
+    let (ns, name) = split_id(&args.id)?;
     let conn = args.target.connect().await?;
-    let (ns, name) = split_id(&args.id, &conn)?;
+    let ns = ns.unwrap_or_else(|| conn.kubeconfig_namespace.clone().unwrap_or_else(|| "default".into()));
     let server = Server { namespace: ns.clone(), name: name.clone(), managed: !args.no_operator };
     if args.delete {
         return delete(&conn, &server).await;
@@ -103,20 +105,22 @@ fn duration(flag: &str, text: Option<&str>) -> anyhow::Result<Option<Duration>> 
         .map_err(|e| hinted(format!("{flag}: {e}"), None, ExitStatus::Usage))
 }
 
-/// `NS:NAME` or `NAME` (the context's namespace, else `default`).
-fn split_id(id: &str, conn: &Connection) -> anyhow::Result<(String, String)> {
-    let default_ns = || conn.kubeconfig_namespace.clone().unwrap_or_else(|| "default".into());
+/// `NS:NAME` or `NAME` (then the context's namespace, else `default`).
+fn split_id(id: &str) -> anyhow::Result<(Option<String>, String)> {
     let (ns, name) = match id.split_once(':') {
-        Some((ns, name)) if !ns.is_empty() => (ns.to_string(), name.to_string()),
-        Some((_, name)) => (default_ns(), name.to_string()),
-        None => (default_ns(), id.to_string()),
+        Some((ns, name)) if !ns.is_empty() => (Some(ns.to_string()), name.to_string()),
+        Some((_, name)) => (None, name.to_string()),
+        None => (None, id.to_string()),
     };
     if kspark_manifests::names::is_dns_label(&format!("{name}-server")) {
         return Ok((ns, name));
     }
     Err(hinted(
         format!("`{name}` is not a valid SparkConnect name"),
-        Some("use lower-case letters, digits and '-', starting with a letter (it names the server pod)".into()),
+        Some(
+            "use lower-case letters, digits and '-', at most 56 characters (it names the server pod NAME-server)"
+                .into(),
+        ),
         ExitStatus::Usage,
     ))
 }
