@@ -41,9 +41,18 @@ def crictl():
 
 
 def remove_image():
-    """The image leaves the node's containerd (the registry keeps it)."""
-    subprocess.run([crictl(), "--runtime-endpoint", CONTAINERD, "rmi", f"docker.io/{IMAGE}"],
-                   capture_output=True)
+    """The image leaves the node's containerd (the registry keeps it). The
+    previous run's pods may still be ending, so this tries for a minute
+    and fails the benchmark rather than measure a cached image as a cold one."""
+    base = [crictl(), "--runtime-endpoint", CONTAINERD]
+    ref = f"docker.io/{IMAGE}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        subprocess.run(base + ["rmi", ref], capture_output=True)
+        if subprocess.run(base + ["inspecti", ref], capture_output=True).returncode != 0:
+            return
+        time.sleep(2)
+    sys.exit(f"bench: {ref} is still on the node after a minute of crictl rmi")
 
 
 def proc_times(pid):

@@ -74,8 +74,22 @@ async fn established(api: &Api<CustomResourceDefinition>, name: &str) -> Result<
 }
 
 /// `kspark operator run` for one namespace, as the cluster's admin; killed
-/// when dropped.
-pub struct OperatorProcess(Child);
+/// when dropped. Its log goes to a file in the cluster's run directory,
+/// whose tail a failing test prints.
+pub struct OperatorProcess {
+    child: Child,
+    log: Option<PathBuf>,
+}
+
+/// How much of the operator's log a failing test shows.
+const LOG_TAIL_LINES: usize = 60;
+
+/// A file for one operator's log in the cluster's run directory.
+pub fn operator_log_file(cluster: &TestCluster) -> Result<(PathBuf, std::fs::File)> {
+    let path = cluster.run_dir().join(format!("{}.log", crate::unique_name("operator")));
+    let file = std::fs::File::create(&path).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))?;
+    Ok((path, file))
+}
 
 impl OperatorProcess {
     pub fn start(cluster: &TestCluster, kspark: &Path, ns: &str, extra: &[&str]) -> Result<OperatorProcess> {
@@ -93,6 +107,7 @@ impl OperatorProcess {
         let mut command = Command::new(kspark);
         // A test process killed mid-test leaves no operator behind.
         crate::process::die_with_parent(&mut command);
+        let (log, log_file) = operator_log_file(cluster)?;
         let child = command
             .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
             .arg(cluster.kubeconfig(TestUser::Admin))
@@ -100,28 +115,38 @@ impl OperatorProcess {
             .env("RUST_LOG", "info")
             .envs(env.iter().cloned())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log_file)
             .spawn()
             .map_err(|e| Error::Setup(format!("{} operator run: {e}", kspark.display())))?;
-        Ok(OperatorProcess(child))
+        Ok(OperatorProcess { child, log: Some(log) })
     }
 
     /// An operator started some other way (another identity, other
-    /// arguments), killed when dropped.
-    pub fn adopt(child: Child) -> OperatorProcess {
-        OperatorProcess(child)
+    /// arguments), killed when dropped; `log` is where its stderr goes.
+    pub fn adopt(child: Child, log: Option<PathBuf>) -> OperatorProcess {
+        OperatorProcess { child, log }
     }
 
     /// SIGKILL, as a crash would.
     pub fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
 impl Drop for OperatorProcess {
     fn drop(&mut self) {
         self.kill();
+        let Some(log) = &self.log else { return };
+        if std::thread::panicking() {
+            // The test failed: what the operator did is the first clue.
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
+            eprintln!("--- the operator's log ({}), last {} lines:\n{}", log.display(), tail.len(), tail.join("\n"));
+        } else {
+            let _ = std::fs::remove_file(log);
+        }
     }
 }
 
@@ -153,6 +178,53 @@ pub fn service_account_kubeconfig(cluster: &TestCluster, namespace: &str, accoun
     let text = serde_json::to_vec(&kubeconfig).map_err(|e| Error::Setup(format!("kubeconfig: {e}")))?;
     std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     Ok(path)
+}
+
+/// The resources of kubeflow's group the operator lists and watches.
+const OPERATOR_RESOURCES: [(&str, &str, &str); 3] = [
+    ("v1beta2", "SparkApplication", "sparkapplications"),
+    ("v1beta2", "ScheduledSparkApplication", "scheduledsparkapplications"),
+    ("v1alpha1", "SparkConnect", "sparkconnects"),
+];
+
+/// Waits until the account of `kubeconfig` may list what the operator
+/// watches in `namespace` (every namespace: `None`). A new binding takes a
+/// moment to reach the API server's authorizer; an operator started before
+/// spends its watches' backoff (up to 30 s) on the refusals, which a test
+/// would read as the operator ignoring its objects.
+pub fn wait_for_operator_rights(kubeconfig: &Path, namespace: Option<&str>) -> Result<()> {
+    block_on(async {
+        let client = crate::client::client_from_kubeconfig(kubeconfig).await?;
+        let start = Instant::now();
+        loop {
+            match list_operator_resources(&client, namespace).await {
+                Ok(()) => return Ok(()),
+                Err(e) if start.elapsed() > Duration::from_secs(30) => {
+                    return Err(Error::Setup(format!("the operator's account still cannot list: {e}")));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    })
+}
+
+async fn list_operator_resources(client: &kube::Client, namespace: Option<&str>) -> kube::Result<()> {
+    use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
+    for (version, kind, plural) in OPERATOR_RESOURCES {
+        let gvk = GroupVersionKind::gvk("sparkoperator.k8s.io", version, kind);
+        let resource = ApiResource::from_gvk_with_plural(&gvk, plural);
+        let api: Api<DynamicObject> = match namespace {
+            Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+            None => Api::all_with(client.clone(), &resource),
+        };
+        api.list_metadata(&kube::api::ListParams::default().limit(1)).await?;
+    }
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    pods.list_metadata(&kube::api::ListParams::default().limit(1)).await?;
+    Ok(())
 }
 
 /// A SparkApplication of kubeflow's SparkPi shape (Spark 4.0.5, one

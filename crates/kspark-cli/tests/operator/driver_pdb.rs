@@ -7,11 +7,10 @@
 //! install` makes, so that its RBAC is checked to be enough.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::{RunningOperator, admin, cluster, kspark_path, namespace, operator};
+use crate::{RunningOperator, admin, cluster, kspark_path, namespace, operator, operator_account_kubeconfig};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::Role;
@@ -52,17 +51,10 @@ impl InstalledOperator {
         InstalledOperator {
             _process: RunningOperator::start(
                 &["--namespace", ns, "--enable-driver-pdb"],
-                &operator_account_kubeconfig(&operator_ns),
+                &operator_account_kubeconfig(&operator_ns, Some(ns)),
             ),
         }
     }
-}
-
-/// A kubeconfig authenticating as `kspark-operator` of `namespace` (a token
-/// from the TokenRequest API).
-fn operator_account_kubeconfig(namespace: &str) -> PathBuf {
-    kspark_testcluster::operator::service_account_kubeconfig(cluster(), namespace, "kspark-operator")
-        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An application whose driver the simulated node plays as `outcome` for

@@ -6,12 +6,12 @@ use std::ops::ControlFlow;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::{admin, cluster, kspark, namespace, operator};
+use crate::{admin, cluster, kspark, namespace, operator, operator_account_kubeconfig};
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, ScheduleState, SparkApplication};
-use kspark_testcluster::operator::OperatorProcess;
 use kspark_testcluster::operator::spark_pi_application;
+use kspark_testcluster::operator::{OperatorProcess, operator_log_file};
 use kspark_testcluster::{TestUser, block_on, eventually, poll_until};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -513,13 +513,6 @@ fn http_get_ok(addr: &str, path: &str) -> bool {
     std::net::TcpStream::connect(addr).is_ok() && http_get(addr, path).starts_with("HTTP/1.0 200")
 }
 
-/// A kubeconfig that authenticates as the `kspark-operator` service account
-/// of `namespace` (a token from the TokenRequest API).
-fn operator_account_kubeconfig(namespace: &str) -> std::path::PathBuf {
-    kspark_testcluster::operator::service_account_kubeconfig(cluster(), namespace, "kspark-operator")
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
 #[test]
 fn the_installed_rbac_is_enough_for_the_operator() {
     let ns = namespace("op-rbac");
@@ -537,16 +530,17 @@ fn the_installed_rbac_is_enough_for_the_operator() {
     }
     // One watched namespace: a Role there, no cluster-wide rights.
     assert!(!stderr.contains("ClusterRole"), "{stderr}");
-    let kubeconfig = operator_account_kubeconfig(&operator_ns);
+    let kubeconfig = operator_account_kubeconfig(&operator_ns, Some(&ns));
+    let (log, log_file) = operator_log_file(cluster()).unwrap_or_else(|e| panic!("{e}"));
     let child = kspark()
         .args(["operator", "run", "--namespace", &ns, "--leader-elect", "--lease-namespace", &operator_ns])
         .arg("--kubeconfig")
         .arg(&kubeconfig)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log_file)
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let _operator = OperatorProcess::adopt(child);
+    let _operator = OperatorProcess::adopt(child, Some(log));
     create(&ns, app("least-privilege", "fail:2"));
     let mut value = app("with-metrics", "succeed");
     value["spec"]["monitoring"] =

@@ -18,11 +18,13 @@ mod scheduled;
 mod sparkapps;
 mod workload_identity;
 
-use kspark_testcluster::operator::{OperatorProcess, operator_namespace};
+use kspark_testcluster::operator::{
+    OperatorProcess, operator_log_file, operator_namespace, service_account_kubeconfig, wait_for_operator_rights,
+};
 use kspark_testcluster::{TestCluster, block_on};
 use kube::Client;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 /// The test binary's control plane, started by the first test that asks.
 pub fn cluster() -> &'static TestCluster {
@@ -65,13 +67,27 @@ pub fn operator_with_env(ns: &str, extra: &[&str], env: &[(String, String)]) -> 
     OperatorProcess::start_with_env(cluster(), kspark_path(), ns, extra, env).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A kubeconfig authenticating as `kspark-operator` of `operator_ns` (the
+/// account `kspark operator install` made there), returned once it may
+/// list the operator's objects in `watched` (every namespace: `None`).
+pub fn operator_account_kubeconfig(operator_ns: &str, watched: Option<&str>) -> PathBuf {
+    let kubeconfig =
+        service_account_kubeconfig(cluster(), operator_ns, "kspark-operator").unwrap_or_else(|e| panic!("{e}"));
+    wait_for_operator_rights(&kubeconfig, watched).unwrap_or_else(|e| panic!("{e}"));
+    kubeconfig
+}
+
 /// `kspark operator run ARGS --kubeconfig KUBECONFIG`: the operator with the
 /// rights of the account the kubeconfig names (an installed operator's);
 /// killed when dropped.
-pub struct RunningOperator(Child);
+pub struct RunningOperator {
+    /// Kept for its Drop, which stops the operator.
+    _process: OperatorProcess,
+}
 
 impl RunningOperator {
     pub fn start(args: &[&str], kubeconfig: &Path) -> RunningOperator {
+        let (log, log_file) = operator_log_file(cluster()).unwrap_or_else(|e| panic!("{e}"));
         let child = Command::new(kspark_path())
             .arg("operator")
             .arg("run")
@@ -80,16 +96,9 @@ impl RunningOperator {
             .arg(kubeconfig)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log_file)
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
-        RunningOperator(child)
-    }
-}
-
-impl Drop for RunningOperator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        RunningOperator { _process: OperatorProcess::adopt(child, Some(log)) }
     }
 }

@@ -13,10 +13,10 @@ use std::ops::ControlFlow;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{RunningOperator, admin, cluster, kspark_path, namespace};
+use crate::{RunningOperator, admin, cluster, kspark_path, namespace, operator_account_kubeconfig};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kspark_sparkapp::{ApplicationStateType, ScheduleState, ScheduledSparkApplication, SparkApplication};
-use kspark_testcluster::operator::{install_operator_crds, service_account_kubeconfig};
+use kspark_testcluster::operator::install_operator_crds;
 use kspark_testcluster::{TestUser, block_on, poll_until, unique_name};
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
@@ -48,8 +48,7 @@ impl SelectingOperator {
             .unwrap_or_else(|e| panic!("{e}"));
         let stderr = String::from_utf8_lossy(&install.stderr);
         assert!(install.status.success() && stderr.contains("ClusterRole kspark-operator"), "{stderr}");
-        let kubeconfig =
-            service_account_kubeconfig(cluster(), &operator_ns, "kspark-operator").unwrap_or_else(|e| panic!("{e}"));
+        let kubeconfig = operator_account_kubeconfig(&operator_ns, None);
         SelectingOperator {
             _process: RunningOperator::start(&["--namespace", listed, "--namespace-selector", selector], &kubeconfig),
         }
