@@ -42,6 +42,10 @@ const MAX_DELAY: Duration = Duration::from_secs(5);
 /// enough for a Spark Connect server pod to be recreated and start, short
 /// enough that a client sees a closed connection rather than a hang.
 const PATIENCE: Duration = Duration::from_secs(60);
+/// How long one attempt to open a tunnel (a client, the pod, the
+/// WebSocket) may take: an API server or credential plugin that stops
+/// answering costs one attempt, not the connection.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How much a client may send before the pod's first byte and still be
 /// replayed to another pod when this one refused the connection.
@@ -70,6 +74,9 @@ pub enum PortForwardError {
     /// change that; the local connection is closed at once.
     #[error("{0}")]
     Target(String),
+    /// Opening the tunnel took longer than [`DIAL_TIMEOUT`]; tried again.
+    #[error("opening the port-forward took longer than {}s", DIAL_TIMEOUT.as_secs())]
+    Stalled,
 }
 
 impl PortForwardError {
@@ -332,7 +339,8 @@ where
     let mut refresh = false;
     let mut refreshed = false;
     loop {
-        let waiting_for = match dial.dial(refresh).await {
+        let attempt = tokio::time::timeout(DIAL_TIMEOUT, dial.dial(refresh));
+        let waiting_for = match attempt.await.unwrap_or(Err(PortForwardError::Stalled)) {
             Ok(Some(tunnel)) => match relay(&mut local, tunnel, replay).await {
                 Relayed::Closed => return,
                 Relayed::Refused { message, replay: rest } => {

@@ -25,6 +25,8 @@ enum Step {
     PodError,
     /// A server that echoes everything back, then closes when the client does.
     Echo,
+    /// An API server that never answers.
+    Hang,
 }
 
 #[derive(Default)]
@@ -87,6 +89,7 @@ impl Dial for FakeDial {
             Step::Refuse => Ok(Some(gone(REFUSED))),
             Step::PodError => Ok(Some(gone("lost connection to pod"))),
             Step::Echo => Ok(Some(echo())),
+            Step::Hang => std::future::pending().await,
         }
     }
 }
@@ -341,4 +344,17 @@ async fn serve_survives_failed_connections_and_stops_on_shutdown() {
     serving.await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(activity.open_connections(), 0);
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "nothing listens after shutdown");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_that_never_answers_is_given_up_and_tried_again() {
+    let activity = Activity::new();
+    let dial = FakeDial::new([Step::Hang, Step::Echo]);
+    let (mut client, task) = connect(dial.clone(), &activity);
+    let started = Instant::now();
+    round_trip(&mut client, b"ping").await;
+    finish(task).await;
+    assert_eq!(dial.calls().len(), 2);
+    let waited = started.elapsed();
+    assert!(waited >= DIAL_TIMEOUT && waited < DIAL_TIMEOUT + MAX_DELAY, "retried after {waited:?}");
 }
