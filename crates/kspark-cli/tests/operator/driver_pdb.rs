@@ -7,55 +7,16 @@
 //! install` makes, so that its RBAC is checked to be enough.
 
 use std::ops::ControlFlow;
-use std::process::Command;
 use std::time::Duration;
 
-use crate::{RunningOperator, admin, cluster, kspark_path, namespace, operator, operator_account_kubeconfig};
+use crate::{admin, installed_operator, namespace, operator};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::api::rbac::v1::Role;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
-use kspark_testcluster::operator::install_operator_crds;
-use kspark_testcluster::{TestUser, block_on, poll_some, poll_until, unique_name};
+use kspark_testcluster::{block_on, poll_some, poll_until};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use serde_json::{Value, json};
-
-/// `kspark operator run --enable-driver-pdb` as the service account of a
-/// `kspark operator install --watch-namespace ns`; killed when dropped.
-struct InstalledOperator {
-    /// Kept for its Drop, which stops the operator.
-    _process: RunningOperator,
-}
-
-impl InstalledOperator {
-    fn start(ns: &str) -> InstalledOperator {
-        InstalledOperator::start_with(ns, |_| {})
-    }
-
-    /// [`InstalledOperator::start`], with the installed Role in `ns` edited
-    /// by `edit` first.
-    fn start_with(ns: &str, edit: impl FnOnce(&mut Role)) -> InstalledOperator {
-        install_operator_crds(cluster(), kspark_path()).unwrap_or_else(|e| panic!("{e}"));
-        let operator_ns = unique_name("op-system");
-        let install = Command::new(kspark_path())
-            .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
-            .arg(cluster().kubeconfig(TestUser::Admin))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
-        let roles: Api<Role> = Api::namespaced(admin(), ns);
-        let mut role = block_on(roles.get("kspark-operator")).unwrap_or_else(|e| panic!("installed Role: {e}"));
-        edit(&mut role);
-        block_on(roles.replace("kspark-operator", &PostParams::default(), &role)).unwrap_or_else(|e| panic!("{e}"));
-        InstalledOperator {
-            _process: RunningOperator::start(
-                &["--namespace", ns, "--enable-driver-pdb"],
-                &operator_account_kubeconfig(&operator_ns, Some(ns)),
-            ),
-        }
-    }
-}
 
 /// An application whose driver the simulated node plays as `outcome` for
 /// `run_millis`.
@@ -112,7 +73,7 @@ fn pdb_names(ns: &str) -> Vec<String> {
 #[test]
 fn a_running_driver_has_kubeflows_budget_until_it_completes() {
     let ns = namespace("op-pdb");
-    let _operator = InstalledOperator::start(&ns);
+    let _operator = installed_operator(&ns, &["--enable-driver-pdb"], |_| {});
     create_app(&ns, "pi", "succeed", 12_000, Some(true));
     let running = wait_state(&ns, "pi", ApplicationStateType::Running);
     let driver = running.status.clone().unwrap_or_default().driver_info.pod_name;
@@ -185,7 +146,7 @@ fn without_the_flag_or_the_field_no_budget_is_made() {
 #[test]
 fn a_budget_the_operator_may_not_create_does_not_hold_the_application_back() {
     let ns = namespace("op-pdb-denied");
-    let _operator = InstalledOperator::start_with(&ns, |role| {
+    let _operator = installed_operator(&ns, &["--enable-driver-pdb"], |role| {
         let rules = role.rules.get_or_insert_default();
         rules.retain(|r| !r.api_groups.as_ref().is_some_and(|g| g.iter().any(|g| g == "policy")));
     });

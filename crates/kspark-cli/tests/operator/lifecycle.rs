@@ -6,7 +6,9 @@ use std::ops::ControlFlow;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::{admin, cluster, kspark, namespace, operator, operator_account_kubeconfig};
+use crate::{
+    admin, cluster, free_port, http_get, http_get_ok, kspark, namespace, operator, operator_account_kubeconfig,
+};
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, ScheduleState, SparkApplication};
@@ -449,20 +451,6 @@ fn a_spark_submit_command_line_runs_through_the_operator_and_kspark_wait_sees_it
     assert_eq!(state(&app), ApplicationStateType::Failed);
 }
 
-/// A plain HTTP/1.0 GET against the operator's listener.
-fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
-    let _ = write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
-}
-
 #[test]
 fn health_readiness_and_kubeflows_metrics_are_served() {
     let ns = namespace("op-metrics");
@@ -507,10 +495,6 @@ fn health_readiness_and_kubeflows_metrics_are_served() {
 
 fn now_seconds() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or_default()
-}
-
-fn http_get_ok(addr: &str, path: &str) -> bool {
-    std::net::TcpStream::connect(addr).is_ok() && http_get(addr, path).starts_with("HTTP/1.0 200")
 }
 
 #[test]

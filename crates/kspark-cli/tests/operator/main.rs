@@ -7,6 +7,7 @@
 //! modules, and the helpers they share live here.
 
 mod aks_doc;
+mod backoff;
 mod connect;
 mod driver_pdb;
 mod entra;
@@ -18,11 +19,14 @@ mod scheduled;
 mod sparkapps;
 mod workload_identity;
 
+use k8s_openapi::api::rbac::v1::Role;
 use kspark_testcluster::operator::{
-    OperatorProcess, operator_log_file, operator_namespace, service_account_kubeconfig, wait_for_operator_rights,
+    OperatorProcess, install_operator_crds, operator_log_file, operator_namespace, service_account_kubeconfig,
+    wait_for_operator_rights,
 };
-use kspark_testcluster::{TestCluster, block_on};
-use kube::Client;
+use kspark_testcluster::{TestCluster, TestUser, block_on, unique_name};
+use kube::api::PostParams;
+use kube::{Api, Client};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -75,6 +79,46 @@ pub fn operator_account_kubeconfig(operator_ns: &str, watched: Option<&str>) -> 
         service_account_kubeconfig(cluster(), operator_ns, "kspark-operator").unwrap_or_else(|e| panic!("{e}"));
     wait_for_operator_rights(&kubeconfig, watched).unwrap_or_else(|e| panic!("{e}"));
     kubeconfig
+}
+
+/// `kspark operator run --namespace ns EXTRA` as the service account of a
+/// `kspark operator install --watch-namespace ns`, with the installed Role
+/// in `ns` edited by `edit` first (a right taken away); killed when dropped.
+pub fn installed_operator(ns: &str, extra: &[&str], edit: impl FnOnce(&mut Role)) -> RunningOperator {
+    install_operator_crds(cluster(), kspark_path()).unwrap_or_else(|e| panic!("{e}"));
+    let operator_ns = unique_name("op-system");
+    let install = kspark()
+        .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
+        .arg(cluster().kubeconfig(TestUser::Admin))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
+    let roles: Api<Role> = Api::namespaced(admin(), ns);
+    let mut role = block_on(roles.get("kspark-operator")).unwrap_or_else(|e| panic!("installed Role: {e}"));
+    edit(&mut role);
+    block_on(roles.replace("kspark-operator", &PostParams::default(), &role)).unwrap_or_else(|e| panic!("{e}"));
+    let kubeconfig = operator_account_kubeconfig(&operator_ns, Some(ns));
+    RunningOperator::start(&[&["--namespace", ns][..], extra].concat(), &kubeconfig)
+}
+
+/// A plain HTTP/1.0 GET against the operator's listener.
+pub fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    let _ = write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+/// Whether the operator's listener answers `path` with 200.
+pub fn http_get_ok(addr: &str, path: &str) -> bool {
+    std::net::TcpStream::connect(addr).is_ok() && http_get(addr, path).starts_with("HTTP/1.0 200")
+}
+
+/// A port on 127.0.0.1 free a moment ago, for an operator's listener.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
 
 /// `kspark operator run ARGS --kubeconfig KUBECONFIG`: the operator with the
