@@ -192,6 +192,14 @@ struct InstallArgs {
     /// applications that name none.
     #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(BatchScheduler::NAMES))]
     default_batch_scheduler: Option<String>,
+    /// The operator's --enable-ui-service: a Service <app>-ui-svc for each
+    /// driver's Spark UI, recorded in the application's status.
+    #[arg(long)]
+    enable_ui_service: bool,
+    /// The operator's --enable-driver-pdb: a PodDisruptionBudget over the
+    /// driver of applications with spec.driverPodDisruptionBudget.
+    #[arg(long)]
+    enable_driver_pdb: bool,
     /// The operator's --concurrency: applications reconciled at the same time.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
@@ -437,6 +445,8 @@ async fn install_operator(args: InstallArgs) -> anyhow::Result<ExitCode> {
         namespace_selector,
         label_selector: args.label_selector.clone(),
         default_batch_scheduler: args.default_batch_scheduler.clone(),
+        ui_service: args.enable_ui_service,
+        driver_pdb: args.enable_driver_pdb,
         concurrency: args.concurrency,
         events: args.events.clone(),
         log_json: args.log_format == "json",

@@ -102,7 +102,8 @@ fn defaults_render_the_objects_of_kspark_operator_install() {
 #[test]
 fn custom_values_render_what_install_does_with_the_same_flags() {
     let values = "replicas: 2\nimage:\n  tag: dev\nwatchNamespaces: [team-a, team-b]\nconcurrency: 8\n\
-                  labelSelector: team=a\nevents: warnings\nlogFormat: json\n";
+                  labelSelector: team=a\nevents: warnings\nlogFormat: json\n\
+                  uiService:\n  enabled: true\ndriverPodDisruptionBudget:\n  enabled: true\n";
     let rendered = rendered_objects("ops", Some(values));
     let installed = installed_objects(&[
         "--namespace",
@@ -123,6 +124,8 @@ fn custom_values_render_what_install_does_with_the_same_flags() {
         "warnings",
         "--log-format",
         "json",
+        "--enable-ui-service",
+        "--enable-driver-pdb",
     ]);
     assert_same_objects(&rendered, &installed);
     let deployment = &rendered["Deployment ops/kspark-operator"];
@@ -130,8 +133,13 @@ fn custom_values_render_what_install_does_with_the_same_flags() {
         serde_json::from_value(deployment["spec"]["template"]["spec"]["containers"][0]["args"].clone())
             .unwrap_or_default();
     let args = args.join(" ");
-    for expected in ["--namespace team-a --namespace team-b", "--concurrency 8", "--log-json", "--lease-namespace ops"]
-    {
+    for expected in [
+        "--namespace team-a --namespace team-b",
+        "--concurrency 8",
+        "--log-json",
+        "--lease-namespace ops",
+        "--enable-ui-service --enable-driver-pdb",
+    ] {
         assert!(args.contains(expected), "{expected} in {args}");
     }
     assert_eq!(deployment["spec"]["replicas"], 2);

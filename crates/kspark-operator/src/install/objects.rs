@@ -34,6 +34,11 @@ pub struct InstallSpec {
     pub label_selector: Option<String>,
     /// The operator's --default-batch-scheduler.
     pub default_batch_scheduler: Option<String>,
+    /// The operator's --enable-ui-service: a Service for each driver's UI.
+    pub ui_service: bool,
+    /// The operator's --enable-driver-pdb: a PodDisruptionBudget over the
+    /// driver of applications that ask for one.
+    pub driver_pdb: bool,
     /// Applications reconciled at the same time.
     pub concurrency: u16,
     /// Which Kubernetes Events the operator publishes: `all` or `warnings`.
@@ -279,6 +284,12 @@ fn container(spec: &InstallSpec) -> Container {
     if let Some(scheduler) = &spec.default_batch_scheduler {
         args.extend(["--default-batch-scheduler".to_string(), scheduler.clone()]);
     }
+    if spec.ui_service {
+        args.push("--enable-ui-service".to_string());
+    }
+    if spec.driver_pdb {
+        args.push("--enable-driver-pdb".to_string());
+    }
     let probe = |path: &str| Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.into()),
@@ -342,6 +353,8 @@ mod tests {
             namespace_selector: None,
             label_selector: None,
             default_batch_scheduler: None,
+            ui_service: false,
+            driver_pdb: false,
             concurrency: 64,
             events: "all".into(),
             log_json: false,
@@ -399,6 +412,8 @@ mod tests {
             label_selector: Some("team=a".into()),
             namespace_selector: Some("env in (prod,staging)".into()),
             default_batch_scheduler: Some("volcano".into()),
+            ui_service: true,
+            driver_pdb: true,
             concurrency: 8,
             events: "warnings".into(),
             log_json: true,
