@@ -16,8 +16,8 @@
 //! installed into it); the volcano example runs unmodified, in `default`,
 //! under the operator's installed RBAC.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kspark_sparkapp::batch_scheduler::kube_scheduler;
 use kspark_sparkapp::batch_scheduler::volcano::PodGroup;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
+use kspark_testcluster::operator::OperatorProcess;
 use kspark_testcluster::{FAKE_NODE_NAME, TestCluster, TestUser, block_on};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
@@ -90,68 +91,22 @@ fn install_volcano_crd() {
     });
 }
 
-/// An operator process for one namespace; killed when dropped.
-struct Operator(Child);
-
-impl Operator {
-    fn start(ns: &str) -> Operator {
-        Operator::start_with(ns, &[])
-    }
-
-    /// [`Operator::start`] with `extra` flags.
-    fn start_with(ns: &str, extra: &[&str]) -> Operator {
-        crds();
-        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
-        let child = kspark()
-            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
-            .arg(&kubeconfig)
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("kspark operator run: {e}"));
-        Operator(child)
-    }
+/// `kspark operator run --namespace ns EXTRA` as the cluster's admin;
+/// killed when dropped.
+fn operator(ns: &str, extra: &[&str]) -> OperatorProcess {
+    crds();
+    OperatorProcess::start(cluster(), kspark_path(), ns, extra).unwrap_or_else(|e| panic!("{e}"))
 }
 
-impl Operator {
-    /// An operator installed by `kspark operator install` for `ns`, running
-    /// as its service account: the installed RBAC must be enough for
-    /// PodGroups.
-    fn start_as_installed(ns: &str) -> Operator {
-        crds();
-        let operator_ns = kspark_testcluster::unique_name("op-system");
-        let install = kspark()
-            .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
-            .arg(cluster().kubeconfig(TestUser::Admin))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
-        let child = kspark()
-            .args(["operator", "run", "--namespace", ns, "--leader-elect", "--lease-namespace", &operator_ns])
-            .arg("--kubeconfig")
-            .arg(operator_account_kubeconfig(&operator_ns))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        Operator(child)
-    }
+/// The operator `kspark operator install` makes for `ns`, running as its
+/// service account: the installed RBAC must be enough for PodGroups.
+fn installed_operator(ns: &str) -> OperatorProcess {
+    crds();
+    OperatorProcess::start_installed(cluster(), kspark_path(), ns, &[], |_| {}).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A kubeconfig that authenticates as the `kspark-operator` service account
-/// of `namespace` (a token from the TokenRequest API).
-fn operator_account_kubeconfig(namespace: &str) -> PathBuf {
-    kspark_testcluster::operator::service_account_kubeconfig(cluster(), namespace, "kspark-operator")
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn kspark_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_kspark"))
 }
 
 /// The driver service account kubeflow's examples name.
@@ -271,7 +226,7 @@ fn label<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
 fn kubeflows_volcano_example_gets_its_pod_group_once_the_crd_is_installed() {
     let ns = "default";
     service_account(ns);
-    let _operator = Operator::start_as_installed(ns);
+    let _operator = installed_operator(ns);
 
     // Without Volcano's CRD, kubeflow refuses its volcano scheduler: the
     // submission fails, naming the CRD, and nothing is created.
@@ -348,7 +303,7 @@ fn kubeflows_yunikorn_example_carries_its_task_groups_queue_and_scheduler() {
     let ns = kspark_testcluster::unique_name("yunikorn");
     block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
     service_account(&ns);
-    let _operator = Operator::start(&ns);
+    let _operator = operator(&ns, &[]);
     let mut doc = example("spark-pi-yunikorn");
     // The example's namespace is `default`, the volcano test's.
     doc["metadata"]["namespace"] = json!(ns);
@@ -385,7 +340,7 @@ fn the_default_batch_scheduler_serves_the_applications_that_name_none() {
     let ns = kspark_testcluster::unique_name("default-sched");
     block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
     service_account(&ns);
-    let _operator = Operator::start_with(&ns, &["--default-batch-scheduler", "yunikorn"]);
+    let _operator = operator(&ns, &["--default-batch-scheduler", "yunikorn"]);
     let variant = |name: &str, batch_scheduler: Option<&str>| {
         let mut doc = example("spark-pi-yunikorn");
         doc["metadata"] = json!({"name": name, "namespace": ns});
@@ -455,7 +410,7 @@ fn kubeflows_kube_scheduler_example_gets_its_pod_group_and_an_unpicked_driver_is
     let ns = kspark_testcluster::unique_name("kube-sched");
     block_on(cluster().create_tenant_like_seed(&ns, "alice")).unwrap_or_else(|e| panic!("{ns}: {e}"));
     service_account(&ns);
-    let _operator = Operator::start_as_installed(&ns);
+    let _operator = installed_operator(&ns);
     let mut doc = example("spark-pi-kube-scheduler");
     doc["metadata"]["namespace"] = json!(ns);
     create(&ns, doc);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::rbac::v1::Role;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
 use kube::api::{Patch, PatchParams, PostParams};
@@ -85,7 +86,7 @@ pub struct OperatorProcess {
 const LOG_TAIL_LINES: usize = 60;
 
 /// A file for one operator's log in the cluster's run directory.
-pub fn operator_log_file(cluster: &TestCluster) -> Result<(PathBuf, std::fs::File)> {
+fn operator_log_file(cluster: &TestCluster) -> Result<(PathBuf, std::fs::File)> {
     let path = cluster.run_dir().join(format!("{}.log", crate::unique_name("operator")));
     let file = std::fs::File::create(&path).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))?;
     Ok((path, file))
@@ -104,14 +105,29 @@ impl OperatorProcess {
         extra: &[&str],
         env: &[(String, String)],
     ) -> Result<OperatorProcess> {
+        let args = [&["--namespace", ns][..], extra].concat();
+        OperatorProcess::spawn(cluster, kspark, &args, &cluster.kubeconfig(TestUser::Admin), env)
+    }
+
+    /// `kspark operator run ARGS --kubeconfig KUBECONFIG`: the operator with
+    /// the rights of the account the kubeconfig names, its log in the
+    /// cluster's run directory.
+    pub fn spawn(
+        cluster: &TestCluster,
+        kspark: &Path,
+        args: &[&str],
+        kubeconfig: &Path,
+        env: &[(String, String)],
+    ) -> Result<OperatorProcess> {
         let mut command = Command::new(kspark);
         // A test process killed mid-test leaves no operator behind.
         crate::process::die_with_parent(&mut command);
         let (log, log_file) = operator_log_file(cluster)?;
         let child = command
-            .args(["operator", "run", "--namespace", ns, "--kubeconfig"])
-            .arg(cluster.kubeconfig(TestUser::Admin))
-            .args(extra)
+            .args(["operator", "run"])
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
             .env("RUST_LOG", "info")
             .envs(env.iter().cloned())
             .stdout(Stdio::null())
@@ -121,10 +137,38 @@ impl OperatorProcess {
         Ok(OperatorProcess { child, log: Some(log) })
     }
 
-    /// An operator started some other way (another identity, other
-    /// arguments), killed when dropped; `log` is where its stderr goes.
-    pub fn adopt(child: Child, log: Option<PathBuf>) -> OperatorProcess {
-        OperatorProcess { child, log }
+    /// `kspark operator install --watch-namespace ns` into a namespace of
+    /// its own, the installed Role in `ns` edited by `edit` (a right taken
+    /// away), then `kspark operator run --namespace ns EXTRA` as the
+    /// installed service account once it may list what it watches: the
+    /// installed RBAC is what the operator has.
+    pub fn start_installed(
+        cluster: &TestCluster,
+        kspark: &Path,
+        ns: &str,
+        extra: &[&str],
+        edit: impl FnOnce(&mut Role),
+    ) -> Result<OperatorProcess> {
+        install_operator_crds(cluster, kspark)?;
+        let operator_ns = unique_name("op-system");
+        let install = Command::new(kspark)
+            .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
+            .arg(cluster.kubeconfig(TestUser::Admin))
+            .output()
+            .map_err(|e| Error::Setup(format!("{} operator install: {e}", kspark.display())))?;
+        if !install.status.success() {
+            return Err(Error::Setup(format!("operator install: {}", String::from_utf8_lossy(&install.stderr))));
+        }
+        block_on(async {
+            let roles: Api<Role> = Api::namespaced(cluster.admin_client().await?, ns);
+            let mut role = roles.get(NAME).await.map_err(|e| Error::Setup(format!("installed Role: {e}")))?;
+            edit(&mut role);
+            roles.replace(NAME, &PostParams::default(), &role).await.map_err(|e| Error::Setup(format!("Role: {e}")))?;
+            Ok::<_, Error>(())
+        })?;
+        let kubeconfig = installed_operator_kubeconfig(cluster, &operator_ns, Some(ns))?;
+        let args = [&["--namespace", ns][..], extra].concat();
+        OperatorProcess::spawn(cluster, kspark, &args, &kubeconfig, &[])
     }
 
     /// SIGKILL, as a crash would.
@@ -180,6 +224,23 @@ pub fn service_account_kubeconfig(cluster: &TestCluster, namespace: &str, accoun
     Ok(path)
 }
 
+/// The name of what `kspark operator install` makes: its service account,
+/// Role, Deployment.
+const NAME: &str = "kspark-operator";
+
+/// A kubeconfig authenticating as the service account `kspark operator
+/// install` made in `operator_ns`, returned once it may list the
+/// operator's objects in `watched` (every namespace: `None`).
+pub fn installed_operator_kubeconfig(
+    cluster: &TestCluster,
+    operator_ns: &str,
+    watched: Option<&str>,
+) -> Result<PathBuf> {
+    let kubeconfig = service_account_kubeconfig(cluster, operator_ns, NAME)?;
+    wait_for_operator_rights(&kubeconfig, watched)?;
+    Ok(kubeconfig)
+}
+
 /// The resources of kubeflow's group the operator lists and watches.
 const OPERATOR_RESOURCES: [(&str, &str, &str); 3] = [
     ("v1beta2", "SparkApplication", "sparkapplications"),
@@ -192,7 +253,7 @@ const OPERATOR_RESOURCES: [(&str, &str, &str); 3] = [
 /// moment to reach the API server's authorizer; an operator started before
 /// spends its watches' backoff (up to 30 s) on the refusals, which a test
 /// would read as the operator ignoring its objects.
-pub fn wait_for_operator_rights(kubeconfig: &Path, namespace: Option<&str>) -> Result<()> {
+fn wait_for_operator_rights(kubeconfig: &Path, namespace: Option<&str>) -> Result<()> {
     block_on(async {
         let client = crate::client::client_from_kubeconfig(kubeconfig).await?;
         let start = Instant::now();

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use crate::{
     admin, cluster, free_port, http_get, http_get_ok, kspark, namespace, operator, operator_account_kubeconfig,
+    operator_as,
 };
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use k8s_openapi::api::events::v1::Event;
 use kspark_sparkapp::{ApplicationStateType, ScheduleState, SparkApplication};
 use kspark_testcluster::operator::spark_pi_application;
-use kspark_testcluster::operator::{OperatorProcess, operator_log_file};
 use kspark_testcluster::{TestUser, block_on, eventually, poll_until};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -515,16 +515,8 @@ fn the_installed_rbac_is_enough_for_the_operator() {
     // One watched namespace: a Role there, no cluster-wide rights.
     assert!(!stderr.contains("ClusterRole"), "{stderr}");
     let kubeconfig = operator_account_kubeconfig(&operator_ns, Some(&ns));
-    let (log, log_file) = operator_log_file(cluster()).unwrap_or_else(|e| panic!("{e}"));
-    let child = kspark()
-        .args(["operator", "run", "--namespace", &ns, "--leader-elect", "--lease-namespace", &operator_ns])
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .stdout(Stdio::null())
-        .stderr(log_file)
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let _operator = OperatorProcess::adopt(child, Some(log));
+    let _operator =
+        operator_as(&["--namespace", &ns, "--leader-elect", "--lease-namespace", &operator_ns], &kubeconfig);
     create(&ns, app("least-privilege", "fail:2"));
     let mut value = app("with-metrics", "succeed");
     value["spec"]["monitoring"] =

@@ -20,15 +20,11 @@ mod sparkapps;
 mod workload_identity;
 
 use k8s_openapi::api::rbac::v1::Role;
-use kspark_testcluster::operator::{
-    OperatorProcess, install_operator_crds, operator_log_file, operator_namespace, service_account_kubeconfig,
-    wait_for_operator_rights,
-};
-use kspark_testcluster::{TestCluster, TestUser, block_on, unique_name};
-use kube::api::PostParams;
-use kube::{Api, Client};
+use kspark_testcluster::operator::{OperatorProcess, installed_operator_kubeconfig, operator_namespace};
+use kspark_testcluster::{TestCluster, block_on};
+use kube::Client;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// The test binary's control plane, started by the first test that asks.
 pub fn cluster() -> &'static TestCluster {
@@ -71,34 +67,23 @@ pub fn operator_with_env(ns: &str, extra: &[&str], env: &[(String, String)]) -> 
     OperatorProcess::start_with_env(cluster(), kspark_path(), ns, extra, env).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A kubeconfig authenticating as `kspark-operator` of `operator_ns` (the
-/// account `kspark operator install` made there), returned once it may
-/// list the operator's objects in `watched` (every namespace: `None`).
+/// A kubeconfig authenticating as the service account `kspark operator
+/// install` made in `operator_ns`, once it may list the operator's objects
+/// in `watched` (every namespace: `None`).
 pub fn operator_account_kubeconfig(operator_ns: &str, watched: Option<&str>) -> PathBuf {
-    let kubeconfig =
-        service_account_kubeconfig(cluster(), operator_ns, "kspark-operator").unwrap_or_else(|e| panic!("{e}"));
-    wait_for_operator_rights(&kubeconfig, watched).unwrap_or_else(|e| panic!("{e}"));
-    kubeconfig
+    installed_operator_kubeconfig(cluster(), operator_ns, watched).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// `kspark operator run --namespace ns EXTRA` as the service account of a
-/// `kspark operator install --watch-namespace ns`, with the installed Role
-/// in `ns` edited by `edit` first (a right taken away); killed when dropped.
-pub fn installed_operator(ns: &str, extra: &[&str], edit: impl FnOnce(&mut Role)) -> RunningOperator {
-    install_operator_crds(cluster(), kspark_path()).unwrap_or_else(|e| panic!("{e}"));
-    let operator_ns = unique_name("op-system");
-    let install = kspark()
-        .args(["operator", "install", "--namespace", &operator_ns, "--watch-namespace", ns, "--kubeconfig"])
-        .arg(cluster().kubeconfig(TestUser::Admin))
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
-    let roles: Api<Role> = Api::namespaced(admin(), ns);
-    let mut role = block_on(roles.get("kspark-operator")).unwrap_or_else(|e| panic!("installed Role: {e}"));
-    edit(&mut role);
-    block_on(roles.replace("kspark-operator", &PostParams::default(), &role)).unwrap_or_else(|e| panic!("{e}"));
-    let kubeconfig = operator_account_kubeconfig(&operator_ns, Some(ns));
-    RunningOperator::start(&[&["--namespace", ns][..], extra].concat(), &kubeconfig)
+/// [`OperatorProcess::start_installed`]: the operator for `ns` with the
+/// installed RBAC, edited by `edit`; killed when dropped.
+pub fn installed_operator(ns: &str, extra: &[&str], edit: impl FnOnce(&mut Role)) -> OperatorProcess {
+    OperatorProcess::start_installed(cluster(), kspark_path(), ns, extra, edit).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `kspark operator run ARGS --kubeconfig KUBECONFIG`: the operator with the
+/// rights of the account the kubeconfig names; killed when dropped.
+pub fn operator_as(args: &[&str], kubeconfig: &Path) -> OperatorProcess {
+    OperatorProcess::spawn(cluster(), kspark_path(), args, kubeconfig, &[]).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A plain HTTP/1.0 GET against the operator's listener.
@@ -119,30 +104,4 @@ pub fn http_get_ok(addr: &str, path: &str) -> bool {
 /// A port on 127.0.0.1 free a moment ago, for an operator's listener.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
-}
-
-/// `kspark operator run ARGS --kubeconfig KUBECONFIG`: the operator with the
-/// rights of the account the kubeconfig names (an installed operator's);
-/// killed when dropped.
-pub struct RunningOperator {
-    /// Kept for its Drop, which stops the operator.
-    _process: OperatorProcess,
-}
-
-impl RunningOperator {
-    pub fn start(args: &[&str], kubeconfig: &Path) -> RunningOperator {
-        let (log, log_file) = operator_log_file(cluster()).unwrap_or_else(|e| panic!("{e}"));
-        let child = Command::new(kspark_path())
-            .arg("operator")
-            .arg("run")
-            .args(args)
-            .arg("--kubeconfig")
-            .arg(kubeconfig)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        RunningOperator { _process: OperatorProcess::adopt(child, Some(log)) }
-    }
 }

@@ -13,10 +13,10 @@ use std::ops::ControlFlow;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{RunningOperator, admin, cluster, kspark_path, namespace, operator_account_kubeconfig};
+use crate::{admin, cluster, kspark_path, namespace, operator_account_kubeconfig, operator_as};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kspark_sparkapp::{ApplicationStateType, ScheduleState, ScheduledSparkApplication, SparkApplication};
-use kspark_testcluster::operator::install_operator_crds;
+use kspark_testcluster::operator::{OperatorProcess, install_operator_crds};
 use kspark_testcluster::{TestUser, block_on, poll_until, unique_name};
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
@@ -30,7 +30,7 @@ const KEY: &str = "kspark.test/selected";
 /// killed when dropped.
 struct SelectingOperator {
     /// Kept for its Drop, which stops the operator.
-    _process: RunningOperator,
+    _process: OperatorProcess,
 }
 
 impl SelectingOperator {
@@ -50,7 +50,7 @@ impl SelectingOperator {
         assert!(install.status.success() && stderr.contains("ClusterRole kspark-operator"), "{stderr}");
         let kubeconfig = operator_account_kubeconfig(&operator_ns, None);
         SelectingOperator {
-            _process: RunningOperator::start(&["--namespace", listed, "--namespace-selector", selector], &kubeconfig),
+            _process: operator_as(&["--namespace", listed, "--namespace-selector", selector], &kubeconfig),
         }
     }
 }
