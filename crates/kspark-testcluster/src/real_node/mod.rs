@@ -92,6 +92,9 @@ impl RealNode {
         self.start_registry(inputs, ports.registry)?;
         self.phases.push(("registry and images", step.elapsed()));
         let step = Instant::now();
+        // A crashed run's shims and containers, which a new containerd would
+        // not all know.
+        sweep::kill_leftover_processes(&self.paths);
         self.start_containerd(inputs)?;
         sweep::remove_sandboxes(&self.bin("crictl"), &self.paths);
         sweep::unmount_leftovers(&self.paths);
@@ -238,7 +241,7 @@ impl RealNode {
     /// Stops everything, in the order that lets each step clean up after
     /// the one before: the kubelet (so nothing restarts pods), every pod
     /// through the CRI, kube-proxy and its chains, containerd and the rest,
-    /// then mounts, cgroups and the bridge. Safe to call more than once.
+    /// what outlived containerd, then mounts, cgroups and the bridge. Safe to call more than once.
     pub(crate) fn stop(&mut self) {
         let Some(group) = self.processes.take() else {
             return;
@@ -251,6 +254,7 @@ impl RealNode {
         group.stop_named("kube-proxy");
         sweep::remove_proxy_rules(&self.bin("kube-proxy"));
         group.stop_all();
+        sweep::kill_leftover_processes(&self.paths);
         sweep::unmount_leftovers(&self.paths);
         sweep::remove_cgroups();
         if let Some(mut network) = self.network.take() {

@@ -51,6 +51,79 @@ fn unescape_mount_path(field: &str) -> PathBuf {
     PathBuf::from(field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\"))
 }
 
+/// Kills, by PID, what outlives containerd: the processes still in the
+/// kubelet's cgroups (a container caught between create and start keeps
+/// `runc init` there), then the shims of this node's containerd (their
+/// command line names its socket; they are daemons, and a shim whose
+/// sandbox is gone but not its last container is known to nobody). Waits
+/// up to a few seconds for them to go, so that their cgroups can be
+/// removed.
+pub(crate) fn kill_leftover_processes(paths: &NodePaths) {
+    let mut pids = cgroup_processes();
+    pids.extend(shims_of(&paths.containerd_socket()));
+    if pids.is_empty() {
+        return;
+    }
+    let mut args = vec!["-KILL".to_string()];
+    args.extend(pids.iter().map(|pid| pid.to_string()));
+    eprintln!("kspark-testcluster: cleanup: killing what outlived containerd: {}", args[1..].join(" "));
+    run_quietly("kill", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let deadline = std::time::Instant::now() + LEFTOVER_GRACE;
+    while std::time::Instant::now() < deadline && pids.iter().any(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// How long killed leftovers may take to be gone (reaped by init).
+const LEFTOVER_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The PIDs in every `kubepods` cgroup of every hierarchy.
+fn cgroup_processes() -> Vec<i32> {
+    let mut pids = Vec::new();
+    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else {
+        return pids;
+    };
+    for hierarchy in hierarchies.flatten() {
+        collect_cgroup_processes(&hierarchy.path().join("kubepods"), &mut pids);
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    pids
+}
+
+fn collect_cgroup_processes(dir: &Path, pids: &mut Vec<i32>) {
+    let Ok(children) = std::fs::read_dir(dir) else { return };
+    if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
+        pids.extend(procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()).filter(|&p| p > 1));
+    }
+    for child in children.flatten() {
+        if child.file_type().is_ok_and(|t| t.is_dir()) {
+            collect_cgroup_processes(&child.path(), pids);
+        }
+    }
+}
+
+/// The PIDs of containerd shims started for the containerd listening on
+/// `socket` (`-address SOCKET` in their arguments).
+fn shims_of(socket: &Path) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let args = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            is_shim_of(&args, socket)
+        })
+        .collect()
+}
+
+/// Whether a NUL-separated command line is a shim's with `-address SOCKET`.
+fn is_shim_of(cmdline: &[u8], socket: &Path) -> bool {
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let socket = socket.as_os_str().as_encoded_bytes();
+    args.windows(2).any(|pair| pair[0] == b"-address" && pair[1] == socket)
+}
+
 /// Removes the kubelet's `kubepods` cgroups in every hierarchy (cgroup v1
 /// mounts one per controller), leaves first; a cgroup that still has a
 /// process stays and is named.
@@ -115,6 +188,17 @@ pub(crate) fn remove_kubelet_rules() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shims_are_known_by_their_containerd_s_socket() {
+        let socket = Path::new("/run/kspark-testcluster/containerd.sock");
+        let ours = b"/usr/bin/containerd-shim-runc-v2\0-namespace\0k8s.io\0-id\0a5e9\0-address\0/run/kspark-testcluster/containerd.sock\0";
+        let other = b"/usr/bin/containerd-shim-runc-v2\0-namespace\0moby\0-id\0a5e9\0-address\0/run/containerd/containerd.sock\0";
+        let named = b"/usr/bin/vim\0/run/kspark-testcluster/containerd.sock\0";
+        assert!(is_shim_of(ours, socket));
+        assert!(!is_shim_of(other, socket));
+        assert!(!is_shim_of(named, socket));
+    }
 
     #[test]
     fn mount_paths_are_unescaped() {
