@@ -14,6 +14,7 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt, future};
 use kube::core::{ApiResource, DynamicObject};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
@@ -96,6 +97,25 @@ impl Scope {
             };
             future::ready(keep)
         })
+    }
+
+    /// Watches an untyped resource in this scope into a cache (without the
+    /// managed fields, which no controller reads): the cache, and the
+    /// stream of applied objects that keeps it filled.
+    pub(crate) fn cached_dynamic(
+        &self,
+        client: &Client,
+        resource: &ApiResource,
+        config: watcher::Config,
+    ) -> (Store<DynamicObject>, impl Stream<Item = Result<DynamicObject, watcher::Error>> + Send + use<>) {
+        let writer = reflector::store::Writer::new(resource.clone());
+        let store = writer.as_reader();
+        let events = self
+            .watch(self.dynamic_api(client, resource), config)
+            .modify(|o| o.metadata.managed_fields = None)
+            .reflect(writer)
+            .applied_objects();
+        (store, events)
     }
 
     /// The objects of `triggers` (after the cache) whose namespace is the

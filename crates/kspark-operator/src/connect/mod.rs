@@ -20,7 +20,7 @@ use kspark_sparkapp::SparkConnect;
 use kspark_sparkapp::labels::CONNECT_NAME;
 use kube::Client;
 use kube::core::{ApiResource, DynamicObject, PartialObjectMeta};
-use kube::runtime::reflector::{self, ObjectRef};
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::{Controller, WatchStreamExt, controller, watcher};
 use kube::{Api, Resource};
 
@@ -60,13 +60,7 @@ pub(crate) fn controller(
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) -> impl Future<Output = ()> + Send {
     let resource = connect_resource();
-    let writer = reflector::store::Writer::new(resource.clone());
-    let connects = writer.as_reader();
-    let connect_events = scope
-        .watch(scope.dynamic_api(client, &resource), watcher::Config::default())
-        .modify(|o| o.metadata.managed_fields = None)
-        .reflect(writer)
-        .applied_objects();
+    let (connects, connect_events) = scope.cached_dynamic(client, &resource, watcher::Config::default());
     // Everything a SparkConnect's server is made of carries its name: the
     // server pod and its executors (a change of readiness, a deletion),
     // the ConfigMap and the Service (deleted by someone: made again).

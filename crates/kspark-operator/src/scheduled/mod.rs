@@ -80,13 +80,7 @@ pub(crate) fn controller(
         .modify(runs::keep_run_small)
         .reflect(runs_writer)
         .applied_objects();
-    let schedules_writer = reflector::store::Writer::new(resource.clone());
-    let schedules = schedules_writer.as_reader();
-    let schedule_events = scope
-        .watch(scope.dynamic_api(client, &resource), watcher::Config::default())
-        .modify(|o| o.metadata.managed_fields = None)
-        .reflect(schedules_writer)
-        .applied_objects();
+    let (schedules, schedule_events) = scope.cached_dynamic(client, &resource, watcher::Config::default());
     let ctx = Arc::new(ScheduledContext {
         client: client.clone(),
         runs,
