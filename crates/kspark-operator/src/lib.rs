@@ -17,6 +17,7 @@ pub mod backoff;
 pub mod build;
 pub mod connect;
 pub mod context;
+mod controller_output;
 pub mod driver_state;
 pub mod events;
 pub mod executor_index;

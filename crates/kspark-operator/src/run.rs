@@ -126,7 +126,7 @@ pub async fn run(
         .watches_stream(scope.admitted(pdb_events), controlling_application)
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
-        .for_each(|_| future::ready(()));
+        .for_each(|result| crate::controller_output::log_result("SparkApplication", result));
     let controller = future::join3(controller, schedules, connects);
     let readiness = mark_ready_when_synced(apps, pods, facts, scope.clone(), ready);
     let selector = options.namespace_selector.as_ref().map(|s| s.as_str());

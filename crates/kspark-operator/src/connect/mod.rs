@@ -14,7 +14,7 @@ pub mod reconcile;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::{StreamExt, future};
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
 use kspark_sparkapp::SparkConnect;
 use kspark_sparkapp::labels::CONNECT_NAME;
@@ -86,7 +86,7 @@ pub(crate) fn controller(
         .watches_stream_with(scope.admitted(service_events), move |o| named_connect(&o, &r3), ())
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
-        .for_each(|_| future::ready(()))
+        .for_each(|result| crate::controller_output::log_result("SparkConnect", result))
 }
 
 /// The SparkConnect an object belongs to, from kubeflow's connect-name label.

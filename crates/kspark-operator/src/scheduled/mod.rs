@@ -20,7 +20,7 @@ pub mod runs;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::{StreamExt, future};
+use futures::StreamExt;
 use kspark_sparkapp::{ApplicationStateType, ScheduledSparkApplication};
 use kube::Client;
 use kube::core::{ApiResource, DynamicObject};
@@ -101,7 +101,7 @@ pub(crate) fn controller(
         )
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, on_error, ctx)
-        .for_each(|_| future::ready(()))
+        .for_each(|result| crate::controller_output::log_result("ScheduledSparkApplication", result))
 }
 
 /// A run that finished changes its schedule's history: reconcile the schedule.

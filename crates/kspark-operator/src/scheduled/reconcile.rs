@@ -84,6 +84,7 @@ async fn reconcile_schedule(object: Arc<DynamicObject>, ctx: Arc<ScheduledContex
     }
     // Until the cache of runs is filled, Forbid and the history would decide on nothing.
     if ctx.runs.wait_until_ready().now_or_never().is_none() {
+        tracing::info!(schedule = ?object.metadata.name, "waiting for the cache of scheduled runs");
         return Ok(Action::requeue(Duration::from_millis(500)));
     }
     let before = status_of(&object);
