@@ -18,7 +18,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ServiceAccount};
@@ -27,7 +26,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kspark_sparkapp::batch_scheduler::kube_scheduler;
 use kspark_sparkapp::batch_scheduler::volcano::PodGroup;
 use kspark_sparkapp::{ApplicationStateType, SparkApplication};
-use kspark_testcluster::operator::OperatorProcess;
+use kspark_testcluster::operator::{OperatorProcess, install_operator_crds};
 use kspark_testcluster::{FAKE_NODE_NAME, TestCluster, TestUser, block_on};
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
@@ -53,16 +52,7 @@ fn repo_root() -> PathBuf {
 
 /// kspark's CRDs, once per test binary.
 fn crds() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let kubeconfig = cluster().kubeconfig(TestUser::Admin);
-        let out = kspark()
-            .args(["operator", "install", "--crds-only", "--kubeconfig"])
-            .arg(&kubeconfig)
-            .output()
-            .unwrap_or_else(|e| panic!("kspark: {e}"));
-        assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
-    });
+    install_operator_crds(cluster(), kspark_path()).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Volcano's own PodGroup CRD: $KSPARK_VOLCANO_CRD, else fetched (and

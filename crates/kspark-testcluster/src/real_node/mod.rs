@@ -241,7 +241,8 @@ impl RealNode {
     /// Stops everything, in the order that lets each step clean up after
     /// the one before: the kubelet (so nothing restarts pods), every pod
     /// through the CRI, kube-proxy and its chains, containerd and the rest,
-    /// what outlived containerd, then mounts, cgroups and the bridge. Safe to call more than once.
+    /// what outlived containerd, then mounts, cgroups and the bridge. Safe
+    /// to call more than once.
     pub(crate) fn stop(&mut self) {
         let Some(group) = self.processes.take() else {
             return;

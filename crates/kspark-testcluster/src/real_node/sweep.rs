@@ -77,14 +77,20 @@ pub(crate) fn kill_leftover_processes(paths: &NodePaths) {
 /// How long killed leftovers may take to be gone (reaped by init).
 const LEFTOVER_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The kubelet's `kubepods` cgroup in each hierarchy (cgroup v1 mounts one
+/// per controller) that has one.
+fn kubepods_cgroups() -> Vec<PathBuf> {
+    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else {
+        return Vec::new();
+    };
+    hierarchies.flatten().map(|h| h.path().join("kubepods")).filter(|top| top.is_dir()).collect()
+}
+
 /// The PIDs in every `kubepods` cgroup of every hierarchy.
 fn cgroup_processes() -> Vec<i32> {
     let mut pids = Vec::new();
-    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else {
-        return pids;
-    };
-    for hierarchy in hierarchies.flatten() {
-        collect_cgroup_processes(&hierarchy.path().join("kubepods"), &mut pids);
+    for top in kubepods_cgroups() {
+        collect_cgroup_processes(&top, &mut pids);
     }
     pids.sort_unstable();
     pids.dedup();
@@ -128,14 +134,8 @@ fn is_shim_of(cmdline: &[u8], socket: &Path) -> bool {
 /// mounts one per controller), leaves first; a cgroup that still has a
 /// process stays and is named.
 pub(crate) fn remove_cgroups() {
-    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else {
-        return;
-    };
-    for hierarchy in hierarchies.flatten() {
-        let top = hierarchy.path().join("kubepods");
-        if top.is_dir() {
-            remove_cgroup_tree(&top);
-        }
+    for top in kubepods_cgroups() {
+        remove_cgroup_tree(&top);
     }
 }
 
